@@ -1,0 +1,53 @@
+/**
+ * @diffcell/core — the engine every diffcell package shares.
+ *
+ * Importing this module selects and initialises the TensorFlow.js backend (top-level await), so the rest
+ * of the API is synchronous.
+ */
+import { initBackend } from "./backend.js";
+
+export { grad, stopGradient, type ValueAndGradOptions, valueAndGrad } from "./autodiff.js";
+export { type BackendInfo, type BackendName, backendInfo, initBackend } from "./backend.js";
+export { checkGrad, type GradCheckEntry, type GradCheckOptions, type GradCheckReport } from "./checkgrad.js";
+export { chunkRowsFor, mapRowChunks, sliceRows } from "./chunk.js";
+export { Config } from "./config.js";
+export { ConfigError, DiffcellError, formatValue, InputError, ShapeError } from "./errors.js";
+export {
+  allocLike,
+  customVjp,
+  type FusedOp,
+  type HostArray,
+  type HostTensor,
+  isTaping,
+  type KernelBackward,
+  type KernelForward,
+  toHost,
+} from "./kernel.js";
+export { type GradsOf, Module, Param } from "./module.js";
+export { gelu, Linear } from "./nn.js";
+export type { Data, Metadata, Operator, State } from "./operator.js";
+export { gatherRows } from "./ops/gather.js";
+export { matMul, matMulTA, matMulTB } from "./ops/matmul.js";
+export { Optimizer } from "./optim/optimizer.js";
+export {
+  type AdamOptions,
+  adam,
+  addDecayedWeights,
+  chain,
+  clipByGlobalNorm,
+  type GradientTransformation,
+  type Schedule,
+  scaleByAdam,
+  scaleByLearningRate,
+  sgd,
+} from "./optim/transforms.js";
+export { type ProgressCallback, type ProgressEvent, report } from "./progress.js";
+export { philox, Rngs } from "./rng.js";
+export { loadParams, type ParamsFile, saveParams } from "./serialize.js";
+export * as stats from "./stats.js";
+export type { Scalar, Tensor, Tensor1D, Tensor2D } from "./tf.js";
+export { customGrad, tf } from "./tf.js";
+export { disposeTree, flattenTree, globalNorm, leafNorms, mapTree, type TensorTree, unflattenTree } from "./tree.js";
+export { checkMatrix, checkTensorValues, checkValues, checkVector } from "./validate.js";
+
+await initBackend();

@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import { checkGrad } from "./checkgrad.js";
+import { allocLike, customVjp, type HostTensor } from "./kernel.js";
+import { gatherRows } from "./ops/gather.js";
+import { matMul, matMulTA, matMulTB } from "./ops/matmul.js";
+import { Rngs } from "./rng.js";
+import { tf } from "./tf.js";
+
+/**
+ * A two-output test kernel: y = a·exp(b·x) (per column scale a, rate b), z = Σ_columns y.
+ * Small, but it exercises broadcasting, multiple outputs and per-input reductions in the backward pass.
+ */
+const scaledExp = customVjp<{ clamp: boolean }>(
+  (inputs, attrs) => {
+    const [x, a, b] = inputs;
+    const [n, g] = x.shape;
+    const y = allocLike(x.data, n * g);
+    const z = allocLike(x.data, n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < g; j++) {
+        let v = a.data[j] * Math.exp(b.data[j] * x.data[i * g + j]);
+        if (attrs.clamp) v = Math.min(v, 1e6);
+        y[i * g + j] = v;
+        z[i] += v;
+      }
+    }
+    return {
+      outputs: [
+        { data: y, shape: [n, g] },
+        { data: z, shape: [n] },
+      ],
+    };
+  },
+  ({ inputs, outputs, cotangents }) => {
+    const [x, a, b] = inputs;
+    const [n, g] = x.shape;
+    const y = outputs[0].data;
+    const [dy, dz] = cotangents;
+    const dx = allocLike(x.data, n * g);
+    const da = allocLike(x.data, g);
+    const db = allocLike(x.data, g);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < g; j++) {
+        const k = i * g + j;
+        const c = dy.data[k] + dz.data[i];
+        dx[k] = c * y[k] * b.data[j];
+        da[j] += (c * y[k]) / a.data[j];
+        db[j] += c * y[k] * x.data[k];
+      }
+    }
+    return [dx, da, db];
+  },
+  "scaledExp",
+);
+
+function host(rngs: Rngs, shape: number[], scale = 1, offset = 0): HostTensor {
+  const n = shape.reduce((p, q) => p * q, 1);
+  return { data: Float64Array.from(rngs.normal(n), (v) => offset + scale * v), shape };
+}
+
+describe("customVjp", () => {
+  it("passes a float64 gradient check through its hand-written backward", () => {
+    const rngs = new Rngs(0);
+    const inputs = [host(rngs, [5, 4], 0.5), host(rngs, [4], 0.2, 1), host(rngs, [4], 0.3)];
+    const report = checkGrad(scaledExp, inputs, { clamp: false });
+    expect(report.ok, report.message).toBe(true);
+    expect(report.maxRelError).toBeLessThan(1e-6);
+  });
+
+  it("a wrong backward fails the check (the check can fail)", () => {
+    const broken = customVjp<{ clamp: boolean }>(scaledExp.forward, (ctx) => {
+      const grads = scaledExp.backward(ctx);
+      grads[2][1] *= 1.01;
+      return grads;
+    });
+    const rngs = new Rngs(0);
+    const report = checkGrad(broken, [host(rngs, [5, 4], 0.5), host(rngs, [4], 0.2, 1), host(rngs, [4], 0.3)], {
+      clamp: false,
+    });
+    expect(report.ok).toBe(false);
+    expect(report.failures.some((f) => f.input === 2 && f.index === 1)).toBe(true);
+  });
+
+  it("matches tfjs autodiff of the same math, values and gradients, without leaking", () => {
+    const x = tf.randomNormal([6, 3], 0, 0.5, "float32", 1);
+    const a = tf.tensor1d([0.5, 1, 2]);
+    const b = tf.tensor1d([0.3, -0.2, 0.1]);
+    const before = tf.memory().numTensors;
+    const fused = (xx: tf.Tensor, aa: tf.Tensor, bb: tf.Tensor) => {
+      const [y, z] = scaledExp([xx, aa, bb], { clamp: false });
+      return tf.add(tf.sum(tf.square(y)), tf.sum(tf.mul(z, tf.range(0, 6))));
+    };
+    const plain = (xx: tf.Tensor, aa: tf.Tensor, bb: tf.Tensor) => {
+      const y = tf.mul(aa, tf.exp(tf.mul(bb, xx)));
+      return tf.add(tf.sum(tf.square(y)), tf.sum(tf.mul(tf.sum(y, 1), tf.range(0, 6))));
+    };
+    const gf = tf.grads(fused)([x, a, b]);
+    const gp = tf.grads(plain)([x, a, b]);
+    for (let k = 0; k < 3; k++) {
+      const f = gf[k].dataSync();
+      const p = gp[k].dataSync();
+      for (let i = 0; i < f.length; i++) expect(f[i]).toBeCloseTo(p[i], 3);
+    }
+    for (const t of [...gf, ...gp]) t.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    const tfReport = checkGrad(fused, [x, a, b]);
+    expect(tfReport.ok, tfReport.message).toBe(true);
+    tf.dispose([x, a, b]);
+  });
+});
+
+describe("matMul with explicit transposes", () => {
+  it("has the gradient of tf.matMul and passes checkGrad", () => {
+    const a = tf.randomNormal([4, 3], 0, 1, "float32", 2) as tf.Tensor2D;
+    const b = tf.randomNormal([3, 5], 0, 1, "float32", 3) as tf.Tensor2D;
+    const f = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.sin(matMul(x as tf.Tensor2D, y as tf.Tensor2D)));
+    const report = checkGrad(f, [a, b]);
+    expect(report.ok, report.message).toBe(true);
+    const viaTA = matMulTA(tf.transpose(a), b);
+    const viaTB = matMulTB(a, tf.transpose(b));
+    const ref = tf.matMul(a, b);
+    expect(tf.max(tf.abs(tf.sub(viaTA, ref))).dataSync()[0]).toBeLessThan(1e-5);
+    expect(tf.max(tf.abs(tf.sub(viaTB, ref))).dataSync()[0]).toBeLessThan(1e-5);
+    tf.dispose([a, b, viaTA, viaTB, ref]);
+  });
+});
+
+describe("gatherRows", () => {
+  it("gathers with repeated indices and scatter-adds the gradient (works on wasm)", () => {
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+    const [g] = tf.grads((v: tf.Tensor) =>
+      tf.sum(tf.mul(gatherRows(v, [2, 0, 2]), tf.tensor2d([1, 1, 2, 2, 3, 3], [3, 2]))),
+    )([x]);
+    expect(Array.from(g.dataSync())).toEqual([2, 2, 0, 0, 4, 4]);
+    const report = checkGrad((v: tf.Tensor) => tf.sum(tf.square(gatherRows(v, [1, 1, 0]))), [x]);
+    expect(report.ok, report.message).toBe(true);
+    expect(() => gatherRows(x, [3])).toThrow(/index 3 out of range for 3 rows/);
+    tf.dispose([x, g]);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { backendInfo } from "./backend.js";
+import { mapRowChunks, sliceRows } from "./chunk.js";
+import { InputError, ShapeError } from "./errors.js";
+import { Module, Param } from "./module.js";
+import { Linear } from "./nn.js";
+import { Rngs } from "./rng.js";
+import { loadParams, saveParams } from "./serialize.js";
+import { tf } from "./tf.js";
+import { checkMatrix, checkValues } from "./validate.js";
+import "./index.js";
+
+class Net extends Module {
+  readonly linear: Linear;
+  readonly extra = [new Param(tf.tensor1d([Math.PI, 1e-30, -0]), "extra")];
+  constructor(seed: number) {
+    super();
+    this.linear = new Linear(3, 2, { rngs: new Rngs(seed) });
+  }
+}
+
+describe("backend", () => {
+  it("initialises wasm by default and removes the wasm module's rethrowing process handlers", () => {
+    expect(["wasm", "tensorflow"]).toContain(backendInfo().name);
+    expect(tf.getBackend()).toBe(backendInfo().name);
+    for (const listener of process.listeners("uncaughtException")) {
+      expect(String(listener)).not.toMatch(/ExitStatus/);
+    }
+  });
+});
+
+describe("save/load params", () => {
+  it("round-trips bit for bit through JSON", () => {
+    const a = new Net(1);
+    const b = new Net(2);
+    const json = JSON.stringify(saveParams(a));
+    loadParams(b, json);
+    for (const [[pa, va], [pb, vb]] of a.parameters().map((e, i) => [e, b.parameters()[i]] as const)) {
+      expect(pa).toBe(pb);
+      expect(Array.from(vb.value.dataSync())).toEqual(Array.from(va.value.dataSync()));
+    }
+    expect(Object.keys(saveParams(a).params)).toEqual(["linear.kernel", "linear.bias", "extra.0"]);
+    a.dispose();
+    b.dispose();
+  });
+
+  it("rejects a file that does not fit the module", () => {
+    const a = new Net(1);
+    const file = saveParams(a);
+    file.params["linear.kernel"].shape = [2, 3];
+    expect(() => loadParams(a, file)).toThrow(/shape \[2,3\] in the file/);
+    a.dispose();
+  });
+});
+
+describe("chunks", () => {
+  it("mapRowChunks equals the unchunked result and frees intermediates", () => {
+    const x = tf.randomNormal([10, 3], 0, 1, "float32", 4);
+    const before = tf.memory().numTensors;
+    const chunked = mapRowChunks(10, 3, (s, e) => tf.exp(sliceRows(x, s, e)));
+    expect(tf.memory().numTensors).toBe(before + 1);
+    const direct = tf.exp(x);
+    expect(Array.from(chunked.dataSync())).toEqual(Array.from(direct.dataSync()));
+    tf.dispose([x, chunked, direct]);
+  });
+});
+
+describe("validation", () => {
+  it("names array, row and column", () => {
+    expect(() => checkValues("unspliced", [0, 1, Number.NaN, 2], { rowLength: 2 })).toThrow(
+      "unspliced: value NaN at row 1, column 0; expected finite (at index 2)",
+    );
+    expect(() => checkValues("spliced", [0, -1], { rowLength: 2, nonNegative: true })).toThrow(InputError);
+    const t = tf.zeros([2, 3]);
+    expect(() => checkMatrix("spliced", t, { cols: 4 })).toThrow(ShapeError);
+    expect(() => checkMatrix("spliced", t, { cols: 4 })).toThrow("spliced: expected shape [N, 4], got [2, 3]");
+    expect(() => checkMatrix("layers.Mu", undefined)).toThrow(
+      "layers.Mu: expected shape [N, M] tensor, got nothing (missing)",
+    );
+    t.dispose();
+  });
+});

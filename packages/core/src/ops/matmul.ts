@@ -1,0 +1,31 @@
+import { customGrad, tf } from "../tf.js";
+
+/**
+ * `a @ b` for 2-D tensors whose backward pass transposes explicitly. On the wasm backend XNNPACK's fast
+ * GEMM runs only without transpose flags; tfjs autodiff of `tf.matMul` emits `transposeA/B` calls that
+ * fall back to a loop 8–10× slower (ENGINE.md rule 1). Use this for every weight matrix.
+ */
+export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return matMulOp(a, b) as tf.Tensor2D;
+}
+
+const matMulOp = customGrad(([a, b], save) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    gradFunc: (dy, [savedA, savedB]) => [
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(savedB as tf.Tensor2D)),
+      tf.matMul(tf.transpose(savedA as tf.Tensor2D), dy as tf.Tensor2D),
+    ],
+  };
+});
+
+/** `transpose(a) @ b` computed as an explicit transpose then a flag-free matmul (see {@link matMul}). */
+export function matMulTA(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return matMul(tf.transpose(a), b);
+}
+
+/** `a @ transpose(b)` computed as an explicit transpose then a flag-free matmul (see {@link matMul}). */
+export function matMulTB(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return matMul(a, tf.transpose(b));
+}

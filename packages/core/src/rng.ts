@@ -1,0 +1,244 @@
+import { ConfigError, InputError } from "./errors.js";
+
+/**
+ * Seeded, splittable, counter-based random numbers (Philox4x32-10, Salmon et al. 2011, the generator
+ * behind numpy's `Philox` and cuRAND). Every number is a pure function of (key, counter), so the same seed
+ * gives the same numbers on every machine and backend; no global state, no `Math.random`.
+ *
+ * Each draw consumes a fresh range of counters; {@link Rngs.split} derives independent child generators
+ * (for parameter initialisation, minibatch order, ...) without touching the parent's sequence position
+ * beyond one split counter.
+ */
+export class Rngs {
+  private readonly key0: number;
+  private readonly key1: number;
+  /** Next block counter (64-bit, kept as a safe integer). */
+  private counter = 0;
+  private splits = 0;
+
+  constructor(seed: number | readonly [number, number] = 0) {
+    if (typeof seed === "number") {
+      if (!Number.isSafeInteger(seed) || seed < 0) {
+        throw new ConfigError("Rngs", "seed", "a non-negative safe integer", seed);
+      }
+      this.key0 = seed >>> 0;
+      this.key1 = Math.floor(seed / 4294967296) >>> 0;
+    } else {
+      this.key0 = seed[0] >>> 0;
+      this.key1 = seed[1] >>> 0;
+    }
+  }
+
+  /** Derives `n` independent generators. The parent advances only its split counter. */
+  split(n: number): Rngs[] {
+    const children: Rngs[] = [];
+    for (let i = 0; i < n; i++) children.push(this.fork());
+    return children;
+  }
+
+  /** One independent child generator (Flax's `rngs.params()` / `jax.random.split` in one call). */
+  fork(): Rngs {
+    const block = new Uint32Array(4);
+    // Split counters live in a counter space disjoint from draws (word 3 = 0x5eed).
+    const s = this.splits++;
+    philox(this.key0, this.key1, s >>> 0, Math.floor(s / 4294967296) >>> 0, 0xffffffff, 0x5eed, block);
+    return new Rngs([block[0], block[1]]);
+  }
+
+  /** `n` uniformly distributed 32-bit words. */
+  bits(n: number): Uint32Array {
+    checkCount(n);
+    const blocks = Math.ceil(n / 4);
+    const out = new Uint32Array(blocks * 4);
+    const tmp = new Uint32Array(4);
+    for (let b = 0; b < blocks; b++) {
+      const c = this.counter++;
+      philox(this.key0, this.key1, c >>> 0, Math.floor(c / 4294967296) >>> 0, 0, 0, tmp);
+      out.set(tmp, b * 4);
+    }
+    return n === out.length ? out : out.subarray(0, n);
+  }
+
+  /** Uniform doubles in [low, high) with 53 random bits each. */
+  uniform(n: number, low = 0, high = 1): Float64Array {
+    const words = this.bits(2 * n);
+    const out = new Float64Array(n);
+    const width = high - low;
+    for (let i = 0; i < n; i++) {
+      const u = ((words[2 * i] >>> 5) * 67108864 + (words[2 * i + 1] >>> 6)) / 9007199254740992;
+      out[i] = low + width * u;
+    }
+    return out;
+  }
+
+  /** Standard normal doubles (Box–Muller), scaled to `mean`, `std`. */
+  normal(n: number, mean = 0, std = 1): Float64Array {
+    const pairs = Math.ceil(n / 2);
+    const u = this.uniform(2 * pairs);
+    const out = new Float64Array(n);
+    for (let i = 0; i < pairs; i++) {
+      const radius = Math.sqrt(-2 * Math.log(1 - u[2 * i])); // 1-u in (0, 1]: finite log
+      const angle = 2 * Math.PI * u[2 * i + 1];
+      out[2 * i] = mean + std * radius * Math.cos(angle);
+      if (2 * i + 1 < n) out[2 * i + 1] = mean + std * radius * Math.sin(angle);
+    }
+    return out;
+  }
+
+  /** Normal draws truncated to ±2 standard deviations (resampled), as Flax's `lecun_normal`. */
+  truncatedNormal(n: number, std = 1): Float64Array {
+    const out = new Float64Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const draw = this.normal(Math.max(16, Math.ceil((n - filled) * 1.1)));
+      for (let i = 0; i < draw.length && filled < n; i++) {
+        if (Math.abs(draw[i]) <= 2) out[filled++] = draw[i] * std;
+      }
+    }
+    return out;
+  }
+
+  /** Integers uniform in [low, high). */
+  integers(n: number, low: number, high: number): Int32Array {
+    if (!(high > low)) throw new InputError("integers", `empty range [${low}, ${high})`);
+    const u = this.uniform(n);
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = low + Math.floor(u[i] * (high - low));
+    return out;
+  }
+
+  /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
+  permutation(n: number): Int32Array {
+    checkCount(n);
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = i;
+    const u = this.uniform(n);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(u[i] * (i + 1));
+      const t = out[i];
+      out[i] = out[j];
+      out[j] = t;
+    }
+    return out;
+  }
+
+  /**
+   * `k` draws from 0..n-1. Without replacement and without weights: a partial Fisher–Yates shuffle.
+   * With weights `p` (non-negative, any scale): inverse-CDF sampling with replacement, or
+   * Efraimidis–Spirakis keys (u^(1/p)) without replacement.
+   */
+  choice(n: number, k: number, options: { replace?: boolean; p?: ArrayLike<number> } = {}): Int32Array {
+    checkCount(n);
+    checkCount(k);
+    const replace = options.replace ?? false;
+    if (!replace && k > n) throw new InputError("choice", `cannot draw ${k} of ${n} items without replacement`);
+    const p = options.p;
+    if (p) {
+      if (p.length !== n) throw new InputError("choice.p", `expected ${n} weights, got ${p.length}`);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        if (!(p[i] >= 0) || !Number.isFinite(p[i]))
+          throw new InputError("choice.p", "weights must be finite and ≥ 0", i);
+        total += p[i];
+      }
+      if (!(total > 0)) throw new InputError("choice.p", "weights sum to zero");
+      if (replace) return this.weightedWithReplacement(p, total, k);
+      return this.weightedWithoutReplacement(p, k);
+    }
+    if (replace) return this.integers(k, 0, n);
+    const pool = new Map<number, number>();
+    const out = new Int32Array(k);
+    const u = this.uniform(k);
+    for (let i = 0; i < k; i++) {
+      const j = i + Math.floor(u[i] * (n - i));
+      const vi = pool.get(i) ?? i;
+      const vj = pool.get(j) ?? j;
+      out[i] = vj;
+      pool.set(j, vi);
+    }
+    return out;
+  }
+
+  private weightedWithReplacement(p: ArrayLike<number>, total: number, k: number): Int32Array {
+    const cdf = new Float64Array(p.length);
+    let acc = 0;
+    for (let i = 0; i < p.length; i++) {
+      acc += p[i] / total;
+      cdf[i] = acc;
+    }
+    const u = this.uniform(k);
+    const out = new Int32Array(k);
+    for (let i = 0; i < k; i++) {
+      let lo = 0;
+      let hi = p.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cdf[mid] > u[i]) hi = mid;
+        else lo = mid + 1;
+      }
+      while (p[lo] === 0 && lo > 0) lo--; // rounding at the top of the CDF
+      out[i] = lo;
+    }
+    return out;
+  }
+
+  private weightedWithoutReplacement(p: ArrayLike<number>, k: number): Int32Array {
+    const u = this.uniform(p.length);
+    const keys = new Float64Array(p.length);
+    let positive = 0;
+    for (let i = 0; i < p.length; i++) {
+      keys[i] = p[i] > 0 ? Math.log(1 - u[i]) / p[i] : Number.NEGATIVE_INFINITY;
+      if (p[i] > 0) positive++;
+    }
+    if (positive < k) throw new InputError("choice.p", `only ${positive} items have positive weight, ${k} requested`);
+    const order = Array.from({ length: p.length }, (_, i) => i).sort((a, b) => keys[b] - keys[a] || a - b);
+    return Int32Array.from(order.slice(0, k));
+  }
+}
+
+function checkCount(n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new InputError("count", `expected a non-negative integer, got ${n}`);
+}
+
+const M0 = 0xd2511f53;
+const M1 = 0xcd9e8d57;
+const W0 = 0x9e3779b9;
+const W1 = 0xbb67ae85;
+
+/** High 32 bits of the 64-bit product of two unsigned 32-bit integers, exactly, in doubles. */
+function mulhi(a: number, b: number): number {
+  const ah = a >>> 16;
+  const al = a & 0xffff;
+  const bh = b >>> 16;
+  const bl = b & 0xffff;
+  const low = al * bl;
+  const mid1 = ah * bl + Math.floor(low / 65536);
+  const mid2 = al * bh + (mid1 % 65536);
+  return (ah * bh + Math.floor(mid1 / 65536) + Math.floor(mid2 / 65536)) >>> 0;
+}
+
+/** Philox4x32 with 10 rounds: counter (c0..c3), key (k0, k1) → 4 words into `out`. */
+export function philox(k0: number, k1: number, c0: number, c1: number, c2: number, c3: number, out: Uint32Array): void {
+  let x0 = c0 >>> 0;
+  let x1 = c1 >>> 0;
+  let x2 = c2 >>> 0;
+  let x3 = c3 >>> 0;
+  let key0 = k0 >>> 0;
+  let key1 = k1 >>> 0;
+  for (let round = 0; round < 10; round++) {
+    const hi0 = mulhi(M0, x0);
+    const lo0 = Math.imul(M0, x0) >>> 0;
+    const hi1 = mulhi(M1, x2);
+    const lo1 = Math.imul(M1, x2) >>> 0;
+    x0 = (hi1 ^ x1 ^ key0) >>> 0;
+    x1 = lo1;
+    x2 = (hi0 ^ x3 ^ key1) >>> 0;
+    x3 = lo0;
+    key0 = (key0 + W0) >>> 0;
+    key1 = (key1 + W1) >>> 0;
+  }
+  out[0] = x0;
+  out[1] = x1;
+  out[2] = x2;
+  out[3] = x3;
+}

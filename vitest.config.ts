@@ -1,0 +1,29 @@
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL(".", import.meta.url));
+const packages = readdirSync(`${root}packages`);
+
+// Tests import sibling packages from source, so `npm test` needs no build.
+const alias = Object.fromEntries(packages.map((name) => [`@diffcell/${name}`, `${root}packages/${name}/src/index.ts`]));
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    pool: "forks",
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    projects: packages.map((name) => ({
+      resolve: { alias },
+      test: {
+        name,
+        root: `${root}packages/${name}`,
+        include: ["src/**/*.test.ts"],
+        setupFiles: [`${root}vitest.setup.ts`],
+        testTimeout: 120_000,
+        hookTimeout: 120_000,
+      },
+    })),
+  },
+});
