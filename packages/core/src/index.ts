@@ -23,6 +23,17 @@ export {
   type KernelForward,
   toHost,
 } from "./kernel.js";
+export {
+  fromTensor,
+  hostMatMul,
+  type Matrix,
+  matrix,
+  orthonormalColumns,
+  symmetricEigen,
+  toTensor,
+} from "./linalg/dense.js";
+export { type KnnOptions, type KnnResult, knn } from "./linalg/knn.js";
+export { type PcaOptions, type PcaResult, pca } from "./linalg/pca.js";
 export { type GradsOf, Module, Param } from "./module.js";
 export { gelu, Linear } from "./nn.js";
 export type { Data, Metadata, Operator, State } from "./operator.js";
@@ -46,7 +57,7 @@ export { philox, Rngs } from "./rng.js";
 export { loadParams, type ParamsFile, saveParams } from "./serialize.js";
 export * as stats from "./stats.js";
 export type { Scalar, Tensor, Tensor1D, Tensor2D } from "./tf.js";
-export { customGrad, tf } from "./tf.js";
+export { customGrad, tf, tidyHost } from "./tf.js";
 export { disposeTree, flattenTree, globalNorm, leafNorms, mapTree, type TensorTree, unflattenTree } from "./tree.js";
 export { checkMatrix, checkTensorValues, checkValues, checkVector } from "./validate.js";
 

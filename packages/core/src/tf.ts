@@ -28,3 +28,15 @@ export function customGrad(
   });
   return op as unknown as (...inputs: tf.Tensor[]) => tf.Tensor;
 }
+
+/**
+ * Runs `fn` in a `tf.tidy` scope and returns its host (non-tensor) result; every tensor created inside
+ * is disposed. For code that computes with tensors and hands back typed arrays.
+ */
+export function tidyHost<T>(fn: () => T): T {
+  let out: T | undefined;
+  tf.tidy(() => {
+    out = fn();
+  });
+  return out as T;
+}

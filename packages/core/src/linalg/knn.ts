@@ -1,0 +1,143 @@
+import { ConfigError, InputError } from "../errors.js";
+import type { ProgressCallback } from "../progress.js";
+import { tf } from "../tf.js";
+import type { Matrix } from "./dense.js";
+
+export interface KnnOptions {
+  /** Count the query point itself as its first neighbour (scanpy's convention). Default true. */
+  includeSelf?: boolean;
+  /** Query rows per distance block (bounds memory at rows × N floats). Default 1024. */
+  chunkRows?: number;
+  onProgress?: ProgressCallback;
+}
+
+export interface KnnResult {
+  /** Neighbour indices, N × k, nearest first. */
+  indices: Int32Array;
+  /** Euclidean distances, N × k, ascending. */
+  distances: Float32Array;
+  n: number;
+  k: number;
+}
+
+/**
+ * Exact k nearest neighbours by Euclidean distance. Candidate distances come from the backend's GEMM
+ * (‖x‖² + ‖y‖² − 2x·y, float32) in row blocks; the best k + 8 candidates of each row are then re-ranked
+ * with distances recomputed in float64, so float32 cancellation cannot reorder close neighbours. Ties
+ * break by the lower index.
+ */
+export function knn(x: Matrix, k: number, options: KnnOptions = {}): KnnResult {
+  const { rows: n, cols: d } = x;
+  const includeSelf = options.includeSelf ?? true;
+  const available = includeSelf ? n : n - 1;
+  if (!Number.isInteger(k) || k < 1 || k > available) {
+    throw new ConfigError("knn", "k", `an integer in [1, ${available}] for ${n} points`, k);
+  }
+  for (let i = 0; i < x.data.length; i++) {
+    if (!Number.isFinite(x.data[i])) {
+      throw new InputError(
+        "knn input",
+        `value ${x.data[i]} at row ${Math.floor(i / d)}, column ${i % d}; expected finite`,
+        i,
+      );
+    }
+  }
+  const chunk = options.chunkRows ?? 1024;
+  const candidates = Math.min(available, k + 8);
+  const indices = new Int32Array(n * k);
+  const distances = new Float32Array(n * k);
+  const norms = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += x.data[i * d + j] ** 2;
+    norms[i] = s;
+  }
+  const all = tf.tensor2d(x.data, [n, d]);
+  const allT = tf.transpose(all);
+  const heapIdx = new Int32Array(candidates);
+  const heapVal = new Float64Array(candidates);
+  const exact = new Float64Array(candidates);
+  const order = new Int32Array(candidates);
+  try {
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
+      const dots = tf.tidy(
+        () => tf.matMul(tf.slice(all, [start, 0], [end - start, d]), allT).dataSync() as Float32Array,
+      );
+      for (let i = start; i < end; i++) {
+        // Max-heap of the best `candidates` squared distances seen so far.
+        let size = 0;
+        const row = (i - start) * n;
+        for (let j = 0; j < n; j++) {
+          if (!includeSelf && j === i) continue;
+          const dist = j === i ? -1 : norms[i] + norms[j] - 2 * dots[row + j];
+          if (size < candidates) {
+            heapPush(heapIdx, heapVal, size++, j, dist);
+          } else if (dist < heapVal[0] || (dist === heapVal[0] && j < heapIdx[0])) {
+            heapReplaceTop(heapIdx, heapVal, size, j, dist);
+          }
+        }
+        for (let c = 0; c < size; c++) {
+          const j = heapIdx[c];
+          let s = 0;
+          for (let f = 0; f < d; f++) s += (x.data[i * d + f] - x.data[j * d + f]) ** 2;
+          exact[c] = j === i ? -1 : s; // the query itself always comes first
+          order[c] = c;
+        }
+        const sorted = Array.from(order.subarray(0, size)).sort(
+          (a, b) => exact[a] - exact[b] || heapIdx[a] - heapIdx[b],
+        );
+        for (let r = 0; r < k; r++) {
+          indices[i * k + r] = heapIdx[sorted[r]];
+          distances[i * k + r] = Math.sqrt(Math.max(0, exact[sorted[r]]));
+        }
+      }
+      options.onProgress?.({ stage: "knn", done: end, total: n });
+    }
+  } finally {
+    all.dispose();
+    allT.dispose();
+  }
+  return { indices, distances, n, k };
+}
+
+function worse(vi: number, ii: number, vj: number, ij: number): boolean {
+  return vi > vj || (vi === vj && ii > ij);
+}
+
+function heapPush(idx: Int32Array, val: Float64Array, size: number, j: number, v: number): void {
+  let c = size;
+  idx[c] = j;
+  val[c] = v;
+  while (c > 0) {
+    const parent = (c - 1) >> 1;
+    if (!worse(val[c], idx[c], val[parent], idx[parent])) break;
+    swap(idx, val, c, parent);
+    c = parent;
+  }
+}
+
+function heapReplaceTop(idx: Int32Array, val: Float64Array, size: number, j: number, v: number): void {
+  idx[0] = j;
+  val[0] = v;
+  let c = 0;
+  for (;;) {
+    const l = 2 * c + 1;
+    const r = l + 1;
+    let top = c;
+    if (l < size && worse(val[l], idx[l], val[top], idx[top])) top = l;
+    if (r < size && worse(val[r], idx[r], val[top], idx[top])) top = r;
+    if (top === c) return;
+    swap(idx, val, c, top);
+    c = top;
+  }
+}
+
+function swap(idx: Int32Array, val: Float64Array, a: number, b: number): void {
+  const ti = idx[a];
+  idx[a] = idx[b];
+  idx[b] = ti;
+  const tv = val[a];
+  val[a] = val[b];
+  val[b] = tv;
+}
