@@ -1,0 +1,2 @@
+// Filled by later work; see the package README.
+export {};
