@@ -43,8 +43,8 @@ type TensorFn = (...inputs: tf.Tensor[]) => tf.Tensor;
  * - `checkGrad(fn, tensors)`: `fn` maps tfjs tensors to a scalar; gradients from tfjs autodiff are
  *   compared with differences computed in float64 on the host around float32 evaluations (tolerance 2e-2).
  */
-export function checkGrad<A>(
-  op: FusedOp<A, never> | FusedOp<A>,
+export function checkGrad<A, R>(
+  op: FusedOp<A, R>,
   inputs: ReadonlyArray<HostTensor | { data: ArrayLike<number>; shape: readonly number[] }>,
   attrs: A,
   options?: GradCheckOptions,
@@ -57,7 +57,7 @@ export function checkGrad(
   fourth?: unknown,
 ): GradCheckReport {
   if (typeof target === "function" && "backward" in target && "forward" in target) {
-    return checkKernel(target as FusedOp<unknown>, inputs as HostTensor[], third, (fourth ?? {}) as GradCheckOptions);
+    return checkKernel(target as FusedOp<unknown, unknown>, inputs as HostTensor[], third, (fourth ?? {}) as GradCheckOptions);
   }
   return checkTensorFn(target as TensorFn, inputs as tf.Tensor[], (third ?? {}) as GradCheckOptions);
 }

@@ -56,6 +56,7 @@ export { type ProgressCallback, type ProgressEvent, report } from "./progress.js
 export { philox, Rngs } from "./rng.js";
 export { loadParams, type ParamsFile, saveParams } from "./serialize.js";
 export * as stats from "./stats.js";
+export { expm1Ratio, expm1RatioDerivative, splicedAt, splicingKernel, unsplicedAt } from "./kinetics.js";
 export type { Scalar, Tensor, Tensor1D, Tensor2D } from "./tf.js";
 export { customGrad, tf, tidyHost } from "./tf.js";
 export { disposeTree, flattenTree, globalNorm, leafNorms, mapTree, type TensorTree, unflattenTree } from "./tree.js";

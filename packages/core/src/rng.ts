@@ -71,6 +71,22 @@ export class Rngs {
     return out;
   }
 
+  /**
+   * A buffered source of uniform doubles in [0, 1), for samplers that draw one number at a time
+   * (rejection sampling). Deterministic: it consumes this generator's stream in blocks of `blockSize`.
+   */
+  uniformSource(blockSize = 4096): () => number {
+    let block: Float64Array = new Float64Array(0);
+    let next = 0;
+    return () => {
+      if (next >= block.length) {
+        block = this.uniform(blockSize);
+        next = 0;
+      }
+      return block[next++];
+    };
+  }
+
   /** Standard normal doubles (Box–Muller), scaled to `mean`, `std`. */
   normal(n: number, mean = 0, std = 1): Float64Array {
     const pairs = Math.ceil(n / 2);
