@@ -38,7 +38,8 @@ export function solveInterval(
   const betaIsLow = beta <= gamma;
   const em = betaIsLow ? eb : ec;
   const x = Math.abs(gamma - beta) * delta;
-  const ex = Math.exp(-x);
+  // e^{−|γ−β|Δ} = e^{−max·Δ}/e^{−min·Δ}: one exp fewer, exact unless e^{−min·Δ} underflows.
+  const ex = em > 1e-280 ? (betaIsLow ? ec : eb) / em : Math.exp(-x);
   const gx = ratio(x, ex);
   const qx = ratioDerivative(x, ex);
   const h = delta * em * gx;
@@ -71,4 +72,27 @@ function ratio(x: number, ex: number): number {
 /** g′(x) from a precomputed e^{−x} (series below 1e-3 where the closed form cancels). */
 function ratioDerivative(x: number, ex: number): number {
   return x < 1e-3 ? -0.5 + x / 3 - (x * x) / 8 : (ex * (1 + x) - 1) / (x * x);
+}
+
+/** Values only (u, s) of {@link solveInterval}, for forward passes that need no Jacobian. */
+export function solveValues(
+  u0: number,
+  s0: number,
+  alpha: number,
+  beta: number,
+  gamma: number,
+  delta: number,
+  out: Float64Array,
+): void {
+  const xb = beta * delta;
+  const xc = gamma * delta;
+  const eb = Math.exp(-xb);
+  const ec = Math.exp(-xc);
+  const betaIsLow = beta <= gamma;
+  const em = betaIsLow ? eb : ec;
+  const x = Math.abs(gamma - beta) * delta;
+  const ex = em > 1e-280 ? (betaIsLow ? ec : eb) / em : Math.exp(-x);
+  const h = delta * em * ratio(x, ex);
+  out[0] = u0 * eb + alpha * delta * ratio(xb, eb);
+  out[1] = s0 * ec + alpha * delta * ratio(xc, ec) + (beta * u0 - alpha) * h;
 }

@@ -1,5 +1,5 @@
-import { allocLike, customVjp, type HostArray, type HostTensor } from "@diffcell/core";
-import { SOLUTION_SIZE, solveInterval } from "./solution.js";
+import { allocLike, customVjp, type HostArray, type HostTensor, isTaping } from "@diffcell/core";
+import { SOLUTION_SIZE, solveInterval, solveValues } from "./solution.js";
 
 /**
  * The kinetic model evaluated at each cell's latent time. Per gene: transcription starts at `onset`
@@ -10,99 +10,160 @@ import { SOLUTION_SIZE, solveInterval } from "./solution.js";
  * scVelo's fit_scaling): û = c·u, ŝ = s.
  *
  * Inputs: t [N], onset [G], duration [G] (> 0; ignored without switching), α, β, γ, scale [G].
+ *
+ * Cost: the state at the switch depends on the gene only, so it (and its Jacobian) is computed once per
+ * gene; each cell×gene element then solves one interval with two exponentials.
  */
 export interface TrajectoryAttrs {
   switching: boolean;
 }
 
-/** Element-wise state and its partials: û, ŝ and ∂/∂(t, onset, duration, α, β, γ, scale). */
-const POINT_SIZE = 16;
+/** Per gene: switch state (u1, s1) and its Jacobian, laid out as {@link solveInterval}'s output. */
+function switchStates(inputs: readonly HostTensor[], attrs: TrajectoryAttrs): Float64Array {
+  const [, , duration, alpha, beta, gamma] = inputs;
+  const g = alpha.shape[0];
+  const out = new Float64Array(g * SOLUTION_SIZE);
+  if (!attrs.switching) return out;
+  for (let j = 0; j < g; j++) {
+    solveInterval(0, 0, alpha.data[j], beta.data[j], gamma.data[j], duration.data[j], out, j * SOLUTION_SIZE);
+  }
+  return out;
+}
 
-/**
- * Writes into out[offset..]: [û, ŝ, ∂û/∂t, ∂ŝ/∂t, ∂û/∂d, ∂ŝ/∂d, ∂û/∂α, ∂ŝ/∂α, ∂û/∂β, ∂ŝ/∂β, ∂ŝ/∂γ, ∂û/∂c, 0...].
- * (∂/∂onset = −∂/∂t; ∂û/∂γ = 0; ∂ŝ/∂c = 0.)
- */
-function trajectoryPoint(
-  t: number,
-  onset: number,
-  duration: number,
-  alpha: number,
-  beta: number,
-  gamma: number,
-  scale: number,
+/** (û, ŝ) of one element into out[0..1]. */
+function pointValue(
+  tau: number,
+  j: number,
+  inputs: readonly HostTensor[],
   switching: boolean,
-  scratch: Float64Array,
+  switches: Float64Array,
   out: Float64Array,
 ): void {
-  const tau = t - onset;
-  out.fill(0, 0, POINT_SIZE);
-  if (tau <= 0) return;
-  if (!switching || tau <= duration) {
-    solveInterval(0, 0, alpha, beta, gamma, tau, scratch, 0);
-    out[0] = scale * scratch[0];
-    out[1] = scratch[1];
-    out[2] = scale * scratch[5];
-    out[3] = scratch[11];
-    out[6] = scale * scratch[3];
-    out[7] = scratch[8];
-    out[8] = scale * scratch[4];
-    out[9] = scratch[9];
-    out[10] = scratch[10];
-    out[11] = scratch[0];
+  if (tau <= 0) {
+    out[0] = 0;
+    out[1] = 0;
     return;
   }
-  // Induction up to the switch, then repression from the switch state.
-  solveInterval(0, 0, alpha, beta, gamma, duration, scratch, 0);
-  const u1 = scratch[0];
-  const s1 = scratch[1];
-  solveInterval(u1, s1, 0, beta, gamma, tau - duration, scratch, SOLUTION_SIZE);
-  const p = SOLUTION_SIZE;
-  const du2du1 = scratch[p + 2];
-  const ds2du1 = scratch[p + 7];
-  const ds2ds1 = scratch[p + 6];
-  const chainU = (du1: number) => du2du1 * du1;
-  const chainS = (du1: number, ds1: number) => ds2du1 * du1 + ds2ds1 * ds1;
-  out[0] = scale * scratch[p];
-  out[1] = scratch[p + 1];
-  out[2] = scale * scratch[p + 5];
-  out[3] = scratch[p + 11];
-  // duration moves the switch state and shortens the repression interval.
-  out[4] = scale * (chainU(scratch[5]) - scratch[p + 5]);
-  out[5] = chainS(scratch[5], scratch[11]) - scratch[p + 11];
-  out[6] = scale * chainU(scratch[3]);
-  out[7] = chainS(scratch[3], scratch[8]);
-  out[8] = scale * (scratch[p + 4] + chainU(scratch[4]));
-  out[9] = scratch[p + 9] + chainS(scratch[4], scratch[9]);
-  out[10] = scratch[p + 10] + ds2ds1 * scratch[10];
-  out[11] = scratch[p];
+  const [, , duration, alpha, beta, gamma, scale] = inputs;
+  const d = duration.data[j];
+  if (!switching || tau <= d) {
+    solveValues(0, 0, alpha.data[j], beta.data[j], gamma.data[j], tau, out);
+  } else {
+    const base = j * SOLUTION_SIZE;
+    solveValues(switches[base], switches[base + 1], 0, beta.data[j], gamma.data[j], tau - d, out);
+  }
+  out[0] *= scale.data[j];
+}
+
+/**
+ * Partials of one element: writes into p [û, ŝ, ∂û/∂t, ∂ŝ/∂t, ∂û/∂d, ∂ŝ/∂d, ∂û/∂α, ∂ŝ/∂α, ∂û/∂β, ∂ŝ/∂β,
+ * ∂ŝ/∂γ, ∂û/∂c] (∂/∂onset = −∂/∂t; ∂û/∂γ = 0 = ∂ŝ/∂c). Returns false before the onset (all zero).
+ */
+function pointJacobian(
+  tau: number,
+  j: number,
+  inputs: readonly HostTensor[],
+  switching: boolean,
+  switches: Float64Array,
+  scratch: Float64Array,
+  p: Float64Array,
+): boolean {
+  if (tau <= 0) return false;
+  const [, , duration, alpha, beta, gamma, scale] = inputs;
+  const c = scale.data[j];
+  const d = duration.data[j];
+  if (!switching || tau <= d) {
+    solveInterval(0, 0, alpha.data[j], beta.data[j], gamma.data[j], tau, scratch, 0);
+    p[0] = c * scratch[0];
+    p[1] = scratch[1];
+    p[2] = c * scratch[5];
+    p[3] = scratch[11];
+    p[4] = 0;
+    p[5] = 0;
+    p[6] = c * scratch[3];
+    p[7] = scratch[8];
+    p[8] = c * scratch[4];
+    p[9] = scratch[9];
+    p[10] = scratch[10];
+    p[11] = scratch[0];
+    return true;
+  }
+  // Repression from the gene's switch state: chain through ∂(u1, s1)/∂(α, β, γ, d).
+  const w = j * SOLUTION_SIZE;
+  solveInterval(switches[w], switches[w + 1], 0, beta.data[j], gamma.data[j], tau - d, scratch, 0);
+  const du2du1 = scratch[2];
+  const ds2du1 = scratch[7];
+  const ds2ds1 = scratch[6];
+  p[0] = c * scratch[0];
+  p[1] = scratch[1];
+  p[2] = c * scratch[5];
+  p[3] = scratch[11];
+  // The duration moves the switch state and shortens the repression interval.
+  p[4] = c * (du2du1 * switches[w + 5] - scratch[5]);
+  p[5] = ds2du1 * switches[w + 5] + ds2ds1 * switches[w + 11] - scratch[11];
+  p[6] = c * du2du1 * switches[w + 3];
+  p[7] = ds2du1 * switches[w + 3] + ds2ds1 * switches[w + 8];
+  p[8] = c * (scratch[4] + du2du1 * switches[w + 4]);
+  p[9] = scratch[9] + ds2du1 * switches[w + 4] + ds2ds1 * switches[w + 9];
+  p[10] = scratch[10] + ds2ds1 * switches[w + 10];
+  p[11] = scratch[0];
+  return true;
+}
+
+/** Gradient accumulators for the trajectory's parameters. */
+class TrajectoryGradients {
+  readonly t: Float64Array;
+  readonly onset: Float64Array;
+  readonly duration: Float64Array;
+  readonly alpha: Float64Array;
+  readonly beta: Float64Array;
+  readonly gamma: Float64Array;
+  readonly scale: Float64Array;
+  constructor(n: number, g: number) {
+    this.t = new Float64Array(n);
+    this.onset = new Float64Array(g);
+    this.duration = new Float64Array(g);
+    this.alpha = new Float64Array(g);
+    this.beta = new Float64Array(g);
+    this.gamma = new Float64Array(g);
+    this.scale = new Float64Array(g);
+  }
+  /** Adds cotangents (cu on û, cs on ŝ) of element (i, j) with partials p. */
+  add(i: number, j: number, cu: number, cs: number, p: Float64Array): void {
+    const byTime = cu * p[2] + cs * p[3];
+    this.t[i] += byTime;
+    this.onset[j] -= byTime;
+    this.duration[j] += cu * p[4] + cs * p[5];
+    this.alpha[j] += cu * p[6] + cs * p[7];
+    this.beta[j] += cu * p[8] + cs * p[9];
+    this.gamma[j] += cs * p[10];
+    this.scale[j] += cu * p[11];
+  }
+  /** In input order, scaled by `factor`, in the float type of `like`. */
+  list(like: HostArray, factor: number): HostArray[] {
+    return [this.t, this.onset, this.duration, this.alpha, this.beta, this.gamma, this.scale].map((a) => {
+      const out = allocLike(like, a.length);
+      for (let i = 0; i < a.length; i++) out[i] = a[i] * factor;
+      return out;
+    });
+  }
 }
 
 /** Predicted (û, ŝ) [N, G] for every cell and gene. */
-export const kineticTrajectory = customVjp<TrajectoryAttrs>(
+export const kineticTrajectory = customVjp<TrajectoryAttrs, Float64Array>(
   (inputs, attrs) => {
-    const [t, onset, duration, alpha, beta, gamma, scale] = inputs;
+    const [t, onset] = inputs;
     const n = t.shape[0];
-    const g = alpha.shape[0];
+    const g = onset.shape[0];
     const uHat = allocLike(t.data, n * g);
     const sHat = allocLike(t.data, n * g);
-    const scratch = new Float64Array(2 * SOLUTION_SIZE);
-    const point = new Float64Array(POINT_SIZE);
+    const switches = switchStates(inputs, attrs);
+    const value = new Float64Array(2);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < g; j++) {
-        trajectoryPoint(
-          t.data[i],
-          onset.data[j],
-          duration.data[j],
-          alpha.data[j],
-          beta.data[j],
-          gamma.data[j],
-          scale.data[j],
-          attrs.switching,
-          scratch,
-          point,
-        );
-        uHat[i * g + j] = point[0];
-        sHat[i * g + j] = point[1];
+        pointValue(t.data[i] - onset.data[j], j, inputs, attrs.switching, switches, value);
+        uHat[i * g + j] = value[0];
+        sHat[i * g + j] = value[1];
       }
     }
     return {
@@ -110,13 +171,29 @@ export const kineticTrajectory = customVjp<TrajectoryAttrs>(
         { data: uHat, shape: [n, g] },
         { data: sHat, shape: [n, g] },
       ],
+      residuals: switches,
     };
   },
-  ({ inputs, cotangents, attrs }) => {
-    const [t] = inputs;
+  ({ inputs, cotangents, residuals, attrs }) => {
+    const [t, onset] = inputs;
     const n = t.shape[0];
-    const g = inputs[3].shape[0];
-    return accumulateGradients(inputs, attrs, n, g, { u: cotangents[0].data, s: cotangents[1].data, factor: 1 });
+    const g = onset.shape[0];
+    const switches = residuals ?? switchStates(inputs, attrs);
+    const grads = new TrajectoryGradients(n, g);
+    const scratch = new Float64Array(SOLUTION_SIZE);
+    const p = new Float64Array(12);
+    const cu = cotangents[0].data;
+    const cs = cotangents[1].data;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < g; j++) {
+        const k = i * g + j;
+        if (cu[k] === 0 && cs[k] === 0) continue;
+        if (pointJacobian(t.data[i] - onset.data[j], j, inputs, attrs.switching, switches, scratch, p)) {
+          grads.add(i, j, cu[k], cs[k], p);
+        }
+      }
+    }
+    return grads.list(t.data, 1);
   },
   "kineticTrajectory",
 );
@@ -127,127 +204,80 @@ export interface ReconstructionAttrs extends TrajectoryAttrs {
   weightSpliced: Float64Array | Float32Array;
 }
 
+interface ReconstructionResiduals {
+  /** Gradients for a unit output cotangent, computed in the forward pass (the loss is a scalar). */
+  grads: HostArray[];
+}
+
 /**
  * Σ_g w_u,g(û − u)² + w_s,g(ŝ − s)², averaged over cells: the reconstruction loss of the kinetic model
- * fused with the trajectory so no N×G prediction tensor is materialised in training.
+ * fused with the trajectory, so no N×G prediction tensor is materialised. Because the output is a scalar,
+ * every element's cotangent is known during the forward pass: when a tape is recording, the forward pass
+ * also accumulates the gradients (for a unit cotangent) and the backward pass only scales them.
  * Inputs: as {@link kineticTrajectory}, then observed unspliced and spliced [N, G] (differentiable too,
  * so a loss can reach moments computed upstream, e.g. from a Harmony-corrected graph).
  */
-export const kineticReconstruction = customVjp<ReconstructionAttrs, { ru: HostArray; rs: HostArray }>(
+export const kineticReconstruction = customVjp<ReconstructionAttrs, ReconstructionResiduals>(
   (inputs, attrs) => {
-    const [t, onset, duration, alpha, beta, gamma, scale, uObs, sObs] = inputs;
-    const n = t.shape[0];
-    const g = alpha.shape[0];
-    const ru = allocLike(t.data, n * g);
-    const rs = allocLike(t.data, n * g);
-    const scratch = new Float64Array(2 * SOLUTION_SIZE);
-    const point = new Float64Array(POINT_SIZE);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < g; j++) {
-        const k = i * g + j;
-        trajectoryPoint(
-          t.data[i],
-          onset.data[j],
-          duration.data[j],
-          alpha.data[j],
-          beta.data[j],
-          gamma.data[j],
-          scale.data[j],
-          attrs.switching,
-          scratch,
-          point,
-        );
-        const eu = point[0] - uObs.data[k];
-        const es = point[1] - sObs.data[k];
-        ru[k] = eu;
-        rs[k] = es;
-        total += attrs.weightUnspliced[j] * eu * eu + attrs.weightSpliced[j] * es * es;
-      }
-    }
-    const out = allocLike(t.data, 1);
-    out[0] = total / n;
-    return { outputs: [{ data: out, shape: [] }], residuals: { ru, rs } };
+    const { total, grads } = reconstructionPass(inputs, attrs, isTaping());
+    const out = allocLike(inputs[0].data, 1);
+    out[0] = total;
+    return { outputs: [{ data: out, shape: [] }], residuals: grads ? { grads } : undefined };
   },
   ({ inputs, cotangents, residuals, attrs }) => {
-    const n = inputs[0].shape[0];
-    const g = inputs[3].shape[0];
-    const { ru, rs } = residuals as { ru: HostArray; rs: HostArray };
-    const factor = (2 * cotangents[0].data[0]) / n;
-    const cotangent = { u: ru, s: rs, weightU: attrs.weightUnspliced, weightS: attrs.weightSpliced, factor };
-    const grads = accumulateGradients(inputs, attrs, n, g, cotangent);
-    const duObs = allocLike(inputs[0].data, n * g);
-    const dsObs = allocLike(inputs[0].data, n * g);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < g; j++) {
-        const k = i * g + j;
-        duObs[k] = -factor * attrs.weightUnspliced[j] * ru[k];
-        dsObs[k] = -factor * attrs.weightSpliced[j] * rs[k];
-      }
-    }
-    return [...grads, duObs, dsObs];
+    // Called without a recorded forward pass (e.g. by a gradient check): compute the gradients now.
+    const grads = residuals?.grads ?? (reconstructionPass(inputs, attrs, true).grads as HostArray[]);
+    const dy = cotangents[0].data[0];
+    return grads.map((gr) => {
+      const out = allocLike(inputs[0].data, gr.length);
+      for (let i = 0; i < gr.length; i++) out[i] = gr[i] * dy;
+      return out;
+    });
   },
   "kineticReconstruction",
 );
 
-/** Element cotangents on (û, ŝ): factor · weight_g · values[k] (weights default to 1). */
-interface ElementCotangents {
-  u: ArrayLike<number>;
-  s: ArrayLike<number>;
-  weightU?: ArrayLike<number>;
-  weightS?: ArrayLike<number>;
-  factor: number;
-}
-
-/** Shared backward: chains element cotangents (on û, ŝ) into t, onset, duration, α, β, γ, scale. */
-function accumulateGradients(
+/** The loss value and, if asked, its gradients for a unit cotangent (in input order). */
+function reconstructionPass(
   inputs: readonly HostTensor[],
-  attrs: TrajectoryAttrs,
-  n: number,
-  g: number,
-  cotangent: ElementCotangents,
-): HostArray[] {
-  const [t, onset, duration, alpha, beta, gamma, scale] = inputs;
-  const dt = new Float64Array(n);
-  const dOnset = new Float64Array(g);
-  const dDuration = new Float64Array(g);
-  const dAlpha = new Float64Array(g);
-  const dBeta = new Float64Array(g);
-  const dGamma = new Float64Array(g);
-  const dScale = new Float64Array(g);
-  const scratch = new Float64Array(2 * SOLUTION_SIZE);
-  const p = new Float64Array(POINT_SIZE);
+  attrs: ReconstructionAttrs,
+  withGradients: boolean,
+): { total: number; grads?: HostArray[] } {
+  const [t, onset] = inputs;
+  const uObs = inputs[7].data;
+  const sObs = inputs[8].data;
+  const n = t.shape[0];
+  const g = onset.shape[0];
+  const { weightUnspliced: wu, weightSpliced: ws, switching } = attrs;
+  const switches = switchStates(inputs, attrs);
+  const grads = withGradients ? new TrajectoryGradients(n, g) : null;
+  const duObs = allocLike(t.data, withGradients ? n * g : 0);
+  const dsObs = allocLike(t.data, withGradients ? n * g : 0);
+  const scratch = new Float64Array(SOLUTION_SIZE);
+  const p = new Float64Array(12);
+  let total = 0;
   for (let i = 0; i < n; i++) {
-    let ti = 0;
     for (let j = 0; j < g; j++) {
       const k = i * g + j;
-      const cu = cotangent.factor * (cotangent.weightU ? cotangent.weightU[j] : 1) * cotangent.u[k];
-      const cs = cotangent.factor * (cotangent.weightS ? cotangent.weightS[j] : 1) * cotangent.s[k];
-      if (cu === 0 && cs === 0) continue;
-      trajectoryPoint(
-        t.data[i],
-        onset.data[j],
-        duration.data[j],
-        alpha.data[j],
-        beta.data[j],
-        gamma.data[j],
-        scale.data[j],
-        attrs.switching,
-        scratch,
-        p,
-      );
-      const byTime = cu * p[2] + cs * p[3];
-      ti += byTime;
-      dOnset[j] -= byTime;
-      dDuration[j] += cu * p[4] + cs * p[5];
-      dAlpha[j] += cu * p[6] + cs * p[7];
-      dBeta[j] += cu * p[8] + cs * p[9];
-      dGamma[j] += cs * p[10];
-      dScale[j] += cu * p[11];
+      const tau = t.data[i] - onset.data[j];
+      let active = false;
+      if (grads) {
+        active = pointJacobian(tau, j, inputs, switching, switches, scratch, p);
+        if (!active) p[0] = p[1] = 0;
+      } else {
+        pointValue(tau, j, inputs, switching, switches, p);
+      }
+      const eu = p[0] - uObs[k];
+      const es = p[1] - sObs[k];
+      total += wu[j] * eu * eu + ws[j] * es * es;
+      if (grads) {
+        const cu = (2 * wu[j] * eu) / n;
+        const cs = (2 * ws[j] * es) / n;
+        if (active) grads.add(i, j, cu, cs, p);
+        duObs[k] = -cu;
+        dsObs[k] = -cs;
+      }
     }
-    dt[i] = ti;
   }
-  const like = t.data;
-  const cast = (a: Float64Array): HostArray => (like instanceof Float64Array ? a : Float32Array.from(a));
-  return [cast(dt), cast(dOnset), cast(dDuration), cast(dAlpha), cast(dBeta), cast(dGamma), cast(dScale)];
+  return { total: total / n, grads: grads ? [...grads.list(t.data, 1), duObs, dsObs] : undefined };
 }

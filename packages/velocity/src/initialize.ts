@@ -1,0 +1,50 @@
+import { stats, tf } from "@diffcell/core";
+import { softplusInverse } from "./kineticsEncoder.js";
+import { fitSteadyState } from "./steadyState.js";
+import type { DifferentiableVelocity, VelocityInput } from "./velocity.js";
+
+export interface InitializeOptions {
+  /** Splicing rate every gene starts from, in latent-time units (the process spans t ∈ (0, 1)). */
+  beta?: number;
+}
+
+/**
+ * Data-driven starting point for training (replaces the walk-through's random rates):
+ * - the time encoder's input standardisation (per-feature mean and 1/sd of log1p values);
+ * - per gene, γ from scVelo's steady-state ratio γ′ = γ/β (regression of u on s over extreme cells) with
+ *   β fixed to `beta`, and α so that the induction steady state α/β reaches the 95th percentile of u.
+ * Timing starts neutral: onset just before 0, and (dynamical model) the switch at t ≈ 0.6.
+ */
+export function initializeFromData(op: DifferentiableVelocity, data: VelocityInput, options: InitializeOptions = {}): void {
+  const { spliced, unspliced } = data;
+  const [n, g] = spliced.shape;
+  const beta = options.beta ?? 5;
+  tf.tidy(() => {
+    const features = tf.log1p(tf.concat([spliced, unspliced], 1));
+    const { mean, variance } = tf.moments(features, 0);
+    op.timeEncoder.inputMean.assign(mean);
+    op.timeEncoder.inputScale.assign(tf.div(1, tf.sqrt(tf.maximum(variance, 1e-4))));
+  });
+  const s = spliced.dataSync();
+  const u = unspliced.dataSync();
+  const { gamma: ratio } = fitSteadyState(s, u, n, g);
+  const column = new Float64Array(n);
+  const alpha = new Float32Array(g);
+  const gamma = new Float32Array(g);
+  for (let j = 0; j < g; j++) {
+    for (let i = 0; i < n; i++) column[i] = u[i * g + j];
+    const uHigh = Math.max(stats.quantile(column, 0.95), 1e-3);
+    alpha[j] = beta * uHigh;
+    // Keep γ within two decades of β: genes with no spliced signal would otherwise get γ = 0 or ∞.
+    gamma[j] = beta * Math.min(Math.max(ratio[j], 0.01), 100);
+  }
+  const k = op.kineticsEncoder;
+  tf.tidy(() => {
+    k.logAlpha.assign(tf.tensor1d(alpha.map(softplusInverse)));
+    k.logBeta.assign(tf.fill([g], softplusInverse(beta)));
+    k.logGamma.assign(tf.tensor1d(gamma.map(softplusInverse)));
+    k.onset.assign(tf.fill([g], -0.05));
+    if (k.logDuration) k.logDuration.assign(tf.fill([g], softplusInverse(0.6)));
+    if (k.logScale) k.logScale.assign(tf.fill([g], softplusInverse(1)));
+  });
+}

@@ -1,0 +1,154 @@
+import {
+  adam,
+  chain,
+  clipByGlobalNorm,
+  gatherRows,
+  knn,
+  Optimizer,
+  type ProgressCallback,
+  Rngs,
+  tf,
+  tidyHost,
+  valueAndGrad,
+} from "@diffcell/core";
+import { reconstructionLoss, VelocityConsistencyLoss, type VelocityConsistencyOptions } from "@diffcell/losses";
+import { initializeFromData } from "./initialize.js";
+import { type DifferentiableVelocity, inverseVarianceWeights, type VelocityInput } from "./velocity.js";
+
+export interface LossWeights {
+  /** Velocity consistency with the neighbourhood (+ time ordering). Default 1. */
+  consistency?: number;
+  /** The walk-through's MSE between the Euler projection and the observed spliced state. Default 0.1. */
+  projection?: number;
+  /** Kinetic model at latent time vs observed (u, s): what trains latent time. Default 1. */
+  kinetic?: number;
+}
+
+export interface VelocityTrainingOptions {
+  epochs?: number;
+  /** Cells per step; default all cells (full batch). */
+  batchSize?: number;
+  learningRate?: number;
+  weights?: LossWeights;
+  consistency?: VelocityConsistencyOptions;
+  /** Neighbour sets for the consistency loss over the full data (N × k); default kNN on log1p spliced. */
+  neighbors?: Int32Array;
+  /** G × d basis for the consistency loss (e.g. PCA loadings). */
+  basis?: tf.Tensor2D;
+  /** Start from `initializeFromData` (default true). */
+  initialize?: boolean;
+  seed?: number;
+  onProgress?: ProgressCallback;
+}
+
+export interface TrainingHistory {
+  loss: number[];
+}
+
+/**
+ * The training objective on a batch: w_c·consistency(velocity, s, u, {latentTime, neighbours})
+ * + w_p·MSE(projectedSpliced, s) + w_k·kineticLoss(latentTime). Returns a scalar (inside the caller's tape).
+ */
+export function velocityLoss(
+  op: DifferentiableVelocity,
+  batch: VelocityInput,
+  context: {
+    consistency: VelocityConsistencyLoss;
+    neighbors?: Int32Array;
+    basis?: tf.Tensor2D;
+    weights?: LossWeights;
+    kineticWeights?: { unspliced: Float64Array; spliced: Float64Array };
+  },
+): tf.Scalar {
+  const w = { consistency: 1, projection: 0.1, kinetic: 1, ...context.weights };
+  const [result] = op.apply(batch);
+  const terms: tf.Scalar[] = [];
+  if (w.consistency > 0) {
+    const c = context.consistency(result.velocity, batch.spliced, batch.unspliced, {
+      latentTime: result.latentTime,
+      neighbors: context.neighbors,
+      basis: context.basis,
+    });
+    terms.push(tf.mul(c, w.consistency));
+  }
+  if (w.projection > 0) terms.push(tf.mul(reconstructionLoss(result.projectedSpliced, batch.spliced), w.projection));
+  if (w.kinetic > 0) terms.push(tf.mul(op.kineticLoss(batch, result.latentTime, context.kineticWeights), w.kinetic));
+  return tf.addN(terms) as tf.Scalar;
+}
+
+/**
+ * Trains a {@link DifferentiableVelocity} with Adam (gradient norm clipped at 1) on minibatches of cells.
+ * Deterministic for a seed. Reports progress once per epoch.
+ */
+export function trainVelocity(
+  op: DifferentiableVelocity,
+  data: VelocityInput,
+  options: VelocityTrainingOptions = {},
+): TrainingHistory {
+  const n = data.spliced.shape[0];
+  const epochs = options.epochs ?? 200;
+  const batchSize = Math.min(options.batchSize ?? n, n);
+  if (options.initialize ?? true) initializeFromData(op, data);
+  const rngs = new Rngs(options.seed ?? 0);
+  const consistency = new VelocityConsistencyLoss(options.consistency);
+  const kineticWeights = inverseVarianceWeights(data.spliced, data.unspliced);
+  const neighbors =
+    options.neighbors ??
+    tidyHost(() => {
+      const x = tf.log1p(data.spliced);
+      const k = Math.min(consistency.nNeighbors, n - 1);
+      return knn({ data: x.dataSync() as Float32Array, rows: n, cols: x.shape[1] }, k, { includeSelf: false }).indices;
+    });
+  const k = neighbors.length / n;
+  const opt = new Optimizer(op, chain(clipByGlobalNorm(1), adam(options.learningRate ?? 1e-2)));
+  const step = valueAndGrad((m: DifferentiableVelocity, batch: VelocityInput, batchNeighbors: Int32Array) =>
+    velocityLoss(m, batch, {
+      consistency,
+      neighbors: batchNeighbors,
+      basis: options.basis,
+      weights: options.weights,
+      kineticWeights,
+    }),
+  );
+  const history: TrainingHistory = { loss: [] };
+  const stepsPerEpoch = Math.ceil(n / batchSize);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const order = batchSize === n ? null : rngs.permutation(n);
+    let epochLoss = 0;
+    for (let b = 0; b < stepsPerEpoch; b++) {
+      if (!order) {
+        const [loss, grads] = step(op, data, neighbors);
+        opt.update(grads);
+        epochLoss += loss;
+        continue;
+      }
+      const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
+      const batch = {
+        spliced: gatherRows(data.spliced, idx),
+        unspliced: gatherRows(data.unspliced, idx),
+      };
+      const [loss, grads] = step(op, batch, restrictNeighbors(neighbors, k, idx));
+      opt.update(grads);
+      tf.dispose([batch.spliced, batch.unspliced]);
+      epochLoss += loss * (idx.length / n);
+    }
+    history.loss.push(epochLoss);
+    options.onProgress?.({ stage: "train", done: epoch + 1, total: epochs, message: `loss ${epochLoss.toFixed(4)}` });
+  }
+  opt.dispose();
+  return history;
+}
+
+/**
+ * Neighbour lists restricted to a batch and re-indexed into it; a neighbour outside the batch becomes the
+ * cell itself (skipped by the loss).
+ */
+export function restrictNeighbors(neighbors: Int32Array, k: number, batch: ArrayLike<number>): Int32Array {
+  const position = new Map<number, number>();
+  for (let b = 0; b < batch.length; b++) position.set(batch[b], b);
+  const out = new Int32Array(batch.length * k);
+  for (let b = 0; b < batch.length; b++) {
+    for (let r = 0; r < k; r++) out[b * k + r] = position.get(neighbors[batch[b] * k + r]) ?? b;
+  }
+  return out;
+}

@@ -1,0 +1,169 @@
+import {
+  checkMatrix,
+  checkTensorValues,
+  type Metadata,
+  Module,
+  type Operator,
+  Rngs,
+  type State,
+  tf,
+} from "@diffcell/core";
+import type { VelocityConfig } from "./config.js";
+import { eulerKinetics } from "./kinetics/euler.js";
+import { kineticReconstruction, kineticTrajectory } from "./kinetics/trajectory.js";
+import { type Kinetics, KineticsEncoder } from "./kineticsEncoder.js";
+import { TimeEncoder } from "./timeEncoder.js";
+
+export interface VelocityInput {
+  /** Spliced abundances [N, G] (counts or moments `Ms`), ≥ 0. */
+  spliced: tf.Tensor2D;
+  /** Unspliced abundances [N, G] (counts or moments `Mu`), ≥ 0. */
+  unspliced: tf.Tensor2D;
+  [key: string]: unknown;
+}
+
+export interface VelocityOutput {
+  /**
+   * ds/dt [N, G]: β·u/c − γ·s on the observed state (c = 1 in the standard model), or on the kinetic
+   * model's state at the cell's latent time (`config.velocitySource`).
+   */
+  velocity: tf.Tensor2D;
+  /** Latent time in (0, 1) [N]. */
+  latentTime: tf.Tensor1D;
+  alpha: tf.Tensor1D;
+  beta: tf.Tensor1D;
+  gamma: tf.Tensor1D;
+  /** Observed state after nSteps Euler steps of size dt [N, G] (the walk-through's projection). */
+  projectedSpliced: tf.Tensor2D;
+  /** Per gene: latent time when transcription starts and when it stops (∞ in the standard model). */
+  onset: tf.Tensor1D;
+  switchTime: tf.Tensor1D;
+  /** Per gene: unspliced scale c (observed unspliced ≈ c·u). */
+  unsplicedScale: tf.Tensor1D;
+  [key: string]: unknown;
+}
+
+/**
+ * Differentiable RNA velocity (Module + Operator). `apply({ spliced, unspliced })` returns velocity,
+ * latent time, per-gene rates and the Euler projection, plus the inputs. Every output is differentiable
+ * with respect to the parameters (`grads.timeEncoder.linear1.kernel`, `grads.kineticsEncoder.logAlpha`, …)
+ * and to the inputs.
+ *
+ * Latent time learns through {@link DifferentiableVelocity.kineticLoss}: the kinetic model evaluated at
+ * each cell's latent time must reproduce the cell's observed (u, s), and optionally through the
+ * time-ordering term of the consistency loss.
+ */
+export class DifferentiableVelocity extends Module implements Operator<VelocityInput, VelocityOutput> {
+  readonly timeEncoder: TimeEncoder;
+  readonly kineticsEncoder: KineticsEncoder;
+
+  constructor(
+    readonly config: VelocityConfig,
+    options: { rngs?: Rngs } = {},
+  ) {
+    super();
+    const [timeRngs, kineticsRngs] = (options.rngs ?? new Rngs(0)).split(2);
+    this.timeEncoder = new TimeEncoder(config.nGenes, config.hiddenDim, timeRngs);
+    this.kineticsEncoder = new KineticsEncoder(config.nGenes, config.kineticsModel, kineticsRngs);
+  }
+
+  apply(data: VelocityInput, state: State = {}, metadata: Metadata = null): [VelocityInput & VelocityOutput, State, Metadata] {
+    this.checkInput(data);
+    const out = tf.tidy(() => {
+      const { spliced, unspliced } = data;
+      const latentTime = this.timeEncoder.apply(spliced, unspliced);
+      const k = this.kineticsEncoder.apply();
+      const modelUnspliced = this.config.kineticsModel === "dynamical" ? tf.div(unspliced, k.scale) : unspliced;
+      const [observedVelocity, projectedSpliced] = eulerKinetics([modelUnspliced, spliced, k.alpha, k.beta, k.gamma], {
+        dt: this.config.dt,
+        nSteps: this.config.nSteps,
+      });
+      let velocity = observedVelocity;
+      if (this.config.velocitySource === "model") {
+        // ds/dt = β·u − γ·s on the model's state at the cell's latent time.
+        const [uHat, sHat] = kineticTrajectory([latentTime, k.onset, k.duration, k.alpha, k.beta, k.gamma, k.scale], {
+          switching: this.config.kineticsModel === "dynamical",
+        });
+        velocity = tf.sub(tf.mul(k.beta, tf.div(uHat, k.scale)), tf.mul(k.gamma, sHat));
+      }
+      return {
+        velocity: velocity as tf.Tensor2D,
+        latentTime,
+        alpha: k.alpha,
+        beta: k.beta,
+        gamma: k.gamma,
+        projectedSpliced: projectedSpliced as tf.Tensor2D,
+        onset: k.onset,
+        switchTime: tf.add(k.onset, k.duration) as tf.Tensor1D,
+        unsplicedScale: k.scale,
+      };
+    });
+    return [{ ...data, ...out }, state, metadata];
+  }
+
+  /** Per-gene kinetics as positive tensors (caller disposes). */
+  kinetics(): Kinetics {
+    return this.kineticsEncoder.apply();
+  }
+
+  /** The kinetic model's (û, ŝ) [N, G] at the given latent times, e.g. for phase portraits. */
+  predict(latentTime: tf.Tensor1D): { unspliced: tf.Tensor2D; spliced: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const k = this.kineticsEncoder.apply();
+      const [u, s] = kineticTrajectory([latentTime, k.onset, k.duration, k.alpha, k.beta, k.gamma, k.scale], {
+        switching: this.config.kineticsModel === "dynamical",
+      });
+      return { unspliced: u as tf.Tensor2D, spliced: s as tf.Tensor2D };
+    });
+  }
+
+  /**
+   * Weighted squared error between the kinetic model at each cell's latent time and the cell's observed
+   * (u, s), averaged over cells (fused; see `kineticReconstruction`). `weights` are per-gene
+   * (default 1/(G·variance) from the data passed, so every gene counts equally and the loss is ~1 at a
+   * constant prediction).
+   */
+  kineticLoss(
+    data: VelocityInput,
+    latentTime: tf.Tensor1D,
+    weights?: { unspliced: Float32Array | Float64Array; spliced: Float32Array | Float64Array },
+  ): tf.Scalar {
+    return tf.tidy(() => {
+      const w = weights ?? inverseVarianceWeights(data.spliced, data.unspliced);
+      const k = this.kineticsEncoder.apply();
+      const [loss] = kineticReconstruction(
+        [latentTime, k.onset, k.duration, k.alpha, k.beta, k.gamma, k.scale, data.unspliced, data.spliced],
+        {
+          switching: this.config.kineticsModel === "dynamical",
+          weightUnspliced: w.unspliced,
+          weightSpliced: w.spliced,
+        },
+      );
+      return loss as tf.Scalar;
+    });
+  }
+
+  private checkInput(data: VelocityInput): void {
+    const g = this.config.nGenes;
+    checkMatrix("spliced", data?.spliced, { cols: g });
+    checkMatrix("unspliced", data.unspliced, { rows: data.spliced.shape[0], cols: g });
+    checkTensorValues("spliced", data.spliced, { nonNegative: true });
+    checkTensorValues("unspliced", data.unspliced, { nonNegative: true });
+  }
+}
+
+/** Per-gene weights 1/(G·var) for unspliced and spliced (variance floored so constant genes stay finite). */
+export function inverseVarianceWeights(
+  spliced: tf.Tensor2D,
+  unspliced: tf.Tensor2D,
+): { unspliced: Float64Array; spliced: Float64Array } {
+  const g = spliced.shape[1];
+  const weightsOf = (x: tf.Tensor2D) => {
+    const variance = tf.tidy(() => tf.moments(x, 0).variance.dataSync());
+    let meanVariance = 0;
+    for (let j = 0; j < g; j++) meanVariance += variance[j] / g;
+    const floor = Math.max(1e-8, 1e-3 * meanVariance);
+    return Float64Array.from(variance, (v) => 1 / (g * Math.max(v, floor)));
+  };
+  return { unspliced: weightsOf(unspliced), spliced: weightsOf(spliced) };
+}
