@@ -38,6 +38,7 @@ export { type GradsOf, Module, Param } from "./module.js";
 export { gelu, Linear } from "./nn.js";
 export type { Data, Metadata, Operator, State } from "./operator.js";
 export { gatherRows } from "./ops/gather.js";
+export { type NeighborAverageAttrs, neighborAverage, neighborAverageKernel } from "./ops/neighborAverage.js";
 export { matMul, matMulTA, matMulTB } from "./ops/matmul.js";
 export { Optimizer } from "./optim/optimizer.js";
 export {

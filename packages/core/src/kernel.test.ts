@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { checkGrad } from "./checkgrad.js";
 import { allocLike, customVjp, type HostTensor } from "./kernel.js";
 import { gatherRows } from "./ops/gather.js";
+import { neighborAverage, neighborAverageKernel } from "./ops/neighborAverage.js";
 import { matMul, matMulTA, matMulTB } from "./ops/matmul.js";
 import { Rngs } from "./rng.js";
 import { tf } from "./tf.js";
@@ -136,5 +137,24 @@ describe("gatherRows", () => {
     expect(report.ok, report.message).toBe(true);
     expect(() => gatherRows(x, [3])).toThrow(/index 3 out of range for 3 rows/);
     tf.dispose([x, g]);
+  });
+});
+
+describe("neighborAverage", () => {
+  it("averages listed neighbours (hand values) and passes the float64 gradient check", () => {
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+    const mean = neighborAverage(x, Int32Array.from([0, 1, 1, 2, 2, 2]));
+    expect(Array.from(mean.dataSync())).toEqual([2, 3, 4, 5, 5, 6]);
+    const weighted = neighborAverage(x, Int32Array.from([0, 2]), tf.tensor2d([0.25, 0.75], [1, 2]));
+    expect(Array.from(weighted.dataSync())).toEqual([4, 5]); // 0.25·(1, 2) + 0.75·(5, 6)
+    const r = new Rngs(8);
+    const report = checkGrad(
+      neighborAverageKernel,
+      [host(r, [5, 3]), host(r, [4, 2])],
+      { indices: Int32Array.from([0, 4, 2, 2, 1, 0, 3, 3]), k: 2 },
+    );
+    expect(report.ok, report.message).toBe(true);
+    expect(() => neighborAverage(x, Int32Array.from([0, 3]))).toThrow("indices: expected shape values in [0, 3)");
+    tf.dispose([x, mean, weighted]);
   });
 });
