@@ -1,2 +1,59 @@
-// Filled by later work; see the package README.
-export {};
+/**
+ * @diffcell/io — single-cell data in and out: an AnnData-like container and readers/writers for .h5ad
+ * (AnnData), .loom (velocyto), 10x / MatrixMarket, CSV and numpy files.
+ */
+export { AnnData, type AnnDataInit } from "./anndata.js";
+export {
+  type BooleanColumn,
+  booleanColumn,
+  type CategoricalColumn,
+  type Column,
+  categoricalColumn,
+  columnLength,
+  DataFrame,
+  makeUnique,
+  type NumericColumn,
+  numericColumn,
+  type StringColumn,
+  stringColumn,
+} from "./dataframe.js";
+export { type ReadH5adOptions, readH5ad } from "./h5ad/read.js";
+export { type WriteH5adOptions, writeH5ad } from "./h5ad/write.js";
+export { type ReadLoomOptions, readLoom } from "./loom/read-loom.js";
+export {
+  checkSparse,
+  cloneLayer,
+  colSums,
+  csc,
+  csr,
+  csrFromTriplets,
+  dense,
+  getValue,
+  rowSums,
+  selectColumns,
+  selectRows,
+  shapeOf,
+  toCsc,
+  toCsr,
+  toDense,
+  toDenseFloat32,
+  transpose,
+} from "./matrix/ops.js";
+export {
+  type CscMatrix,
+  type CsrMatrix,
+  type DenseMatrix,
+  type FloatArray,
+  type IntArray,
+  isDense,
+  isSparse,
+  type Layer,
+  type NumericArray,
+  type SparseMatrix,
+} from "./matrix/types.js";
+export { type Read10xOptions, read10x } from "./mtx/read-10x.js";
+export { type ReadMtxOptions, readMtx } from "./mtx/read-mtx.js";
+export { type NpyArray, parseNpy, readNpy, readNpz, readSparseNpz } from "./numpy/read-npy.js";
+export { parseDelimited, type ReadCsvOptions, readCsv } from "./text/read-csv.js";
+export { readLines, readMaybeGzip } from "./text/read-text.js";
+export { isUnsDict, NdArray, type UnsDict, type UnsValue } from "./uns.js";
