@@ -131,6 +131,7 @@ export function makeAxes(plot: Rect, xAxis: AxisSpec, yAxis: AxisSpec): Axes {
 
   const frame =
     el("rect", {
+      class: "frame",
       x: plot.x,
       y: plot.y,
       width: plot.width,

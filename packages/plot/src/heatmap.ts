@@ -87,7 +87,8 @@ export function heatmap(options: HeatmapOptions): string {
   const titleHeight = options.title ? THEME.titleSize + THEME.gap : 0;
   const top = outer + titleHeight + (stripHeight ? stripHeight + 4 : 0);
   const bottom = THEME.labelSize + 14 + outer;
-  const height = options.height ?? top + rows * Math.min(18, Math.max(3, 380 / rows)) + bottom;
+  // Rows get 3–22 px each, and the plot at least 140 px so the colour bar stays readable.
+  const height = options.height ?? top + Math.max(140, rows * Math.min(22, Math.max(3, 380 / rows))) + bottom;
   const plotHeight = Math.max(10, height - top - bottom);
   const rowPitch = plotHeight / rows;
   // Small rows: label every k-th row so labels never overlap.
@@ -99,7 +100,7 @@ export function heatmap(options: HeatmapOptions): string {
   const bar = colorBar(
     options.normalize === "none" ? widen(extent(options.values)) : [0, 1],
     options.colorMap ?? "viridis",
-    Math.min(plotHeight, 180),
+    Math.min(Math.max(plotHeight, 100), 180),
     options.colorbarLabel ?? (options.normalize === "none" ? undefined : "scaled expression"),
   );
   // Cluster key under the colour bar when the strip shows clusters.
@@ -169,7 +170,7 @@ export function heatmap(options: HeatmapOptions): string {
   });
 
   let body = rasterImage(plot, bins, rows, indices, palette);
-  body += el("rect", { ...plot, fill: "none", stroke: THEME.axis, strokeWidth: 0.6 });
+  body += el("rect", { class: "frame", ...plot, fill: "none", stroke: THEME.axis, strokeWidth: 0.6 });
   rowOrder.forEach((r, y) => {
     if (y % labelEvery !== 0) return;
     body += text(left - 5, top + (y + 0.5) * rowPitch, options.rowLabels[r], {
@@ -280,9 +281,11 @@ function rasterImage(
     width: box.width,
     height: box.height,
     preserveAspectRatio: "none",
-    // Nearest-neighbour scaling: bilinear filtering would blend neighbouring genes' rows.
+    // Nearest-neighbour scaling: bilinear filtering would blend neighbouring genes' rows. Chromium needs
+    // "pixelated" (it smooths under the SVG attribute alone); resvg knows only "optimizeSpeed" and drops
+    // the whole property on "pixelated" — so both, in this order (the last one understood wins).
     imageRendering: "optimizeSpeed",
-    style: "image-rendering:pixelated",
+    style: "image-rendering:pixelated;image-rendering:optimizeSpeed",
     href: pngDataUri(encodeIndexedPng(width, height, indices, palette)),
   });
 }

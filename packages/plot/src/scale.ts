@@ -66,8 +66,8 @@ export function ticks([lo, hi]: Domain, count = 5): { values: number[]; step: nu
   const values: number[] = [];
   const first = Math.ceil(lo / step - 1e-9);
   const last = Math.floor(hi / step + 1e-9);
-  // Multiply an integer by the step (not repeated addition) so 0.1 + 0.2 rounding never shows up.
-  for (let k = first; k <= last; k++) values.push(cleanZero(k * step));
+  // An integer times the step, rounded to 12 significant digits: 3 × 0.2 is 0.6, not 0.6000000000000001.
+  for (let k = first; k <= last; k++) values.push(cleanZero(Number((k * step).toPrecision(12))));
   return { values, step };
 }
 
