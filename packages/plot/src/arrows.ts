@@ -3,7 +3,7 @@
  * per cell (scVelo's `velocity_embedding`). Lengths are scaled in pixel space so the 95th-percentile arrow
  * has a fixed on-screen length (about one grid spacing, or 4% of the plot for cells) whatever the units.
  */
-import { stats } from "@diffcell/core";
+import { InputError, stats } from "@diffcell/core";
 import { arrowPath } from "./arrow.js";
 import { type EmbeddingFrame, type EmbeddingPlotOptions, embeddingFigure } from "./embedding.js";
 import { velocityGrid } from "./grid.js";
@@ -13,8 +13,11 @@ import { checkOption, checkPoints, type Numeric } from "./validate.js";
 export interface VelocityArrowOptions extends EmbeddingPlotOptions {
   /** Velocity projected on the embedding, N×2 row-major. */
   velocity: Numeric;
-  /** "grid": kernel-smoothed arrows on a regular grid (default); "cells": one arrow per cell. */
-  mode?: "grid" | "cells";
+  /**
+   * "grid": kernel-smoothed arrows on a regular grid (default); "cells": one arrow per cell; "both": faint
+   * per-cell arrows under the grid arrows.
+   */
+  mode?: "grid" | "cells" | "both";
   /** Grid arrows per side are 30 × density (default 1). */
   density?: number;
   /** Kernel width as a fraction of the grid spacing (default 0.5). */
@@ -35,9 +38,14 @@ export function velocityArrowPlot(options: VelocityArrowOptions): string {
   checkOption("arrowLength", options.arrowLength, 0, 100);
   checkOption("maxArrows", options.maxArrows, 1, 1e7);
   const mode = options.mode ?? "grid";
-  return embeddingFigure(options, undefined, { pointOpacity: mode === "grid" ? 0.45 : 0.35 }, (frame) =>
-    mode === "cells" ? cellArrows(options, frame) : gridArrows(options, frame),
-  );
+  if (mode !== "grid" && mode !== "cells" && mode !== "both") {
+    throw new InputError("mode", `must be "grid", "cells" or "both"; got ${JSON.stringify(mode)}`);
+  }
+  return embeddingFigure(options, undefined, { pointOpacity: mode === "grid" ? 0.45 : 0.35 }, (frame) => {
+    if (mode === "cells") return cellArrows(options, frame, "#1a1a1a");
+    if (mode === "grid") return gridArrows(options, frame);
+    return cellArrows(options, frame, "#8a8a8a") + gridArrows(options, frame);
+  });
 }
 
 interface PixelArrow {
@@ -66,14 +74,17 @@ function gridArrows(options: VelocityArrowOptions, frame: EmbeddingFrame): strin
     Math.abs(frame.y(grid.ys[1]) - frame.y(grid.ys[0])),
   );
   // Grid arrows are centred on their grid point so neighbouring arrows do not run into each other.
-  return drawArrows(arrows, spacing * (options.arrowLength ?? 1), "middle", {
-    color: options.arrowColor ?? "#1a1a1a",
-    shaftWidth: 1.1,
-    headLength: 5.5,
-  });
+  return drawArrows(
+    arrows,
+    spacing * (options.arrowLength ?? 1),
+    "middle",
+    { color: options.arrowColor ?? "#1a1a1a", shaftWidth: 1.1, headLength: 5.5 },
+    // Stubs at the faded edge of the field read as dots, not arrows: leave them out.
+    0.12,
+  );
 }
 
-function cellArrows(options: VelocityArrowOptions, frame: EmbeddingFrame): string {
+function cellArrows(options: VelocityArrowOptions, frame: EmbeddingFrame, defaultColor: string): string {
   const n = frame.nCells;
   const stride = Math.max(1, Math.ceil(n / (options.maxArrows ?? 800)));
   const arrows: PixelArrow[] = [];
@@ -83,7 +94,7 @@ function cellArrows(options: VelocityArrowOptions, frame: EmbeddingFrame): strin
   }
   const target = 0.04 * Math.min(frame.plot.width, frame.plot.height) * (options.arrowLength ?? 1);
   return drawArrows(arrows, target, "tail", {
-    color: options.arrowColor ?? "#1a1a1a",
+    color: options.mode === "both" ? defaultColor : (options.arrowColor ?? defaultColor),
     shaftWidth: 0.7,
     headLength: 4,
   });
@@ -101,6 +112,7 @@ function drawArrows(
   targetLength: number,
   pivot: "tail" | "middle",
   style: { color: string; shaftWidth: number; headLength: number },
+  minFraction = 0,
 ): string {
   if (arrows.length === 0) return "";
   const lengths = arrows.map((a) => Math.hypot(a.dx, a.dy));
@@ -111,6 +123,7 @@ function drawArrows(
   for (const a of arrows) {
     const dx = a.dx * k;
     const dy = a.dy * k;
+    if (Math.hypot(dx, dy) < minFraction * targetLength) continue;
     const x0 = pivot === "middle" ? a.x - dx / 2 : a.x;
     const y0 = pivot === "middle" ? a.y - dy / 2 : a.y;
     d += arrowPath(x0, y0, x0 + dx, y0 + dy, style);

@@ -120,7 +120,8 @@ export function embeddingFigure(
   const bottom = bottomMargin(xAxis) + outer;
   const height = options.height ?? top + DEFAULT_PLOT_HEIGHT + bottom;
   const plotHeight = Math.max(40, height - top - bottom);
-  const key = makeKey?.(plotHeight);
+  // The key may run down beside the x-axis label before it needs a second column.
+  const key = makeKey?.(plotHeight + bottom - outer);
   const keySpace = key ? 1.5 * THEME.gap + key.width : 0;
   const width = options.width ?? left + DEFAULT_PLOT_WIDTH + keySpace + outer;
   const plotWidth = Math.max(40, width - left - keySpace - outer);

@@ -41,7 +41,8 @@ export function xyFigure(spec: XYFigureSpec): string {
   const bottom = bottomMargin(spec.xAxis) + outer;
   const height = spec.height ?? top + spec.plotHeight + bottom;
   const plotHeight = Math.max(40, height - top - bottom);
-  const key = spec.key?.(plotHeight);
+  // The key may run down beside the x-axis labels before it needs a second column.
+  const key = spec.key?.(plotHeight + bottom - outer);
   const overhang = Math.max(4, rightOverhang(spec.xAxis));
   const keySpace = key ? 1.5 * THEME.gap + key.width : overhang;
   const width = spec.width ?? left + spec.plotWidth + keySpace + outer;

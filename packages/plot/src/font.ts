@@ -2,7 +2,7 @@
  * The bundled font (DejaVu Sans, see fonts/LICENSE) and text measurement from its real glyph advances.
  * Layout (margins, legend columns, label collision) needs text widths before anything is rendered; reading
  * the advance widths from the same TrueType file resvg renders with makes those widths exact for PNGs and
- * close for browsers (Verdana, the fallback, has nearly the same metrics).
+ * close for browsers (Verdana, the fallback, is similarly wide).
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

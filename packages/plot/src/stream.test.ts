@@ -99,6 +99,17 @@ describe("velocityStreamPlot", () => {
     expect(svg).toContain('fill="#279e68"');
   });
 
+  it("copes with degenerate input: zero velocity, a single cell, all cells on a line", () => {
+    const still = velocityStreamPlot({ embedding, velocity: new Float64Array(2 * n), clusters });
+    expect(elements(still, "path").some((p) => p.class === "stream-arrows")).toBe(false);
+    expect(still).not.toMatch(/NaN|Infinity/);
+    const single = velocityStreamPlot({ embedding: [1, 2], velocity: [1, 0] });
+    expect(elements(single, "circle")).toHaveLength(1);
+    expect(single).not.toMatch(/NaN|Infinity/);
+    const line = Float64Array.from({ length: 200 }, (_, k) => (k % 2 === 0 ? k : 3));
+    expect(velocityStreamPlot({ embedding: line, velocity: uniform(100, 1, 0) })).not.toMatch(/NaN|Infinity/);
+  });
+
   it("names the bad array", () => {
     expect(() => velocityStreamPlot({ embedding, velocity: uniform(n - 1, 1, 0) })).toThrow(ShapeError);
     expect(() => velocityStreamPlot({ embedding, velocity: uniform(n - 1, 1, 0) })).toThrow(/^velocity/);

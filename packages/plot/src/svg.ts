@@ -5,7 +5,7 @@
  * Math.exp/sin between platforms), and no NaN or "Infinity" can reach the output.
  */
 
-/** Font stack for every plot. DejaVu Sans is bundled for PNG rendering; Verdana has near-identical metrics. */
+/** Font stack for every plot. DejaVu Sans is bundled for PNG rendering; Verdana is a similarly wide fallback. */
 export const FONT_FAMILY = "DejaVu Sans, Verdana, Bitstream Vera Sans, sans-serif";
 
 export type AttrValue = string | number | undefined | null | false;
