@@ -5,7 +5,7 @@
  * image (nearest-neighbour scaled) rather than rows × cols rectangles, which would be megabytes.
  */
 import { InputError, ShapeError } from "@diffcell/core";
-import { fitTitleSize } from "./axes.js";
+import { titleRoom, titleText } from "./axes.js";
 import { type ColorMap, colorMapFunction } from "./colormap.js";
 import { textWidth } from "./font.js";
 import { categoricalLegend, colorBar } from "./legend.js";
@@ -240,14 +240,7 @@ export function heatmap(options: HeatmapOptions): string {
   const keyX = left + plotWidth + 1.5 * THEME.gap;
   body += bar.render(keyX, top);
   if (key) body += key.render(keyX, top + bar.height + 16);
-  if (options.title) {
-    body += text(left + plotWidth / 2, outer, options.title, {
-      size: fitTitleSize(options.title, width - 2 * outer),
-      weight: "bold",
-      anchor: "middle",
-      baseline: "hanging",
-    });
-  }
+  body += titleText(options.title, left + plotWidth / 2, outer, titleRoom(plot, width));
   return svgDocument({ width, height, title: options.title }, body);
 }
 

@@ -96,6 +96,23 @@ describe("phasePortrait", () => {
     ).not.toContain('class="legend"');
   });
 
+  it("colours by a continuous value with a colour bar", () => {
+    const svg = phasePortrait({
+      spliced,
+      unspliced,
+      gene: "g",
+      values: [0, 1, 2, 3, 4],
+      colorMap: "viridis",
+      colorbarLabel: "latent time",
+    });
+    expect(svg).toContain('class="colorbar"');
+    expect(svg).toContain(">latent time</text>");
+    // Highest value drawn last, in the map's top colour.
+    const cells = svg.slice(svg.indexOf('<g class="cells">'));
+    const fills = [...cells.matchAll(/<g fill="(#[0-9a-f]{6})"/g)].map((m) => m[1]);
+    expect(fills[fills.length - 1]).toBe("#fde725");
+  });
+
   it("names the bad array", () => {
     expect(() => phasePortrait({ spliced, unspliced: [1, 2], gene: "g" })).toThrow(ShapeError);
     expect(() => phasePortrait({ spliced, unspliced: [1, 2], gene: "g" })).toThrow(/^unspliced/);

@@ -7,7 +7,7 @@ import { InputError, stats } from "@diffcell/core";
 import { arrowPath } from "./arrow.js";
 import { type ColorMap, colorMapFunction } from "./colormap.js";
 import { xyFigure } from "./figure.js";
-import { categoricalLegend, type LegendEntry } from "./legend.js";
+import { type Block, categoricalLegend, colorBar, type LegendEntry } from "./legend.js";
 import { categoriesOf, clusterColors, type Palette } from "./palette.js";
 import { type Domain, extent, pad, widen } from "./scale.js";
 import { el, escapeXml, num, pathData } from "./svg.js";
@@ -29,6 +29,8 @@ export interface PhasePortraitOptions {
   /** Continuous colouring (e.g. latent time); overrides clusters. */
   values?: Numeric;
   colorMap?: ColorMap;
+  /** Colour-bar label when colouring by `values` (e.g. "latent time"). */
+  colorbarLabel?: string;
   /** A fitted trajectory in phase space, drawn as a line in the given order. */
   fitCurve?: { spliced: Numeric; unspliced: Numeric; label?: string };
   /** γ/β: the steady-state line u = slope · s. */
@@ -83,12 +85,14 @@ export function phasePortrait(options: PhasePortraitOptions): string {
   // Cell colours and key entries.
   const colors: string[] = new Array(n).fill("#8c8c8c");
   const entries: LegendEntry[] = [];
+  let valueRange: Domain | undefined;
   if (options.colors) {
     checkLabels("colors", options.colors, n);
     for (let i = 0; i < n; i++) colors[i] = options.colors[i];
   } else if (options.values) {
     checkVector("values", options.values, n);
     const [lo, hi] = widen(extent(options.values));
+    valueRange = [lo, hi];
     const map = colorMapFunction(options.colorMap);
     for (let i = 0; i < n; i++) colors[i] = map((options.values[i] - lo) / (hi - lo));
   } else if (options.clusters) {
@@ -126,8 +130,14 @@ export function phasePortrait(options: PhasePortraitOptions): string {
     xAxis: { domain: xDomain, label: "spliced" },
     yAxis: { domain: yDomain, label: "unspliced" },
     clip: true,
-    key: (maxHeight) =>
-      (options.legend ?? "right") === "right" && entries.length > 0 ? categoricalLegend(entries, maxHeight) : undefined,
+    key: (maxHeight) => {
+      if ((options.legend ?? "right") === "none") return undefined;
+      const lines = entries.length > 0 ? categoricalLegend(entries, maxHeight) : undefined;
+      if (!valueRange) return lines;
+      // Continuous colouring: a colour bar, with the line key (fit, steady state) below it.
+      const bar = colorBar(valueRange, options.colorMap ?? "viridis", Math.min(maxHeight, 160), options.colorbarLabel);
+      return stackBlocks(bar, lines);
+    },
     draw: (axes) => {
       const radius =
         options.pointSize ??
@@ -225,4 +235,14 @@ function formatSlope(slope: number): string {
   return Math.abs(slope) >= 100 || (Math.abs(slope) < 0.01 && slope !== 0)
     ? slope.toExponential(2)
     : slope.toFixed(Math.abs(slope) >= 10 ? 1 : 2);
+}
+
+function stackBlocks(top: Block, bottom: Block | undefined): Block {
+  if (!bottom) return top;
+  const gap = 14;
+  return {
+    width: Math.max(top.width, bottom.width),
+    height: top.height + gap + bottom.height,
+    render: (x, y) => top.render(x, y) + bottom.render(x, y + top.height + gap),
+  };
 }

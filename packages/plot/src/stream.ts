@@ -7,7 +7,7 @@ import { arrowHeadPath } from "./arrow.js";
 import { type EmbeddingFrame, type EmbeddingPlotOptions, embeddingFigure } from "./embedding.js";
 import { velocityGrid } from "./grid.js";
 import { simplifyPolyline } from "./simplify.js";
-import { type Streamline, streamlines } from "./streamlines.js";
+import { streamlines } from "./streamlines.js";
 import { el, num } from "./svg.js";
 import { checkOption, checkPoints, type Numeric } from "./validate.js";
 
@@ -84,7 +84,7 @@ function streamOverlay(options: VelocityStreamOptions, frame: EmbeddingFrame): s
       }
       start = i;
     }
-    if (arrowScale > 0) heads += midArrow(line, px, py, arrowScale);
+    if (arrowScale > 0) heads += midArrow(px, py, arrowScale);
   }
   let paths = "";
   for (const w of [...byWidth.keys()].sort((a, b) => a - b)) {
@@ -100,7 +100,7 @@ function streamOverlay(options: VelocityStreamOptions, frame: EmbeddingFrame): s
 }
 
 /** Arrowhead centred at the line's arc-length midpoint, pointing downstream (matplotlib places it there too). */
-function midArrow(_line: Streamline, px: number[], py: number[], scale: number): string {
+function midArrow(px: number[], py: number[], scale: number): string {
   const cumulative = [0];
   for (let i = 1; i < px.length; i++)
     cumulative.push(cumulative[i - 1] + Math.hypot(px[i] - px[i - 1], py[i] - py[i - 1]));
