@@ -1,0 +1,153 @@
+/**
+ * Small array kernels over io's matrices that the preprocessing steps share (row scaling, per-gene
+ * statistics, graph × matrix products). Plain loops over typed arrays; float64 accumulators.
+ */
+import { type CsrMatrix, type FloatArray, type Layer, toCsr } from "@diffcell/io";
+
+/** Number of stored non-zeros (> 0) per column. */
+export function nonZerosPerColumn(m: Layer): Float64Array {
+  const out = new Float64Array(m.cols);
+  if (m.format === "dense") {
+    for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) if (m.data[i * m.cols + j] > 0) out[j]++;
+  } else if (m.format === "csr") {
+    for (let p = 0; p < m.data.length; p++) if (m.data[p] > 0) out[m.indices[p]]++;
+  } else {
+    for (let j = 0; j < m.cols; j++) for (let p = m.indptr[j]; p < m.indptr[j + 1]; p++) if (m.data[p] > 0) out[j]++;
+  }
+  return out;
+}
+
+/** A copy of `m` with row `i` multiplied by `scale[i]` (element type kept). */
+export function scaleRows<T extends Layer>(m: T, scale: ArrayLike<number>): T {
+  if (m.format === "dense") {
+    const data = m.data.slice();
+    for (let i = 0; i < m.rows; i++) {
+      const s = scale[i];
+      for (let j = 0; j < m.cols; j++) data[i * m.cols + j] *= s;
+    }
+    return { ...m, data };
+  }
+  const data = m.data.slice();
+  if (m.format === "csr") {
+    for (let i = 0; i < m.rows; i++) for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++) data[p] *= scale[i];
+  } else {
+    for (let p = 0; p < data.length; p++) data[p] *= scale[m.indices[p]];
+  }
+  return { ...m, data };
+}
+
+/** A copy of `m` with `f` applied to every stored value (f(0) must be 0 for sparse input). */
+export function mapValues<T extends Layer>(m: T, f: (x: number) => number): T {
+  const data = m.data.slice() as FloatArray;
+  for (let p = 0; p < data.length; p++) data[p] = f(data[p]);
+  return { ...m, data };
+}
+
+/** Per-column mean and variance (ddof = 1), over all rows, in float64. */
+export function columnMeanVar(m: Layer): { mean: Float64Array; variance: Float64Array } {
+  const n = m.rows;
+  const sum = new Float64Array(m.cols);
+  const sumSq = new Float64Array(m.cols);
+  const add = (j: number, v: number) => {
+    sum[j] += v;
+    sumSq[j] += v * v;
+  };
+  if (m.format === "dense") {
+    for (let i = 0; i < n; i++) for (let j = 0; j < m.cols; j++) add(j, m.data[i * m.cols + j]);
+  } else if (m.format === "csr") {
+    for (let p = 0; p < m.data.length; p++) add(m.indices[p], m.data[p]);
+  } else {
+    for (let j = 0; j < m.cols; j++) for (let p = m.indptr[j]; p < m.indptr[j + 1]; p++) add(j, m.data[p]);
+  }
+  const mean = new Float64Array(m.cols);
+  const variance = new Float64Array(m.cols);
+  const correction = n / Math.max(1, n - 1);
+  for (let j = 0; j < m.cols; j++) {
+    mean[j] = sum[j] / n;
+    variance[j] = (sumSq[j] / n - mean[j] * mean[j]) * correction;
+  }
+  return { mean, variance };
+}
+
+/**
+ * Dense `w · x` for a sparse N × N graph `w` and an N × G matrix `x` (sparse or dense), as float32
+ * (scVelo stores moments as float32) with float64 accumulation. Optionally applies `f` to each value of
+ * `x` first (for second moments, f(v) = v²), and `g(v, i, j)` to combine two aligned matrices.
+ */
+export function graphProduct(w: CsrMatrix, x: Layer, f?: (v: number) => number): Float32Array {
+  const n = w.rows;
+  const g = x.cols;
+  const out = new Float32Array(n * g);
+  const acc = new Float64Array(g);
+  const xr = x.format === "dense" ? x : toCsr(x);
+  for (let i = 0; i < n; i++) {
+    acc.fill(0);
+    for (let p = w.indptr[i]; p < w.indptr[i + 1]; p++) {
+      const k = w.indices[p];
+      const weight = w.data[p];
+      if (xr.format === "dense") {
+        const base = k * g;
+        if (f) for (let j = 0; j < g; j++) acc[j] += weight * f(xr.data[base + j]);
+        else for (let j = 0; j < g; j++) acc[j] += weight * xr.data[base + j];
+      } else {
+        for (let q = xr.indptr[k]; q < xr.indptr[k + 1]; q++) {
+          acc[xr.indices[q]] += weight * (f ? f(xr.data[q]) : xr.data[q]);
+        }
+      }
+    }
+    for (let j = 0; j < g; j++) out[i * g + j] = acc[j];
+  }
+  return out;
+}
+
+/** Elementwise product of two same-shaped layers as CSR (for the mixed moment s·u). */
+export function multiplyElementwise(a: Layer, b: Layer): CsrMatrix {
+  const x = toCsr(a);
+  const y = toCsr(b);
+  const rowIdx: number[] = [];
+  const vals: number[] = [];
+  const indptr = new Int32Array(x.rows + 1);
+  const dense = new Float64Array(x.cols);
+  const seen = new Uint8Array(x.cols);
+  for (let i = 0; i < x.rows; i++) {
+    for (let q = y.indptr[i]; q < y.indptr[i + 1]; q++) {
+      dense[y.indices[q]] += y.data[q];
+      seen[y.indices[q]] = 1;
+    }
+    const cols: number[] = [];
+    const agg = new Map<number, number>();
+    for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) {
+      const j = x.indices[p];
+      if (seen[j]) agg.set(j, (agg.get(j) ?? 0) + x.data[p]);
+    }
+    for (const [j, v] of agg) {
+      const prod = v * dense[j];
+      if (prod !== 0) {
+        cols.push(j);
+        vals.push(prod);
+      }
+    }
+    for (const j of cols) rowIdx.push(j);
+    for (let q = y.indptr[i]; q < y.indptr[i + 1]; q++) {
+      dense[y.indices[q]] = 0;
+      seen[y.indices[q]] = 0;
+    }
+    indptr[i + 1] = rowIdx.length;
+  }
+  return {
+    format: "csr",
+    data: Float32Array.from(vals),
+    indices: Int32Array.from(rowIdx),
+    indptr,
+    rows: x.rows,
+    cols: x.cols,
+  };
+}
+
+/** Median (numpy's: mean of the two middle values for even length). */
+export function median(x: ArrayLike<number>): number {
+  const s = Float64Array.from(x).sort();
+  if (s.length === 0) return Number.NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}

@@ -1,0 +1,126 @@
+/**
+ * Gene filtering as scVelo's `pp.filter_genes`: thresholds on spliced counts/cells, unspliced
+ * counts/cells, and "shared" counts/cells — counts in cells where a gene is detected in both spliced and
+ * unspliced (the `min_shared_counts=20` of every scVelo tutorial). Filters apply in that order, each to
+ * the genes left by the previous one. Cell sizes before filtering are kept in `obs.initial_size*`
+ * (scVelo's `set_initial_size`) so later normalisation uses the unfiltered totals.
+ */
+import { type AnnData, type CsrMatrix, colSums, type Layer, numericColumn, rowSums, toCsr } from "@diffcell/io";
+import { nonZerosPerColumn } from "./array.js";
+
+export interface FilterGenesOptions {
+  /** Spliced (the `spliced` layer): at least / at most this many counts, or detected in this many cells. */
+  minCounts?: number;
+  minCells?: number;
+  maxCounts?: number;
+  maxCells?: number;
+  /** Unspliced thresholds. */
+  minCountsU?: number;
+  minCellsU?: number;
+  maxCountsU?: number;
+  maxCellsU?: number;
+  /** Counts (both layers) in cells where the gene has spliced > 0 and unspliced > 0. */
+  minSharedCounts?: number;
+  /** Cells where the gene has spliced > 0 and unspliced > 0. */
+  minSharedCells?: number;
+  /** Gene names kept whatever the thresholds. */
+  retainGenes?: string[];
+}
+
+/** Stores `obs.initial_size_{spliced,unspliced}` and `obs.initial_size` (X) unless already present. */
+export function setInitialSize(adata: AnnData): void {
+  for (const layer of ["unspliced", "spliced"]) {
+    const key = `initial_size_${layer}`;
+    if (adata.hasLayer(layer) && !adata.obs.has(key)) {
+      adata.obs.set(key, numericColumn(Float32Array.from(rowSums(adata.layer(layer)))));
+    }
+  }
+  if (!adata.obs.has("initial_size") && adata.X) {
+    adata.obs.set("initial_size", numericColumn(Float32Array.from(rowSums(adata.X))));
+  }
+}
+
+/**
+ * Which genes pass `[lower, upper]` on total counts or on detecting cells (scVelo's `_filter`):
+ * `lower ≤ value ≤ upper`, a missing bound being unbounded.
+ */
+export function geneMask(
+  m: Layer,
+  bounds: { minCounts?: number; maxCounts?: number; minCells?: number; maxCells?: number },
+): Uint8Array {
+  const mask = new Uint8Array(m.cols).fill(1);
+  const apply = (values: Float64Array, lo?: number, hi?: number) => {
+    const lb = lo ?? Number.NEGATIVE_INFINITY;
+    const ub = hi ?? Number.POSITIVE_INFINITY;
+    for (let j = 0; j < m.cols; j++) if (!(values[j] >= lb && values[j] <= ub)) mask[j] = 0;
+  };
+  if (bounds.minCounts !== undefined || bounds.maxCounts !== undefined) {
+    apply(colSums(m), bounds.minCounts, bounds.maxCounts);
+  }
+  if (bounds.minCells !== undefined || bounds.maxCells !== undefined) {
+    apply(nonZerosPerColumn(m), bounds.minCells, bounds.maxCells);
+  }
+  return mask;
+}
+
+/** Spliced + unspliced counts restricted to entries where both are > 0 (scVelo's "shared" matrix). */
+export function sharedCounts(spliced: Layer, unspliced: Layer): CsrMatrix {
+  const s = toCsr(spliced);
+  const u = toCsr(unspliced);
+  const n = s.rows;
+  const g = s.cols;
+  const uRow = new Float64Array(g);
+  const indptr = new Int32Array(n + 1);
+  const idx: number[] = [];
+  const val: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let q = u.indptr[i]; q < u.indptr[i + 1]; q++) uRow[u.indices[q]] += u.data[q];
+    for (let p = s.indptr[i]; p < s.indptr[i + 1]; p++) {
+      const j = s.indices[p];
+      if (s.data[p] > 0 && uRow[j] > 0) {
+        idx.push(j);
+        val.push(s.data[p] + uRow[j]);
+      }
+    }
+    for (let q = u.indptr[i]; q < u.indptr[i + 1]; q++) uRow[u.indices[q]] = 0;
+    indptr[i + 1] = idx.length;
+  }
+  return { format: "csr", data: Float64Array.from(val), indices: Int32Array.from(idx), indptr, rows: n, cols: g };
+}
+
+/** Filters genes in place (see module comment); returns `adata`. */
+export function filterGenes(adata: AnnData, options: FilterGenesOptions = {}): AnnData {
+  setInitialSize(adata);
+  const retain = new Set(options.retainGenes ?? []);
+  const subset = (mask: Uint8Array) => {
+    const names = adata.varNames;
+    const keep: number[] = [];
+    for (let j = 0; j < mask.length; j++) if (mask[j] || retain.has(names[j])) keep.push(j);
+    if (keep.length !== mask.length) adata.subsetVars(keep);
+  };
+  if (adata.hasLayer("spliced")) {
+    subset(
+      geneMask(adata.layer("spliced"), {
+        minCounts: options.minCounts,
+        maxCounts: options.maxCounts,
+        minCells: options.minCells,
+        maxCells: options.maxCells,
+      }),
+    );
+  }
+  if (adata.hasLayer("unspliced")) {
+    subset(
+      geneMask(adata.layer("unspliced"), {
+        minCounts: options.minCountsU,
+        maxCounts: options.maxCountsU,
+        minCells: options.minCellsU,
+        maxCells: options.maxCellsU,
+      }),
+    );
+  }
+  if (options.minSharedCounts !== undefined || options.minSharedCells !== undefined) {
+    const shared = sharedCounts(adata.layer("spliced"), adata.layer("unspliced"));
+    subset(geneMask(shared, { minCounts: options.minSharedCounts, minCells: options.minSharedCells }));
+  }
+  return adata;
+}

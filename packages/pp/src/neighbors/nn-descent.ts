@@ -1,0 +1,237 @@
+/**
+ * Approximate kNN by NN-descent (Dong, Moses & Li 2011) started from random-projection-tree leaves,
+ * the scheme of pynndescent, which scanpy uses for large data. "A neighbour of a neighbour is likely a
+ * neighbour": each round compares, for every point, pairs among its new and old neighbours (and reverse
+ * neighbours) and keeps the k best per point, until fewer than δ·N·k lists change. Randomness (tree
+ * hyperplanes, sampling) comes from `Rngs`, so results are reproducible. Final lists are re-ranked with
+ * float64 distances and start with the point itself.
+ */
+import type { KnnResult, Matrix, ProgressCallback, Rngs } from "@diffcell/core";
+import { ConfigError } from "@diffcell/core";
+
+export interface NnDescentOptions {
+  rngs: Rngs;
+  /** Random-projection trees for the initial graph (default 4 + ⌊N^¼ / 2⌋, capped at 12). */
+  nTrees?: number;
+  /** Largest tree leaf (default max(60, 2k)). */
+  leafSize?: number;
+  maxIterations?: number;
+  /** Stop when fewer than delta · N · k neighbour slots change in a round (default 0.001). */
+  delta?: number;
+  onProgress?: ProgressCallback;
+}
+
+/** Per-point bounded max-heaps of (squared distance, index, isNew). */
+class NeighborHeaps {
+  readonly idx: Int32Array;
+  readonly dist: Float64Array;
+  readonly isNew: Uint8Array;
+  constructor(
+    readonly n: number,
+    readonly k: number,
+  ) {
+    this.idx = new Int32Array(n * k).fill(-1);
+    this.dist = new Float64Array(n * k).fill(Number.POSITIVE_INFINITY);
+    this.isNew = new Uint8Array(n * k);
+  }
+
+  /** Inserts j into i's heap if closer than the current worst and not present; returns 1 if inserted. */
+  push(i: number, j: number, d: number): number {
+    const { k, idx, dist, isNew } = this;
+    const base = i * k;
+    if (d >= dist[base]) return 0;
+    for (let r = 0; r < k; r++) if (idx[base + r] === j) return 0;
+    // Replace the root (the worst) and sift down.
+    let c = 0;
+    for (;;) {
+      const l = 2 * c + 1;
+      const r = l + 1;
+      let top = c;
+      let topDist = d;
+      if (l < k && dist[base + l] > topDist) {
+        top = l;
+        topDist = dist[base + l];
+      }
+      if (r < k && dist[base + r] > topDist) top = r;
+      if (top === c) break;
+      dist[base + c] = dist[base + top];
+      idx[base + c] = idx[base + top];
+      isNew[base + c] = isNew[base + top];
+      c = top;
+    }
+    dist[base + c] = d;
+    idx[base + c] = j;
+    isNew[base + c] = 1;
+    return 1;
+  }
+}
+
+function squaredDistance(x: Float32Array, d: number, a: number, b: number): number {
+  let s = 0;
+  const pa = a * d;
+  const pb = b * d;
+  for (let f = 0; f < d; f++) {
+    const t = x[pa + f] - x[pb + f];
+    s += t * t;
+  }
+  return s;
+}
+
+/** Leaves of one random-projection tree (hyperplane between two random points, split by side). */
+function rpTreeLeaves(x: Float32Array, d: number, points: Int32Array, leafSize: number, rngs: Rngs): Int32Array[] {
+  const leaves: Int32Array[] = [];
+  const stack: Int32Array[] = [points];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.length <= leafSize) {
+      leaves.push(node);
+      continue;
+    }
+    const [u0, u1] = rngs.uniform(2);
+    const a = node[Math.floor(u0 * node.length)];
+    let b = node[Math.floor(u1 * node.length)];
+    if (a === b) b = node[(node.indexOf(a) + 1) % node.length];
+    // Hyperplane normal a − b through the midpoint.
+    const normal = new Float64Array(d);
+    let offset = 0;
+    for (let f = 0; f < d; f++) {
+      normal[f] = x[a * d + f] - x[b * d + f];
+      offset -= (normal[f] * (x[a * d + f] + x[b * d + f])) / 2;
+    }
+    const left: number[] = [];
+    const right: number[] = [];
+    const coin = rngs.uniform(node.length);
+    for (let t = 0; t < node.length; t++) {
+      const p = node[t];
+      let side = offset;
+      for (let f = 0; f < d; f++) side += normal[f] * x[p * d + f];
+      if (side > 0 || (side === 0 && coin[t] < 0.5)) left.push(p);
+      else right.push(p);
+    }
+    if (left.length === 0 || right.length === 0) {
+      // Degenerate split (duplicates): halve at random.
+      const order = Array.from(node, (_, t) => t).sort((p, q) => coin[p] - coin[q]);
+      const shuffled = order.map((t) => node[t]);
+      const half = shuffled.length >> 1;
+      stack.push(Int32Array.from(shuffled.slice(0, half)), Int32Array.from(shuffled.slice(half)));
+      continue;
+    }
+    stack.push(Int32Array.from(left), Int32Array.from(right));
+  }
+  return leaves;
+}
+
+export function nnDescent(x: Matrix, k: number, options: NnDescentOptions): KnnResult {
+  const { rows: n, cols: d, data } = x;
+  if (!Number.isInteger(k) || k < 2 || k > n) throw new ConfigError("nnDescent", "k", `an integer in [2, ${n}]`, k);
+  const rngs = options.rngs;
+  const kk = k - 1; // neighbours other than self
+  const heaps = new NeighborHeaps(n, kk);
+  const leafSize = options.leafSize ?? Math.max(60, 2 * k);
+  const nTrees = options.nTrees ?? Math.min(12, 4 + Math.floor(n ** 0.25 / 2));
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  for (let t = 0; t < nTrees; t++) {
+    for (const leaf of rpTreeLeaves(data, d, all, leafSize, rngs)) {
+      for (let a = 0; a < leaf.length; a++) {
+        for (let b = a + 1; b < leaf.length; b++) {
+          const dist = squaredDistance(data, d, leaf[a], leaf[b]);
+          heaps.push(leaf[a], leaf[b], dist);
+          heaps.push(leaf[b], leaf[a], dist);
+        }
+      }
+    }
+  }
+  // Fill any short list with random points so every heap is full.
+  for (let i = 0; i < n; i++) {
+    let tries = 0;
+    while (heaps.idx[i * kk] < 0 && tries++ < 10 * kk) {
+      const j = Math.floor(rngs.uniform(1)[0] * n);
+      if (j !== i) heaps.push(i, j, squaredDistance(data, d, i, j));
+    }
+  }
+  const maxIterations = options.maxIterations ?? 12;
+  const delta = options.delta ?? 0.001;
+  const sample = Math.max(1, Math.ceil(kk / 2));
+  for (let iter = 0; iter < maxIterations; iter++) {
+    // Candidate lists: a sample of new neighbours (then marked old) and old ones, plus reverse edges.
+    const newCand: number[][] = Array.from({ length: n }, () => []);
+    const oldCand: number[][] = Array.from({ length: n }, () => []);
+    const u = rngs.uniform(n * kk);
+    for (let i = 0; i < n; i++) {
+      for (let r = 0; r < kk; r++) {
+        const slot = i * kk + r;
+        const j = heaps.idx[slot];
+        if (j < 0) continue;
+        if (heaps.isNew[slot]) {
+          if (u[slot] * kk < sample) {
+            newCand[i].push(j);
+            newCand[j].push(i);
+            heaps.isNew[slot] = 0;
+          }
+        } else {
+          oldCand[i].push(j);
+          oldCand[j].push(i);
+        }
+      }
+    }
+    let updates = 0;
+    for (let i = 0; i < n; i++) {
+      const nw = dedupe(newCand[i], 2 * sample, rngs);
+      const od = dedupe(oldCand[i], 2 * kk, rngs);
+      for (let a = 0; a < nw.length; a++) {
+        const p = nw[a];
+        for (let b = a + 1; b < nw.length; b++) {
+          const q = nw[b];
+          const dist = squaredDistance(data, d, p, q);
+          updates += heaps.push(p, q, dist) + heaps.push(q, p, dist);
+        }
+        for (const q of od) {
+          if (q === p) continue;
+          const dist = squaredDistance(data, d, p, q);
+          updates += heaps.push(p, q, dist) + heaps.push(q, p, dist);
+        }
+      }
+    }
+    options.onProgress?.({
+      stage: "knn",
+      done: iter + 1,
+      total: maxIterations,
+      message: `NN-descent round, ${updates} updates`,
+    });
+    if (updates <= delta * n * kk) break;
+  }
+  return finalize(data, d, heaps, n, k);
+}
+
+/** Unique entries, at most `limit` (a random subset when longer). */
+function dedupe(list: number[], limit: number, rngs: Rngs): number[] {
+  const unique = [...new Set(list)];
+  if (unique.length <= limit) return unique;
+  const keys = rngs.uniform(unique.length);
+  const order = unique.map((_, i) => i).sort((a, b) => keys[a] - keys[b]);
+  return order.slice(0, limit).map((i) => unique[i]);
+}
+
+function finalize(data: Float32Array, d: number, heaps: NeighborHeaps, n: number, k: number): KnnResult {
+  const kk = k - 1;
+  const indices = new Int32Array(n * k);
+  const distances = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) {
+    const entries: [number, number][] = [];
+    for (let r = 0; r < kk; r++) {
+      const j = heaps.idx[i * kk + r];
+      if (j < 0) continue;
+      let s = 0;
+      for (let f = 0; f < d; f++) s += (data[i * d + f] - data[j * d + f]) ** 2;
+      entries.push([j, Math.sqrt(s)]);
+    }
+    entries.sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+    indices[i * k] = i;
+    for (let r = 1; r < k; r++) {
+      const e = entries[r - 1];
+      indices[i * k + r] = e ? e[0] : -1;
+      distances[i * k + r] = e ? e[1] : 0;
+    }
+  }
+  return { indices, distances, n, k };
+}
