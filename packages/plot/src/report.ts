@@ -235,6 +235,8 @@ p { margin: 0 0 10px; max-width: 80ch; }
 figure { margin: 12px 0; }
 figure.gallery { display: flex; flex-wrap: wrap; gap: 14px 18px; align-items: flex-start; }
 figure.gallery figcaption { flex-basis: 100%; }
+/* Two wide plots share a row (each shrinks a little) instead of leaving half the page empty. */
+figure.gallery .plot { flex: 1 1 440px; min-width: 0; }
 .plot { max-width: 100%; }
 .plot svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
 figcaption { color: var(--muted); font-size: 13.5px; margin-top: 6px; }
