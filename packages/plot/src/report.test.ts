@@ -14,6 +14,10 @@ import { velocityStreamPlot } from "./stream.js";
 import { decodePng } from "./testutil/decodePng.js";
 
 const CHROMIUM = "/usr/bin/chromium";
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+if (!HAS_CHROMIUM) {
+  console.warn(`plot: ${CHROMIUM} not found, skipping the headless Chromium report test (apt-get install -y chromium)`);
+}
 
 /** A small but complete report: stream plot first (so it is inside the screenshot), gallery, tables. */
 function sampleReport(): string {
@@ -102,7 +106,7 @@ describe("htmlReport", () => {
     ).toThrow(/row 0 has 1 cells; expected 2/);
   });
 
-  it.skipIf(!existsSync(CHROMIUM))(
+  it.skipIf(!HAS_CHROMIUM)(
     "renders in headless Chromium (skipped when /usr/bin/chromium is absent: apt-get install -y chromium)",
     async () => {
       const dir = mkdtempSync(join(tmpdir(), "diffcell-report-"));
