@@ -23,6 +23,7 @@ export {
   type KernelForward,
   toHost,
 } from "./kernel.js";
+export { expm1Ratio, expm1RatioDerivative, splicedAt, splicingKernel, unsplicedAt } from "./kinetics.js";
 export {
   fromTensor,
   hostMatMul,
@@ -38,8 +39,8 @@ export { type GradsOf, Module, Param } from "./module.js";
 export { gelu, Linear } from "./nn.js";
 export type { Data, Metadata, Operator, State } from "./operator.js";
 export { gatherRows } from "./ops/gather.js";
-export { type NeighborAverageAttrs, neighborAverage, neighborAverageKernel } from "./ops/neighborAverage.js";
 export { matMul, matMulTA, matMulTB } from "./ops/matmul.js";
+export { type NeighborAverageAttrs, neighborAverage, neighborAverageKernel } from "./ops/neighborAverage.js";
 export { Optimizer } from "./optim/optimizer.js";
 export {
   type AdamOptions,
@@ -57,7 +58,6 @@ export { type ProgressCallback, type ProgressEvent, report } from "./progress.js
 export { philox, Rngs } from "./rng.js";
 export { loadParams, type ParamsFile, saveParams } from "./serialize.js";
 export * as stats from "./stats.js";
-export { expm1Ratio, expm1RatioDerivative, splicedAt, splicingKernel, unsplicedAt } from "./kinetics.js";
 export type { Scalar, Tensor, Tensor1D, Tensor2D } from "./tf.js";
 export { customGrad, tf, tidyHost } from "./tf.js";
 export { disposeTree, flattenTree, globalNorm, leafNorms, mapTree, type TensorTree, unflattenTree } from "./tree.js";

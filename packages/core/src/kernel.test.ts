@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { checkGrad } from "./checkgrad.js";
 import { allocLike, customVjp, type HostTensor } from "./kernel.js";
 import { gatherRows } from "./ops/gather.js";
-import { neighborAverage, neighborAverageKernel } from "./ops/neighborAverage.js";
 import { matMul, matMulTA, matMulTB } from "./ops/matmul.js";
+import { neighborAverage, neighborAverageKernel } from "./ops/neighborAverage.js";
 import { Rngs } from "./rng.js";
 import { tf } from "./tf.js";
 
@@ -148,13 +148,14 @@ describe("neighborAverage", () => {
     const weighted = neighborAverage(x, Int32Array.from([0, 2]), tf.tensor2d([0.25, 0.75], [1, 2]));
     expect(Array.from(weighted.dataSync())).toEqual([4, 5]); // 0.25·(1, 2) + 0.75·(5, 6)
     const r = new Rngs(8);
-    const report = checkGrad(
-      neighborAverageKernel,
-      [host(r, [5, 3]), host(r, [4, 2])],
-      { indices: Int32Array.from([0, 4, 2, 2, 1, 0, 3, 3]), k: 2 },
-    );
+    const report = checkGrad(neighborAverageKernel, [host(r, [5, 3]), host(r, [4, 2])], {
+      indices: Int32Array.from([0, 4, 2, 2, 1, 0, 3, 3]),
+      k: 2,
+    });
     expect(report.ok, report.message).toBe(true);
-    expect(() => neighborAverage(x, Int32Array.from([0, 3, 1, 1, 2, 2]))).toThrow("indices: index 3 out of range for 3 rows (at index 1)");
+    expect(() => neighborAverage(x, Int32Array.from([0, 3, 1, 1, 2, 2]))).toThrow(
+      "indices: index 3 out of range for 3 rows (at index 1)",
+    );
     tf.dispose([x, mean, weighted]);
   });
 });

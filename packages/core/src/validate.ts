@@ -47,9 +47,18 @@ export function checkValues(
   }
 }
 
-/** {@link checkValues} on a tensor's data (one read). */
+/** Tensors already found finite (and non-negative): tfjs tensors are immutable, so the verdict holds. */
+const validated = new WeakMap<tf.Tensor, { nonNegative: boolean }>();
+
+/**
+ * {@link checkValues} on a tensor's data (one read). A tensor that passed before is not read again, so a
+ * training loop that feeds the same data every step pays for validation once.
+ */
 export function checkTensorValues(name: string, x: tf.Tensor, options: { nonNegative?: boolean } = {}): void {
+  const previous = validated.get(x);
+  if (previous && (previous.nonNegative || !options.nonNegative)) return;
   checkValues(name, x.dataSync() as Float32Array, { rowLength: x.rank === 2 ? x.shape[1] : 1, ...options });
+  validated.set(x, { nonNegative: options.nonNegative ?? false });
 }
 
 function describe(x: unknown): string {

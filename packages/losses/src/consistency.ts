@@ -49,12 +49,15 @@ export class VelocityConsistencyLoss {
     this.nNeighbors = options.nNeighbors ?? 15;
     this.timeWeight = options.timeWeight ?? 1;
     this.timeScale = options.timeScale ?? 0.05;
-    if (!(this.temperature > 0)) throw new ConfigError("VelocityConsistencyLoss", "temperature", "a number > 0", this.temperature);
+    if (!(this.temperature > 0))
+      throw new ConfigError("VelocityConsistencyLoss", "temperature", "a number > 0", this.temperature);
     if (!Number.isInteger(this.nNeighbors) || this.nNeighbors < 1) {
       throw new ConfigError("VelocityConsistencyLoss", "nNeighbors", "an integer ≥ 1", this.nNeighbors);
     }
-    if (!(this.timeWeight >= 0)) throw new ConfigError("VelocityConsistencyLoss", "timeWeight", "a number ≥ 0", this.timeWeight);
-    if (!(this.timeScale > 0)) throw new ConfigError("VelocityConsistencyLoss", "timeScale", "a number > 0", this.timeScale);
+    if (!(this.timeWeight >= 0))
+      throw new ConfigError("VelocityConsistencyLoss", "timeWeight", "a number ≥ 0", this.timeWeight);
+    if (!(this.timeScale > 0))
+      throw new ConfigError("VelocityConsistencyLoss", "timeScale", "a number > 0", this.timeScale);
     const call = (velocity: tf.Tensor, spliced: tf.Tensor, unspliced: tf.Tensor, extra?: ConsistencyExtras) =>
       this.compute(velocity, spliced, unspliced, extra);
     return Object.assign(Object.setPrototypeOf(call, new.target.prototype), this);
@@ -75,7 +78,8 @@ export class VelocityConsistencyLoss {
       const x = extra.basis ? matMul(spliced, extra.basis) : spliced;
       const neighbors = extra.neighbors ?? this.neighborsOf(x as tf.Tensor2D);
       const k = neighbors.length / n;
-      if (!Number.isInteger(k) || k < 1) throw new ShapeError("neighbors", `${n} × k indices`, `${neighbors.length} values`);
+      if (!Number.isInteger(k) || k < 1)
+        throw new ShapeError("neighbors", `${n} × k indices`, `${neighbors.length} values`);
       for (let i = 0; i < neighbors.length; i++) {
         if (!(neighbors[i] >= 0 && neighbors[i] < n)) {
           throw new ShapeError("neighbors", `indices in [0, ${n})`, `index ${neighbors[i]} at position ${i}`);
@@ -96,10 +100,15 @@ export class VelocityConsistencyLoss {
   private neighborsOf(x: tf.Tensor2D): Int32Array {
     const n = x.shape[0];
     const k = Math.min(this.nNeighbors, n - 1);
-    return tidyHost(() => knn({ data: x.dataSync() as Float32Array, rows: n, cols: x.shape[1] }, k, { includeSelf: false }).indices);
+    return tidyHost(
+      () => knn({ data: x.dataSync() as Float32Array, rows: n, cols: x.shape[1] }, k, { includeSelf: false }).indices,
+    );
   }
 }
 
-export interface VelocityConsistencyLoss {
-  (velocity: tf.Tensor, spliced: tf.Tensor, unspliced: tf.Tensor, extra?: ConsistencyExtras): tf.Scalar;
-}
+export type VelocityConsistencyLoss = (
+  velocity: tf.Tensor,
+  spliced: tf.Tensor,
+  unspliced: tf.Tensor,
+  extra?: ConsistencyExtras,
+) => tf.Scalar;

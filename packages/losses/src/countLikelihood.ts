@@ -38,6 +38,7 @@ export function poissonLogLikelihood(counts: tf.Tensor, mean: tf.Tensor): tf.Ten
 function checkNonNegative(name: string, x: tf.Tensor): void {
   const data = x.dataSync();
   for (let i = 0; i < data.length; i++) {
-    if (!(data[i] >= 0) || !Number.isFinite(data[i])) throw new InputError(name, `value ${data[i]}; expected finite counts ≥ 0`, i);
+    if (!(data[i] >= 0) || !Number.isFinite(data[i]))
+      throw new InputError(name, `value ${data[i]}; expected finite counts ≥ 0`, i);
   }
 }

@@ -50,7 +50,10 @@ describe("count likelihoods", () => {
     for (let i = 0; i < 3; i++) expect(nb[i]).toBeCloseTo(expected[i], 4);
     const pois = poissonLogLikelihood(x, mu).dataSync();
     expect(pois[1]).toBeCloseTo(3 * Math.log(2) - 2 - Math.log(6), 5);
-    const report = checkGrad((m: tf.Tensor, t: tf.Tensor) => tf.sum(negativeBinomialLogLikelihood(x, m, t)), [mu, theta]);
+    const report = checkGrad(
+      (m: tf.Tensor, t: tf.Tensor) => tf.sum(negativeBinomialLogLikelihood(x, m, t)),
+      [mu, theta],
+    );
     expect(report.ok, report.message).toBe(true);
     expect(() => poissonLogLikelihood(tf.tensor1d([-1]), mu)).toThrow("counts: value -1; expected finite counts ≥ 0");
     expect(lgamma(tf.tensor1d([5])).dataSync()[0]).toBeCloseTo(Math.log(24), 5);
@@ -110,7 +113,13 @@ describe("VelocityConsistencyLoss", () => {
       { data: rngs.normal(n * d), shape: [n, d] },
       { data: rngs.uniform(n), shape: [n] },
     ];
-    const report = checkGrad(neighborCosineLoss, inputs, { neighbors, k, temperature: 0.5, timeWeight: 0.7, timeScale: 0.1 });
+    const report = checkGrad(neighborCosineLoss, inputs, {
+      neighbors,
+      k,
+      temperature: 0.5,
+      timeWeight: 0.7,
+      timeScale: 0.1,
+    });
     expect(report.ok, report.message).toBe(true);
   });
 
@@ -122,8 +131,12 @@ describe("VelocityConsistencyLoss", () => {
     const identity = loss(v, s, s, { basis: tf.eye(6) as tf.Tensor2D }).dataSync()[0];
     expect(identity).toBeCloseTo(plain, 5);
     expect(() => loss(v, tf.zeros([40, 5]), s)).toThrow("spliced: expected shape [40, 6], got [40, 5]");
-    expect(() => loss(v, s, s, { neighbors: Int32Array.from({ length: 80 }, () => 99) })).toThrow(/indices in \[0, 40\)/);
-    expect(() => new VelocityConsistencyLoss({ temperature: 0 })).toThrow("VelocityConsistencyLoss.temperature must be a number > 0");
+    expect(() => loss(v, s, s, { neighbors: Int32Array.from({ length: 80 }, () => 99) })).toThrow(
+      /indices in \[0, 40\)/,
+    );
+    expect(() => new VelocityConsistencyLoss({ temperature: 0 })).toThrow(
+      "VelocityConsistencyLoss.temperature must be a number > 0",
+    );
     tf.dispose([s, v]);
   });
 });

@@ -42,7 +42,8 @@ export function trigammaScalar(x: number): number {
   }
   const inv = 1 / x;
   const inv2 = inv * inv;
-  const series = inv * (1 + inv * (0.5 + inv * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 * (1 / 30 - (inv2 * 5) / 66))))));
+  const series =
+    inv * (1 + inv * (0.5 + inv * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 * (1 / 30 - (inv2 * 5) / 66))))));
   return series + shift;
 }
 

@@ -1,7 +1,8 @@
 /**
  * @diffcell/sim — synthetic spliced/unspliced data with known truth.
  */
-export { disposeVelocityData, generateVelocityData, type VelocityData, type VelocityDataOptions } from "./seedData.js";
+
 export { type KineticSimulation, simulateKinetics } from "./kinetic.js";
 export { type CountNoise, KineticSimulationConfig, type KineticSimulationInit } from "./kineticConfig.js";
 export { logFactorial, sampleGamma, samplePoisson, standardNormal, type UniformSource } from "./sampling.js";
+export { disposeVelocityData, generateVelocityData, type VelocityData, type VelocityDataOptions } from "./seedData.js";

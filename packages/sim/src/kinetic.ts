@@ -44,7 +44,8 @@ export function simulateKinetics(init: KineticSimulationInit | KineticSimulation
   const { nCells, nGenes, tMax } = cfg;
   const [geneRng, cellRng, batchRng, noiseRng] = new Rngs(cfg.seed).split(4);
 
-  const logNormal = (median: number, n: number) => Float64Array.from(geneRng.normal(n), (z) => median * Math.exp(cfg.rateSpread * z));
+  const logNormal = (median: number, n: number) =>
+    Float64Array.from(geneRng.normal(n), (z) => median * Math.exp(cfg.rateSpread * z));
   const alpha = logNormal(cfg.alpha, nGenes);
   const beta = logNormal(cfg.beta, nGenes);
   const gamma = logNormal(cfg.gamma, nGenes);
@@ -65,9 +66,14 @@ export function simulateKinetics(init: KineticSimulationInit | KineticSimulation
   const time = Float64Array.from(cellRng.uniform(nCells, 0, tMax));
   const branchTime = cfg.branchTime * tMax;
   const branchDraw = cellRng.uniform(nCells);
-  const branch = Int32Array.from(time, (t, i) => (cfg.branches === 2 && t >= branchTime && branchDraw[i] < 0.5 ? 1 : 0));
+  const branch = Int32Array.from(time, (t, i) =>
+    cfg.branches === 2 && t >= branchTime && branchDraw[i] < 0.5 ? 1 : 0,
+  );
   const batch = cfg.nBatches > 1 ? cellRng.integers(nCells, 0, cfg.nBatches) : new Int32Array(nCells);
-  const librarySize = Float64Array.from(cellRng.normal(nCells), (z) => cfg.librarySize * Math.exp(cfg.librarySpread * z));
+  const librarySize = Float64Array.from(
+    cellRng.normal(nCells),
+    (z) => cfg.librarySize * Math.exp(cfg.librarySpread * z),
+  );
   const batchFactor = Float64Array.from(batchRng.normal(cfg.nBatches * nGenes), (z) => Math.exp(cfg.batchEffect * z));
 
   const unsplicedMean = new Float32Array(nCells * nGenes);

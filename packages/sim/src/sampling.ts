@@ -61,7 +61,8 @@ const factorialCache: number[] = [0];
 /** log(k!) exactly by summation for small k, Stirling's series beyond. */
 export function logFactorial(k: number): number {
   if (k < 256) {
-    while (factorialCache.length <= k) factorialCache.push(factorialCache[factorialCache.length - 1] + Math.log(factorialCache.length));
+    while (factorialCache.length <= k)
+      factorialCache.push(factorialCache[factorialCache.length - 1] + Math.log(factorialCache.length));
     return factorialCache[k];
   }
   const x = k + 1;

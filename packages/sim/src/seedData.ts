@@ -36,8 +36,10 @@ export function generateVelocityData(options: VelocityDataOptions = {}): Velocit
   const nCells = options.nCells ?? 500;
   const nGenes = options.nGenes ?? 200;
   const seed = options.seed ?? 42;
-  if (!Number.isInteger(nCells) || nCells < 1) throw new ConfigError("generateVelocityData", "nCells", "an integer ≥ 1", nCells);
-  if (!Number.isInteger(nGenes) || nGenes < 1) throw new ConfigError("generateVelocityData", "nGenes", "an integer ≥ 1", nGenes);
+  if (!Number.isInteger(nCells) || nCells < 1)
+    throw new ConfigError("generateVelocityData", "nCells", "an integer ≥ 1", nCells);
+  if (!Number.isInteger(nGenes) || nGenes < 1)
+    throw new ConfigError("generateVelocityData", "nGenes", "an integer ≥ 1", nGenes);
   const keys = new Rngs(seed).split(6);
   const alpha = Float32Array.from(keys[0].normal(nGenes), (z) => softplus(z * 0.5 + 1));
   const beta = Float32Array.from(keys[1].normal(nGenes), (z) => softplus(z * 0.5));

@@ -1,8 +1,7 @@
-import { stats, tf } from "@diffcell/core";
+import { Rngs, stats, tf } from "@diffcell/core";
 import { describe, expect, it } from "vitest";
 import { simulateKinetics } from "./kinetic.js";
 import { samplePoisson, standardNormal } from "./sampling.js";
-import { Rngs } from "@diffcell/core";
 import { disposeVelocityData, generateVelocityData } from "./seedData.js";
 
 describe("generateVelocityData (the seed's generator)", () => {
@@ -32,7 +31,9 @@ describe("generateVelocityData (the seed's generator)", () => {
     expect(stats.std(residuals)).toBeLessThan(0.12);
     expect(Math.abs(stats.mean(residuals))).toBeLessThan(0.02);
     // α = softplus(0.5z + 1) > softplus(−∞) = 0 and has median softplus(1) ≈ 1.313.
-    expect(stats.median(Array.from(generateVelocityData({ nCells: 1, nGenes: 4000 }).trueAlpha.dataSync()))).toBeCloseTo(1.313, 1);
+    expect(
+      stats.median(Array.from(generateVelocityData({ nCells: 1, nGenes: 4000 }).trueAlpha.dataSync())),
+    ).toBeCloseTo(1.313, 1);
     disposeVelocityData(a);
     disposeVelocityData(b);
   });
@@ -55,7 +56,10 @@ describe("simulateKinetics", () => {
         const fd = (splicedMean[j * 5 + g] - splicedMean[i * 5 + g]) / dt;
         const mid = (velocity[i * 5 + g] + velocity[j * 5 + g]) / 2;
         expect(fd).toBeCloseTo(mid, 1);
-        expect(velocity[i * 5 + g]).toBeCloseTo(beta[g] * unsplicedMean[i * 5 + g] - gamma[g] * splicedMean[i * 5 + g], 4);
+        expect(velocity[i * 5 + g]).toBeCloseTo(
+          beta[g] * unsplicedMean[i * 5 + g] - gamma[g] * splicedMean[i * 5 + g],
+          4,
+        );
         checked++;
       }
     }

@@ -15,7 +15,11 @@ export interface InitializeOptions {
  *   β fixed to `beta`, and α so that the induction steady state α/β reaches the 95th percentile of u.
  * Timing starts neutral: onset just before 0, and (dynamical model) the switch at t ≈ 0.6.
  */
-export function initializeFromData(op: DifferentiableVelocity, data: VelocityInput, options: InitializeOptions = {}): void {
+export function initializeFromData(
+  op: DifferentiableVelocity,
+  data: VelocityInput,
+  options: InitializeOptions = {},
+): void {
   const { spliced, unspliced } = data;
   const [n, g] = spliced.shape;
   const beta = options.beta ?? 5;

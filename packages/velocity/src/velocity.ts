@@ -7,10 +7,11 @@ import {
   Rngs,
   type State,
   tf,
+  tidyHost,
 } from "@diffcell/core";
 import type { VelocityConfig } from "./config.js";
-import { eulerKinetics } from "./kinetics/euler.js";
-import { kineticReconstruction, kineticTrajectory } from "./kinetics/trajectory.js";
+import { eulerProjection } from "./kinetics/euler.js";
+import { kineticReconstruction, kineticTrajectory, kineticVelocity } from "./kinetics/trajectory.js";
 import { type Kinetics, KineticsEncoder } from "./kineticsEncoder.js";
 import { TimeEncoder } from "./timeEncoder.js";
 
@@ -67,25 +68,27 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
     this.kineticsEncoder = new KineticsEncoder(config.nGenes, config.kineticsModel, kineticsRngs);
   }
 
-  apply(data: VelocityInput, state: State = {}, metadata: Metadata = null): [VelocityInput & VelocityOutput, State, Metadata] {
+  apply(
+    data: VelocityInput,
+    state: State = {},
+    metadata: Metadata = null,
+  ): [VelocityInput & VelocityOutput, State, Metadata] {
     this.checkInput(data);
     const out = tf.tidy(() => {
       const { spliced, unspliced } = data;
       const latentTime = this.timeEncoder.apply(spliced, unspliced);
       const k = this.kineticsEncoder.apply();
       const modelUnspliced = this.config.kineticsModel === "dynamical" ? tf.div(unspliced, k.scale) : unspliced;
-      const [observedVelocity, projectedSpliced] = eulerKinetics([modelUnspliced, spliced, k.alpha, k.beta, k.gamma], {
+      const [projectedSpliced] = eulerProjection([modelUnspliced, spliced, k.alpha, k.beta, k.gamma], {
         dt: this.config.dt,
         nSteps: this.config.nSteps,
       });
-      let velocity = observedVelocity;
-      if (this.config.velocitySource === "model") {
-        // ds/dt = β·u − γ·s on the model's state at the cell's latent time.
-        const [uHat, sHat] = kineticTrajectory([latentTime, k.onset, k.duration, k.alpha, k.beta, k.gamma, k.scale], {
-          switching: this.config.kineticsModel === "dynamical",
-        });
-        velocity = tf.sub(tf.mul(k.beta, tf.div(uHat, k.scale)), tf.mul(k.gamma, sHat));
-      }
+      const velocity =
+        this.config.velocitySource === "model"
+          ? kineticVelocity([latentTime, k.onset, k.duration, k.alpha, k.beta, k.gamma, k.scale], {
+              switching: this.config.kineticsModel === "dynamical",
+            })[0]
+          : tf.sub(tf.mul(k.beta, modelUnspliced), tf.mul(k.gamma, spliced));
       return {
         velocity: velocity as tf.Tensor2D,
         latentTime,
@@ -159,7 +162,7 @@ export function inverseVarianceWeights(
 ): { unspliced: Float64Array; spliced: Float64Array } {
   const g = spliced.shape[1];
   const weightsOf = (x: tf.Tensor2D) => {
-    const variance = tf.tidy(() => tf.moments(x, 0).variance.dataSync());
+    const variance = tidyHost(() => tf.moments(x, 0).variance.dataSync());
     let meanVariance = 0;
     for (let j = 0; j < g; j++) meanVariance += variance[j] / g;
     const floor = Math.max(1e-8, 1e-3 * meanVariance);

@@ -15,10 +15,22 @@ const matMulOp = customGrad(([a, b], save) => {
     value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
     gradFunc: (dy, [savedA, savedB]) => [
       tf.matMul(dy as tf.Tensor2D, tf.transpose(savedB as tf.Tensor2D)),
-      tf.matMul(tf.transpose(savedA as tf.Tensor2D), dy as tf.Tensor2D),
+      rightGradient(savedA as tf.Tensor2D, dy as tf.Tensor2D),
     ],
   };
 });
+
+/**
+ * db = aᵀ·dy. For a data matrix a [N, in] with a narrow layer (out ≪ in), transposing a costs N·in;
+ * (dyᵀ·a)ᵀ costs only N·out + in·out in transposes — e.g. 14.8M vs 0.5M values for the time encoder's
+ * first layer on pancreas. Pick the cheaper; both keep XNNPACK's flag-free GEMM.
+ */
+function rightGradient(a: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
+  const [n, inner] = a.shape;
+  const out = dy.shape[1];
+  if (n * inner <= n * out + inner * out) return tf.matMul(tf.transpose(a), dy);
+  return tf.transpose(tf.matMul(tf.transpose(dy), a)) as tf.Tensor2D;
+}
 
 /** `transpose(a) @ b` computed as an explicit transpose then a flag-free matmul (see {@link matMul}). */
 export function matMulTA(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {

@@ -67,7 +67,8 @@ export function neighborAverage(x: tf.Tensor2D, indices: Int32Array, weights?: t
     throw new ShapeError("indices", `${n} × k neighbour indices`, `${indices.length} values`);
   }
   for (let i = 0; i < indices.length; i++) {
-    if (!(indices[i] >= 0 && indices[i] < m)) throw new InputError("indices", `index ${indices[i]} out of range for ${m} rows`, i);
+    if (!(indices[i] >= 0 && indices[i] < m))
+      throw new InputError("indices", `index ${indices[i]} out of range for ${m} rows`, i);
   }
   return tf.tidy(() => {
     const w = weights ?? tf.fill([n, k], 1 / k);

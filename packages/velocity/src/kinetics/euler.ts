@@ -6,12 +6,11 @@ export interface EulerAttrs {
 }
 
 /**
- * The seed's kinetics: velocity v = β·u − γ·s on the observed state, and the observed state projected
- * forward by `nSteps` explicit Euler steps of size dt,
+ * The seed's projection: the observed state carried forward by `nSteps` explicit Euler steps of size dt,
  *
  *   u ← max(0, u + dt(α − βu)),   s ← max(0, s + dt(βu − γs)),
  *
- * fused into one pass with a hand-written backward.
+ * as one fused pass with a hand-written backward.
  *
  * Why it is fast: when βdt ≤ 1, γdt ≤ 1 and a gene's inputs are ≥ 0, no clamp can ever trigger
  * (every update is a non-negative combination), so n Euler steps are an affine map per gene,
@@ -19,9 +18,10 @@ export interface EulerAttrs {
  * Each cell×gene element then costs two multiply-adds forward and backward. Genes outside that
  * regime take the exact per-element path (steps recomputed in the backward pass, clamps masked).
  *
- * Inputs: unspliced [N,G], spliced [N,G], α [G], β [G], γ [G]. Outputs: velocity [N,G], projected spliced [N,G].
+ * Inputs: unspliced [N,G], spliced [N,G], α [G], β [G], γ [G]. Output: projected spliced [N,G].
+ * (Velocity β·u − γ·s is a plain broadcast expression and stays in tfjs ops.)
  */
-export const eulerKinetics = customVjp<EulerAttrs, EulerResiduals>(eulerForward, eulerBackward, "eulerKinetics");
+export const eulerProjection = customVjp<EulerAttrs, EulerResiduals>(eulerForward, eulerBackward, "eulerProjection");
 
 interface EulerResiduals {
   /** Per gene: 1 if the affine fast path applies. */
@@ -35,25 +35,28 @@ function eulerForward(inputs: readonly HostTensor[], attrs: EulerAttrs) {
   const [n, g] = uT.shape;
   const u = uT.data;
   const s = sT.data;
-  const velocity = allocLike(u, n * g);
+  const alpha = aT.data;
+  const beta = bT.data;
+  const gamma = cT.data;
   const projected = allocLike(u, n * g);
-  const fast = fastGenes(u, s, aT.data, bT.data, cT.data, n, g, attrs.dt);
-  const coefficients = affineCoefficients(aT.data, bT.data, cT.data, attrs);
+  const fast = fastGenes(u, s, alpha, beta, gamma, n, g, attrs.dt);
+  const coefficients = affineCoefficients(alpha, beta, gamma, attrs);
+  const { P, Q, R } = splitCoefficients(coefficients, g);
   const { dt, nSteps } = attrs;
   for (let i = 0; i < n; i++) {
     const row = i * g;
     for (let j = 0; j < g; j++) {
       const k = row + j;
-      const a = aT.data[j];
-      const b = bT.data[j];
-      const c = cT.data[j];
-      velocity[k] = b * u[k] - c * s[k];
-      if (fast[j]) {
-        const base = 12 * j;
-        projected[k] = coefficients[base] * s[k] + coefficients[base + 4] * u[k] + coefficients[base + 8];
+      const uk = u[k];
+      const sk = s[k];
+      if (fast[j] === 1) {
+        projected[k] = P[j] * sk + Q[j] * uk + R[j];
       } else {
-        let uu = u[k];
-        let ss = s[k];
+        const a = alpha[j];
+        const b = beta[j];
+        const c = gamma[j];
+        let uu = uk;
+        let ss = sk;
         for (let step = 0; step < nSteps; step++) {
           const nu = uu + dt * (a - b * uu);
           const ns = ss + dt * (b * uu - c * ss);
@@ -65,10 +68,7 @@ function eulerForward(inputs: readonly HostTensor[], attrs: EulerAttrs) {
     }
   }
   return {
-    outputs: [
-      { data: velocity, shape: [n, g] },
-      { data: projected, shape: [n, g] },
-    ],
+    outputs: [{ data: projected, shape: [n, g] }],
     residuals: { fast, coefficients },
   };
 }
@@ -84,12 +84,15 @@ function eulerBackward(context: {
   const [n, g] = uT.shape;
   const u = uT.data;
   const s = sT.data;
-  const dv = cotangents[0].data;
-  const dp = cotangents[1].data;
+  const alpha = aT.data;
+  const beta = bT.data;
+  const gamma = cT.data;
+  const dp = cotangents[0].data;
   const { fast, coefficients } = context.residuals ?? {
-    fast: fastGenes(u, s, aT.data, bT.data, cT.data, n, g, attrs.dt),
-    coefficients: affineCoefficients(aT.data, bT.data, cT.data, attrs),
+    fast: fastGenes(u, s, alpha, beta, gamma, n, g, attrs.dt),
+    coefficients: affineCoefficients(alpha, beta, gamma, attrs),
   };
+  const { P, Q } = splitCoefficients(coefficients, g);
   const du = allocLike(u, n * g);
   const ds = allocLike(u, n * g);
   const da = new Float64Array(g);
@@ -106,26 +109,23 @@ function eulerBackward(context: {
     const row = i * g;
     for (let j = 0; j < g; j++) {
       const k = row + j;
-      const b = bT.data[j];
-      const c = cT.data[j];
-      const gv = dv[k];
+      const b = beta[j];
+      const c = gamma[j];
       const gp = dp[k];
-      // velocity = β·u − γ·s
-      let gu = gv * b;
-      let gs = -gv * c;
-      db[j] += gv * u[k];
-      dc[j] -= gv * s[k];
-      if (fast[j]) {
-        const base = 12 * j;
-        gs += coefficients[base] * gp;
-        gu += coefficients[base + 4] * gp;
-        dP[j] += gp * s[k];
-        dQ[j] += gp * u[k];
+      const uk = u[k];
+      const sk = s[k];
+      let gu = 0;
+      let gs = 0;
+      if (fast[j] === 1) {
+        gs += P[j] * gp;
+        gu += Q[j] * gp;
+        dP[j] += gp * sk;
+        dQ[j] += gp * uk;
         dR[j] += gp;
       } else if (gp !== 0) {
-        const a = aT.data[j];
-        us[0] = u[k];
-        ss[0] = s[k];
+        const a = alpha[j];
+        us[0] = uk;
+        ss[0] = sk;
         for (let step = 0; step < nSteps; step++) {
           const nu = us[step] + dt * (a - b * us[step]);
           const ns = ss[step] + dt * (b * us[step] - c * ss[step]);
@@ -156,14 +156,24 @@ function eulerBackward(context: {
   for (let j = 0; j < g; j++) {
     if (!fast[j]) continue;
     const base = 12 * j;
-    for (let p = 0; p < 3; p++) {
-      const partial = dP[j] * coefficients[base + 1 + p] + dQ[j] * coefficients[base + 5 + p] + dR[j] * coefficients[base + 9 + p];
-      if (p === 0) da[j] += partial;
-      else if (p === 1) db[j] += partial;
-      else dc[j] += partial;
-    }
+    da[j] += dP[j] * coefficients[base + 1] + dQ[j] * coefficients[base + 5] + dR[j] * coefficients[base + 9];
+    db[j] += dP[j] * coefficients[base + 2] + dQ[j] * coefficients[base + 6] + dR[j] * coefficients[base + 10];
+    dc[j] += dP[j] * coefficients[base + 3] + dQ[j] * coefficients[base + 7] + dR[j] * coefficients[base + 11];
   }
   return [du, ds, asArray(da, u), asArray(db, u), asArray(dc, u)];
+}
+
+/** The values P, Q, R of every gene as contiguous arrays (for the hot loops). */
+function splitCoefficients(coefficients: Float64Array, g: number) {
+  const P = new Float64Array(g);
+  const Q = new Float64Array(g);
+  const R = new Float64Array(g);
+  for (let j = 0; j < g; j++) {
+    P[j] = coefficients[12 * j];
+    Q[j] = coefficients[12 * j + 4];
+    R[j] = coefficients[12 * j + 8];
+  }
+  return { P, Q, R };
 }
 
 /** Genes for which no clamp can trigger: βdt ≤ 1, γdt ≤ 1, α ≥ 0 and all inputs ≥ 0. */

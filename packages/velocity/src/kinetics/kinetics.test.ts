@@ -1,8 +1,8 @@
 import { checkGrad, type HostTensor, Rngs, splicedAt, tf, unsplicedAt } from "@diffcell/core";
 import { describe, expect, it } from "vitest";
-import { eulerKinetics } from "./euler.js";
+import { eulerProjection } from "./euler.js";
 import { SOLUTION_SIZE, solveInterval } from "./solution.js";
-import { kineticReconstruction, kineticTrajectory } from "./trajectory.js";
+import { kineticReconstruction, kineticTrajectory, kineticVelocity } from "./trajectory.js";
 
 const rngs = new Rngs(11);
 const host = (values: ArrayLike<number>, shape: number[]): HostTensor => ({ data: Float64Array.from(values), shape });
@@ -17,8 +17,16 @@ describe("solveInterval", () => {
     expect(out[1]).toBeCloseTo(splicedAt(args[0], args[1], args[2], args[3], args[4], args[5]), 12);
     // [output index, argument index] pairs for every partial the function reports.
     const partials: Array<[number, number, number]> = [
-      [2, 0, 0], [3, 0, 2], [4, 0, 3], [5, 0, 5],
-      [6, 1, 1], [7, 1, 0], [8, 1, 2], [9, 1, 3], [10, 1, 4], [11, 1, 5],
+      [2, 0, 0],
+      [3, 0, 2],
+      [4, 0, 3],
+      [5, 0, 5],
+      [6, 1, 1],
+      [7, 1, 0],
+      [8, 1, 2],
+      [9, 1, 3],
+      [10, 1, 4],
+      [11, 1, 5],
     ];
     for (const [slot, which, arg] of partials) {
       const h = 1e-6;
@@ -46,7 +54,7 @@ describe("solveInterval", () => {
   });
 });
 
-describe("eulerKinetics", () => {
+describe("eulerProjection", () => {
   const n = 6;
   const g = 5;
   const attrs = { dt: 0.1, nSteps: 10 };
@@ -58,11 +66,10 @@ describe("eulerKinetics", () => {
     const alpha = [1, 0.5, 2, 0.1, 1];
     const beta = [0.5, 0.2, 1.5, 14, 0.9];
     const gamma = [0.2, 0.8, 0.1, 0.5, 12];
-    const [v, p] = eulerKinetics(
+    const [p] = eulerProjection(
       [tf.tensor2d(u, [n, g]), tf.tensor2d(s, [n, g]), tf.tensor1d(alpha), tf.tensor1d(beta), tf.tensor1d(gamma)],
       attrs,
     );
-    const vd = v.dataSync();
     const pd = p.dataSync();
     for (let i = 0; i < n; i++)
       for (let j = 0; j < g; j++) {
@@ -74,7 +81,6 @@ describe("eulerKinetics", () => {
           uu = nu;
         }
         expect(pd[i * g + j]).toBeCloseTo(ss, 4);
-        expect(vd[i * g + j]).toBeCloseTo(beta[j] * u[i * g + j] - gamma[j] * s[i * g + j], 5);
       }
   });
 
@@ -86,11 +92,11 @@ describe("eulerKinetics", () => {
       host([0.5, 0.2, 1.5, 14, 0.9], [g]),
       host([0.2, 0.8, 0.1, 0.5, 12], [g]),
     ];
-    const report = checkGrad(eulerKinetics, inputs, attrs, { maxEntriesPerInput: 30 });
+    const report = checkGrad(eulerProjection, inputs, attrs, { maxEntriesPerInput: 30 });
     expect(report.ok, report.message).toBe(true);
     // With a negative input the gene leaves the fast path; gradients must stay right there too.
     inputs[1].data[2] = -0.3;
-    const report2 = checkGrad(eulerKinetics, inputs, attrs, { maxEntriesPerInput: 30 });
+    const report2 = checkGrad(eulerProjection, inputs, attrs, { maxEntriesPerInput: 30 });
     expect(report2.ok, report2.message).toBe(true);
   });
 });
@@ -148,6 +154,21 @@ describe("kineticTrajectory / kineticReconstruction", () => {
   it.each([true, false])("gradient check (switching = %s)", (switching) => {
     const report = checkGrad(kineticTrajectory, trajectoryInputs(), { switching });
     expect(report.ok, report.message).toBe(true);
+    const velocityReport = checkGrad(kineticVelocity, trajectoryInputs(), { switching });
+    expect(velocityReport.ok, velocityReport.message).toBe(true);
+  });
+
+  it("model velocity is β·u − γ·s of the unscaled predicted state", () => {
+    const inputs = trajectoryInputs();
+    const [uHat, sHat] = kineticTrajectory.forward(inputs, { switching: true }).outputs;
+    const [v] = kineticVelocity.forward(inputs, { switching: true }).outputs;
+    for (let k = 0; k < n * g; k++) {
+      const j = k % g;
+      expect(v.data[k]).toBeCloseTo(
+        (params.beta[j] * uHat.data[k]) / params.scale[j] - params.gamma[j] * sHat.data[k],
+        10,
+      );
+    }
   });
 
   it("reconstruction loss: value by hand and float64 gradient check", () => {
@@ -164,7 +185,9 @@ describe("kineticTrajectory / kineticReconstruction", () => {
     let expected = 0;
     for (let k = 0; k < n * g; k++) {
       const j = k % g;
-      expected += attrs.weightUnspliced[j] * (uHat.data[k] - uObs[k]) ** 2 + attrs.weightSpliced[j] * (sHat.data[k] - sObs[k]) ** 2;
+      expected +=
+        attrs.weightUnspliced[j] * (uHat.data[k] - uObs[k]) ** 2 +
+        attrs.weightSpliced[j] * (sHat.data[k] - sObs[k]) ** 2;
     }
     expect(outputs[0].data[0]).toBeCloseTo(expected / n, 10);
     const report = checkGrad(kineticReconstruction, inputs, attrs);

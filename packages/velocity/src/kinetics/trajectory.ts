@@ -139,6 +139,21 @@ class TrajectoryGradients {
     this.gamma[j] += cs * p[10];
     this.scale[j] += cu * p[11];
   }
+
+  /**
+   * Adds cotangent cv on the model velocity v = β·u − γ·s (u = û/c, the unscaled state) of element (i, j):
+   * ∂v/∂θ = β·∂u/∂θ − γ·∂s/∂θ, plus u for β and −s for γ; v does not depend on c.
+   */
+  addVelocity(i: number, j: number, cv: number, beta: number, gamma: number, scale: number, p: Float64Array): void {
+    const b = beta / scale;
+    const byTime = cv * (b * p[2] - gamma * p[3]);
+    this.t[i] += byTime;
+    this.onset[j] -= byTime;
+    this.duration[j] += cv * (b * p[4] - gamma * p[5]);
+    this.alpha[j] += cv * (b * p[6] - gamma * p[7]);
+    this.beta[j] += cv * (p[0] / scale + b * p[8] - gamma * p[9]);
+    this.gamma[j] += cv * (-p[1] - gamma * p[10]);
+  }
   /** In input order, scaled by `factor`, in the float type of `like`. */
   list(like: HostArray, factor: number): HostArray[] {
     return [this.t, this.onset, this.duration, this.alpha, this.beta, this.gamma, this.scale].map((a) => {
@@ -196,6 +211,49 @@ export const kineticTrajectory = customVjp<TrajectoryAttrs, Float64Array>(
     return grads.list(t.data, 1);
   },
   "kineticTrajectory",
+);
+
+/**
+ * The model's velocity ds/dt = β·u − γ·s [N, G] at each cell's latent time (scVelo's dynamical velocity:
+ * evaluated on the fitted state, not the noisy observation). Inputs as {@link kineticTrajectory}.
+ */
+export const kineticVelocity = customVjp<TrajectoryAttrs, Float64Array>(
+  (inputs, attrs) => {
+    const [t, onset, , , beta, gamma, scale] = inputs;
+    const n = t.shape[0];
+    const g = onset.shape[0];
+    const v = allocLike(t.data, n * g);
+    const switches = switchStates(inputs, attrs);
+    const value = new Float64Array(2);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < g; j++) {
+        pointValue(t.data[i] - onset.data[j], j, inputs, attrs.switching, switches, value);
+        v[i * g + j] = (beta.data[j] * value[0]) / scale.data[j] - gamma.data[j] * value[1];
+      }
+    }
+    return { outputs: [{ data: v, shape: [n, g] }], residuals: switches };
+  },
+  ({ inputs, cotangents, residuals, attrs }) => {
+    const [t, onset, , , beta, gamma, scale] = inputs;
+    const n = t.shape[0];
+    const g = onset.shape[0];
+    const switches = residuals ?? switchStates(inputs, attrs);
+    const grads = new TrajectoryGradients(n, g);
+    const scratch = new Float64Array(SOLUTION_SIZE);
+    const p = new Float64Array(12);
+    const cv = cotangents[0].data;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < g; j++) {
+        const k = i * g + j;
+        if (cv[k] === 0) continue;
+        if (pointJacobian(t.data[i] - onset.data[j], j, inputs, attrs.switching, switches, scratch, p)) {
+          grads.addVelocity(i, j, cv[k], beta.data[j], gamma.data[j], scale.data[j], p);
+        }
+      }
+    }
+    return grads.list(t.data, 1);
+  },
+  "kineticVelocity",
 );
 
 export interface ReconstructionAttrs extends TrajectoryAttrs {

@@ -1,0 +1,201 @@
+import { leafNorms, Rngs, stats, tf, valueAndGrad } from "@diffcell/core";
+import { disposeVelocityData, generateVelocityData, simulateKinetics } from "@diffcell/sim";
+import { describe, expect, it } from "vitest";
+import { VelocityConfig } from "./config.js";
+import { initializeFromData } from "./initialize.js";
+import { softplusInverse } from "./kineticsEncoder.js";
+import { trainVelocity } from "./training.js";
+import { DifferentiableVelocity } from "./velocity.js";
+
+describe("VelocityConfig", () => {
+  it("has the walk-through's defaults and names bad fields", () => {
+    const c = new VelocityConfig({ nGenes: 200 });
+    expect(c.toJSON()).toEqual({
+      nGenes: 200,
+      hiddenDim: 64,
+      dt: 0.1,
+      nSteps: 10,
+      kineticsModel: "standard",
+      velocitySource: "observed",
+    });
+    expect(new VelocityConfig({ nGenes: 3, kineticsModel: "dynamical" }).velocitySource).toBe("model");
+    expect(() => new VelocityConfig({ nGenes: 0 })).toThrow("VelocityConfig.nGenes must be an integer ≥ 1; got 0");
+    expect(() => new VelocityConfig({ nGenes: 5, dt: 0 })).toThrow("VelocityConfig.dt must be a number > 0");
+    expect(() => new VelocityConfig({ nGenes: 5, kineticsModel: "stochastc" as "standard" })).toThrow(
+      'VelocityConfig.kineticsModel must be one of "standard", "dynamical"; got "stochastc"',
+    );
+  });
+});
+
+describe("DifferentiableVelocity", () => {
+  const small = () => generateVelocityData({ nCells: 40, nGenes: 12, seed: 1 });
+
+  it("apply returns the walk-through's outputs plus its inputs", () => {
+    const data = small();
+    const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: 12 }), { rngs: new Rngs(42) });
+    const input = { spliced: data.spliced, unspliced: data.unspliced };
+    const [r, state, meta] = op.apply(input, {}, null);
+    expect(r.velocity.shape).toEqual([40, 12]);
+    expect(r.latentTime.shape).toEqual([40]);
+    expect(r.alpha.shape).toEqual([12]);
+    expect(r.projectedSpliced.shape).toEqual([40, 12]);
+    expect(r.spliced).toBe(data.spliced);
+    expect(state).toEqual({});
+    expect(meta).toBeNull();
+    // velocity = β·u − γ·s on the input (standard model)
+    const v = r.velocity.dataSync();
+    const b = r.beta.dataSync();
+    const g = r.gamma.dataSync();
+    const u = data.unspliced.dataSync();
+    const s = data.spliced.dataSync();
+    for (const k of [0, 17, 479]) expect(v[k]).toBeCloseTo(b[k % 12] * u[k] - g[k % 12] * s[k], 4);
+    const t = r.latentTime.dataSync();
+    expect(Math.min(...t)).toBeGreaterThan(0);
+    expect(Math.max(...t)).toBeLessThan(1);
+    op.dispose();
+    disposeVelocityData(data);
+  });
+
+  it("time encoder's fused first layer equals the standardised-feature formulation", () => {
+    const data = small();
+    const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: 12 }), { rngs: new Rngs(3) });
+    initializeFromData(op, { spliced: data.spliced, unspliced: data.unspliced });
+    const te = op.timeEncoder;
+    const fused = te.logits(data.spliced, data.unspliced).dataSync();
+    const reference = tf
+      .tidy(() => {
+        const h1 = te.linear1.apply(te.features(data.spliced, data.unspliced));
+        const h2 = te.linear2.apply(
+          tf.mul(
+            0.5,
+            tf.mul(h1, tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(h1, tf.mul(0.044715, tf.pow(h1, 3))))))),
+          ) as tf.Tensor2D,
+        );
+        const g2 = tf.mul(
+          0.5,
+          tf.mul(h2, tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(h2, tf.mul(0.044715, tf.pow(h2, 3))))))),
+        );
+        return tf.reshape(te.timeProj.apply(g2 as tf.Tensor2D), [-1]);
+      })
+      .dataSync();
+    for (let i = 0; i < fused.length; i++) expect(fused[i]).toBeCloseTo(reference[i], 4);
+    op.dispose();
+    disposeVelocityData(data);
+  });
+
+  it.each(["standard", "dynamical"] as const)("every parameter gets a non-zero gradient (%s)", (model) => {
+    const data = small();
+    const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: 12, kineticsModel: model }), {
+      rngs: new Rngs(42),
+    });
+    const input = { spliced: data.spliced, unspliced: data.unspliced };
+    initializeFromData(op, input);
+    // Put the switch early so some cells are in repression and the duration has a gradient.
+    op.kineticsEncoder.logDuration?.assign(tf.fill([12], softplusInverse(0.2)));
+    const [, grads] = valueAndGrad((m: DifferentiableVelocity) => {
+      const [r] = m.apply(input);
+      return tf.addN([
+        tf.sum(r.velocity),
+        m.kineticLoss(input, r.latentTime),
+        tf.mean(r.projectedSpliced),
+      ]) as tf.Scalar;
+    })(op);
+    const norms = leafNorms(grads);
+    const expected = [
+      "timeEncoder.linear1.kernel",
+      "timeEncoder.linear2.kernel",
+      "timeEncoder.timeProj.kernel",
+      "kineticsEncoder.logAlpha",
+      "kineticsEncoder.logBeta",
+      "kineticsEncoder.logGamma",
+      "kineticsEncoder.onset",
+    ];
+    if (model === "dynamical") expected.push("kineticsEncoder.logDuration", "kineticsEncoder.logScale");
+    for (const path of expected) expect(norms[path], path).toBeGreaterThan(0);
+    expect(norms["timeEncoder.inputMean"]).toBeUndefined(); // frozen buffer
+    expect(grads.timeEncoder.linear1.kernel.shape).toEqual([24, 64]);
+    tf.dispose(Object.values(norms) as never);
+    op.dispose();
+    disposeVelocityData(data);
+  });
+
+  it("names bad input", () => {
+    const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: 3 }));
+    const s = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    expect(() => op.apply({ spliced: s, unspliced: tf.zeros([2, 2]) as tf.Tensor2D })).toThrow(
+      "unspliced: expected shape [2, 3], got [2, 2]",
+    );
+    expect(() => op.apply({ spliced: s, unspliced: tf.tensor2d([0, 0, 0, 0, Number.NaN, 0], [2, 3]) })).toThrow(
+      "unspliced: value NaN at row 1, column 1; expected finite and ≥ 0",
+    );
+    expect(() => op.apply({ spliced: tf.tensor2d([0, 0, -1, 0, 0, 0], [2, 3]), unspliced: s })).toThrow(
+      "spliced: value -1 at row 0, column 2",
+    );
+    expect(() => op.apply({ unspliced: s } as never)).toThrow(
+      "spliced: expected shape [N, 3] tensor, got nothing (missing)",
+    );
+    op.dispose();
+  });
+
+  it("training is deterministic for a seed and leaks no tensors", () => {
+    const data = small();
+    const input = { spliced: data.spliced, unspliced: data.unspliced };
+    const run = () => {
+      const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: 12 }), { rngs: new Rngs(7) });
+      const before = tf.memory().numTensors;
+      const history = trainVelocity(op, input, { epochs: 5, batchSize: 16, seed: 3 });
+      expect(tf.memory().numTensors).toBe(before);
+      const t = Array.from(op.apply(input)[0].latentTime.dataSync());
+      op.dispose();
+      return { history, t };
+    };
+    const a = run();
+    const b = run();
+    expect(a.history.loss).toEqual(b.history.loss);
+    expect(a.t).toEqual(b.t);
+    disposeVelocityData(data);
+  });
+});
+
+describe("acceptance on simulated data", () => {
+  it("seed data 500×200: latent time learns (|Pearson| ≥ 0.95 with true time)", () => {
+    const data = generateVelocityData({ nCells: 500, nGenes: 200, seed: 42 });
+    const input = { spliced: data.spliced, unspliced: data.unspliced };
+    const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: 200 }), { rngs: new Rngs(42) });
+    trainVelocity(op, input, { epochs: 200, seed: 0 });
+    const [r] = op.apply(input);
+    const r2 = stats.pearson(r.latentTime.dataSync(), data.trueTime.dataSync());
+    expect(Math.abs(r2)).toBeGreaterThanOrEqual(0.95);
+    op.dispose();
+    disposeVelocityData(data);
+  });
+
+  it("kinetic simulator 1000×200: dynamical model recovers γ/β, time and velocity signs", () => {
+    const sim = simulateKinetics({ nCells: 1000, nGenes: 200, seed: 0 });
+    const input = { spliced: sim.spliced, unspliced: sim.unspliced };
+    const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: 200, kineticsModel: "dynamical" }), {
+      rngs: new Rngs(42),
+    });
+    trainVelocity(op, input, { epochs: 200, seed: 0, weights: { projection: 0 } });
+    const [r] = op.apply(input);
+    const beta = r.beta.dataSync();
+    const gamma = r.gamma.dataSync();
+    const scale = r.unsplicedScale.dataSync();
+    // γ/β in observed units (c·γ/β: the steady-state slope of observed u on s).
+    const fitted = Array.from(gamma, (g, j) => (scale[j] * g) / beta[j]);
+    const truth = Array.from(sim.truth.gamma, (g, j) => g / sim.truth.beta[j]);
+    expect(stats.spearman(fitted, truth)).toBeGreaterThanOrEqual(0.9);
+    expect(stats.spearman(r.latentTime.dataSync(), sim.truth.time)).toBeGreaterThanOrEqual(0.9);
+    const v = r.velocity.dataSync();
+    let agree = 0;
+    let counted = 0;
+    for (let k = 0; k < v.length; k++) {
+      if (Math.abs(sim.truth.velocity[k]) < 1e-3) continue; // no sign to agree with
+      counted++;
+      if (Math.sign(v[k]) === Math.sign(sim.truth.velocity[k])) agree++;
+    }
+    expect(agree / counted).toBeGreaterThanOrEqual(0.9);
+    op.dispose();
+    tf.dispose([sim.spliced, sim.unspliced]);
+  });
+});
