@@ -38,6 +38,7 @@ export interface ConsistencyExtras {
  * const value = loss(velocity, spliced, unspliced, { latentTime });
  * ```
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds the call signature.
 export class VelocityConsistencyLoss {
   readonly temperature: number;
   readonly nNeighbors: number;
@@ -60,6 +61,9 @@ export class VelocityConsistencyLoss {
       throw new ConfigError("VelocityConsistencyLoss", "timeScale", "a number > 0", this.timeScale);
     const call = (velocity: tf.Tensor, spliced: tf.Tensor, unspliced: tf.Tensor, extra?: ConsistencyExtras) =>
       this.compute(velocity, spliced, unspliced, extra);
+    // The walk-through calls the loss like a function; returning a prototype-linked function from the
+    // constructor gives `new VelocityConsistencyLoss(...)` that shape while keeping `instanceof` and fields.
+    // biome-ignore lint/correctness/noConstructorReturn: see above.
     return Object.assign(Object.setPrototypeOf(call, new.target.prototype), this);
   }
 
@@ -106,9 +110,9 @@ export class VelocityConsistencyLoss {
   }
 }
 
-export type VelocityConsistencyLoss = (
-  velocity: tf.Tensor,
-  spliced: tf.Tensor,
-  unspliced: tf.Tensor,
-  extra?: ConsistencyExtras,
-) => tf.Scalar;
+/** Instances are callable: `loss(velocity, spliced, unspliced, extra?)` (the walk-through's call). */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: merges a call signature into the class on purpose.
+// biome-ignore lint/style/useShorthandFunctionType: an interface is what merges with the class.
+export interface VelocityConsistencyLoss {
+  (velocity: tf.Tensor, spliced: tf.Tensor, unspliced: tf.Tensor, extra?: ConsistencyExtras): tf.Scalar;
+}
