@@ -50,11 +50,9 @@ export class Rngs {
     checkCount(n);
     const blocks = Math.ceil(n / 4);
     const out = new Uint32Array(blocks * 4);
-    const tmp = new Uint32Array(4);
     for (let b = 0; b < blocks; b++) {
       const c = this.counter++;
-      philox(this.key0, this.key1, c >>> 0, Math.floor(c / 4294967296) >>> 0, 0, 0, tmp);
-      out.set(tmp, b * 4);
+      philox(this.key0, this.key1, c >>> 0, Math.floor(c / 4294967296) >>> 0, 0, 0, out, b * 4);
     }
     return n === out.length ? out : out.subarray(0, n);
   }
@@ -221,20 +219,31 @@ const M1 = 0xcd9e8d57;
 const W0 = 0x9e3779b9;
 const W1 = 0xbb67ae85;
 
-/** High 32 bits of the 64-bit product of two unsigned 32-bit integers, exactly, in doubles. */
+/**
+ * High 32 bits of the 64-bit product of two unsigned 32-bit integers, exactly: 16-bit limbs keep every
+ * partial product below 2^32 (exact in doubles), and the carries are taken with unsigned shifts.
+ */
 function mulhi(a: number, b: number): number {
   const ah = a >>> 16;
   const al = a & 0xffff;
   const bh = b >>> 16;
   const bl = b & 0xffff;
-  const low = al * bl;
-  const mid1 = ah * bl + Math.floor(low / 65536);
-  const mid2 = al * bh + (mid1 % 65536);
-  return (ah * bh + Math.floor(mid1 / 65536) + Math.floor(mid2 / 65536)) >>> 0;
+  const mid1 = ah * bl + ((al * bl) >>> 16); // < 2^32
+  const mid2 = al * bh + (mid1 & 0xffff); // < 2^32
+  return (ah * bh + (mid1 >>> 16) + (mid2 >>> 16)) >>> 0;
 }
 
-/** Philox4x32 with 10 rounds: counter (c0..c3), key (k0, k1) → 4 words into `out`. */
-export function philox(k0: number, k1: number, c0: number, c1: number, c2: number, c3: number, out: Uint32Array): void {
+/** Philox4x32 with 10 rounds: counter (c0..c3), key (k0, k1) → 4 words into `out` at `offset`. */
+export function philox(
+  k0: number,
+  k1: number,
+  c0: number,
+  c1: number,
+  c2: number,
+  c3: number,
+  out: Uint32Array,
+  offset = 0,
+): void {
   let x0 = c0 >>> 0;
   let x1 = c1 >>> 0;
   let x2 = c2 >>> 0;
@@ -253,8 +262,8 @@ export function philox(k0: number, k1: number, c0: number, c1: number, c2: numbe
     key0 = (key0 + W0) >>> 0;
     key1 = (key1 + W1) >>> 0;
   }
-  out[0] = x0;
-  out[1] = x1;
-  out[2] = x2;
-  out[3] = x3;
+  out[offset] = x0;
+  out[offset + 1] = x1;
+  out[offset + 2] = x2;
+  out[offset + 3] = x3;
 }
