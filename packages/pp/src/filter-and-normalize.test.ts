@@ -1,0 +1,116 @@
+import { fileURLToPath } from "node:url";
+import { scveloFixture } from "@diffcell/datasets";
+import { AnnData, csr, DataFrame, dense, readH5ad, toDense } from "@diffcell/io";
+import { describe, expect, it } from "vitest";
+import {
+  cutEqualWidth,
+  filterAndNormalize,
+  filterGenes,
+  highlyVariableGenes,
+  moments,
+  neighbors,
+  normalizePerCell,
+  notYetNormalized,
+  pca,
+  sizeFactors,
+} from "./index.js";
+
+// The raw counts scVelo's preprocessed fixture was made from (shared with io's round-trip test).
+const RAW = fileURLToPath(new URL("../../io/test-data/dentategyrus_100obs.h5ad", import.meta.url));
+
+function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return m;
+}
+
+describe("scVelo's recipe on raw dentate gyrus counts reproduces its preprocessed fixture", async () => {
+  const [raw, expected] = await Promise.all([readH5ad(RAW), scveloFixture("dentategyrus100")]);
+  filterAndNormalize(raw, { minSharedCounts: 20, nTopGenes: 200 });
+
+  it("selects the same genes in the same order", () => {
+    expect(raw.varNames).toEqual(expected.varNames);
+  });
+
+  it("normalises spliced, unspliced and X and logs X", () => {
+    for (const layer of ["spliced", "unspliced", "X"]) {
+      expect(maxRelDiff(toDense(raw.layer(layer)).data, toDense(expected.layer(layer)).data)).toBeLessThan(1e-5);
+    }
+    for (const col of ["initial_size", "initial_size_spliced", "initial_size_unspliced", "n_counts"]) {
+      expect(maxRelDiff(raw.obs.numbers(col), expected.obs.numbers(col))).toBeLessThan(1e-5);
+    }
+    for (const col of ["means", "dispersions_norm"]) {
+      expect(maxRelDiff(raw.var.numbers(col), expected.var.numbers(col))).toBeLessThan(1e-4);
+    }
+    expect(raw.uns.log1p).toEqual({});
+  });
+
+  it("then PCA → neighbours → moments gives the fixture's Ms and Mu (3 decimals)", () => {
+    pca(raw);
+    neighbors(raw);
+    moments(raw);
+    const ours = toDense(raw.layer("Ms")).data;
+    const theirs = toDense(expected.layer("Ms")).data;
+    let err = 0;
+    for (let i = 0; i < ours.length; i++) err = Math.max(err, Math.abs(ours[i] - theirs[i]));
+    expect(err).toBeLessThan(1.5e-3);
+    const mu = toDense(raw.layer("Mu")).data;
+    const muRef = toDense(expected.layer("Mu")).data;
+    err = 0;
+    for (let i = 0; i < mu.length; i++) err = Math.max(err, Math.abs(mu[i] - muRef[i]));
+    expect(err).toBeLessThan(1.5e-3);
+  });
+});
+
+describe("filterGenes", () => {
+  it("applies spliced, unspliced and shared thresholds in turn", () => {
+    // 3 cells × 4 genes. Shared counts count only cells where both layers are > 0.
+    const spliced = dense(Float32Array.of(5, 0, 1, 9, 5, 2, 0, 9, 5, 0, 1, 0), 3, 4);
+    const unspliced = dense(Float32Array.of(1, 3, 0, 0, 1, 3, 4, 0, 0, 3, 0, 0), 3, 4);
+    const adata = new AnnData({ X: spliced, layers: { spliced, unspliced }, var: new DataFrame(["a", "b", "c", "d"]) });
+    filterGenes(adata, { minSharedCounts: 12 });
+    // a: shared = (5+1)+(5+1) = 12 ✓; b: (2+3) = 5 ✗; c: none ✗; d: unspliced 0 everywhere → 0 ✗.
+    expect(adata.varNames).toEqual(["a"]);
+    expect(Array.from(adata.obs.numbers("initial_size_spliced"))).toEqual([15, 16, 6]);
+    const again = new AnnData({ X: spliced, layers: { spliced, unspliced }, var: new DataFrame(["a", "b", "c", "d"]) });
+    filterGenes(again, { minCells: 2, minCountsU: 1, retainGenes: ["d"] });
+    expect(again.varNames).toEqual(["a", "c", "d"]);
+  });
+});
+
+describe("normalizePerCell", () => {
+  it("scales every cell to the median initial size, only for count-like layers", () => {
+    const counts = csr(Float32Array.of(1, 3, 2, 2, 8), Int32Array.of(0, 1, 0, 1, 1), Int32Array.of(0, 2, 4, 5), 3, 2);
+    const adata = new AnnData({ X: counts, layers: { spliced: counts } });
+    expect(notYetNormalized(counts)).toBe(true);
+    normalizePerCell(adata);
+    // Totals 4, 4, 8 → median 4: the third cell is halved.
+    expect(Array.from(toDense(adata.layer("spliced")).data)).toEqual([1, 3, 2, 2, 0, 4]);
+    expect(Array.from(adata.obs.numbers("n_counts"))).toEqual([4, 4, 4]);
+    // Already normalised (non-integer) layers are left alone.
+    const before = toDense(adata.layer("X")).data.slice();
+    adata.setLayer("X", dense(Float32Array.of(0.5, 1, 1, 1, 1, 1), 3, 2));
+    normalizePerCell(adata);
+    expect(Array.from(toDense(adata.layer("X")).data)).toEqual([0.5, 1, 1, 1, 1, 1]);
+    expect(before.length).toBe(6);
+  });
+
+  it("leaves empty cells unscaled", () => {
+    expect(Array.from(sizeFactors([0, 2, 4]))).toEqual([1, 1, 2]);
+  });
+});
+
+describe("highly variable genes", () => {
+  it("bins like pandas.cut (right-closed, lowest edge lowered by 0.1%)", () => {
+    // pd.cut([0, 1, 2, 3, 4], 4, labels=False) → [0, 0, 1, 2, 3]
+    expect(Array.from(cutEqualWidth(Float64Array.of(0, 1, 2, 3, 4), 4))).toEqual([0, 0, 1, 2, 3]);
+  });
+
+  it("skips selection when fewer genes than nTopGenes, as scVelo", async () => {
+    const adata = await scveloFixture("dentategyrus50");
+    const n = adata.nVars;
+    highlyVariableGenes(adata, { nTopGenes: 500 });
+    expect(adata.nVars).toBe(n);
+  });
+});
