@@ -1,0 +1,288 @@
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { InputError } from "@diffcell/core";
+import { afterAll, describe, expect, it } from "vitest";
+import { h5Ready, h5wasm } from "../h5/h5file.js";
+import {
+  AnnData,
+  booleanColumn,
+  type CategoricalColumn,
+  categoricalColumn,
+  csr,
+  DataFrame,
+  dense,
+  type Layer,
+  NdArray,
+  numericColumn,
+  readH5ad,
+  stringColumn,
+  toCsc,
+  toDense,
+  writeH5ad,
+} from "../index.js";
+
+const testData = (name: string) => fileURLToPath(new URL(`../../test-data/${name}`, import.meta.url));
+const DG100 = testData("dentategyrus_100obs.h5ad"); // scVelo fixture, anndata 0.7-era writer
+const DYNAMICAL = testData("adata_100.h5ad"); // cellrank ground truth: 0.7 categoricals by reference
+const dir = mkdtempSync(join(tmpdir(), "diffcell-io-"));
+afterAll(() => {
+  // Leave nothing behind but our own outputs inside the temp dir.
+  expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+});
+
+const sha = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+function expectSameLayer(a: Layer, b: Layer): void {
+  expect(b.format).toBe(a.format);
+  expect([b.rows, b.cols]).toEqual([a.rows, a.cols]);
+  expect(b.data.constructor).toBe(a.data.constructor);
+  expect(Array.from(b.data)).toEqual(Array.from(a.data));
+  if (a.format !== "dense" && b.format !== "dense") {
+    expect(Array.from(b.indices)).toEqual(Array.from(a.indices));
+    expect(Array.from(b.indptr)).toEqual(Array.from(a.indptr));
+  }
+}
+
+function expectSameFrame(a: DataFrame, b: DataFrame): void {
+  expect(b.index).toEqual(a.index);
+  expect(b.columnNames).toEqual(a.columnNames);
+  for (const [name, col] of a.entries()) {
+    const other = b.get(name);
+    expect(other.kind).toBe(col.kind);
+    if (col.kind === "categorical" && other.kind === "categorical") {
+      expect(Array.from(other.codes)).toEqual(Array.from(col.codes));
+      expect(Array.from(other.categories as ArrayLike<unknown>)).toEqual(
+        Array.from(col.categories as ArrayLike<unknown>),
+      );
+      expect(other.ordered).toBe(col.ordered);
+    } else if (col.kind !== "categorical" && other.kind !== "categorical") {
+      expect(Array.from(other.values as ArrayLike<unknown>)).toEqual(Array.from(col.values as ArrayLike<unknown>));
+    }
+  }
+}
+
+describe("round trip of scVelo's dentategyrus_100obs.h5ad", async () => {
+  const before = { hash: sha(DG100), mtime: statSync(DG100).mtimeMs };
+  const original = await readH5ad(DG100);
+  const out = join(dir, "dg100.h5ad");
+  await writeH5ad(original, out);
+  const again = await readH5ad(out);
+
+  it("reads the fixture as scVelo's tests see it", () => {
+    expect(original.shape).toEqual([100, 13913]);
+    expect(Object.keys(original.layers).sort()).toEqual(["ambiguous", "spliced", "unspliced"]);
+    expect(original.layer("spliced").format).toBe("csr");
+    expect(original.obsNames[0]).toMatch(/\w/);
+  });
+
+  it("gives identical X, layers, obs and var", () => {
+    expectSameLayer(original.layer("X"), again.layer("X"));
+    for (const k of Object.keys(original.layers)) expectSameLayer(original.layer(k), again.layer(k));
+    expectSameFrame(original.obs, again.obs);
+    expectSameFrame(original.var, again.var);
+  });
+
+  it("never modifies the input file", () => {
+    expect(sha(DG100)).toBe(before.hash);
+    expect(statSync(DG100).mtimeMs).toBe(before.mtime);
+  });
+});
+
+describe("old encodings", () => {
+  it("reads anndata 0.7 categoricals (object references), booleans, dense layers, uns", async () => {
+    const a = await readH5ad(DYNAMICAL, { onWarning: () => {} });
+    expect(a.shape).toEqual([100, 278]);
+    const clusters = a.obs.get("clusters") as CategoricalColumn;
+    expect(clusters.kind).toBe("categorical");
+    expect(clusters.categories).toHaveLength(12);
+    expect(clusters.categories).toContain("Granule mature");
+    expect((a.obs.get("age(days)") as CategoricalColumn).categories).toEqual(["12", "35"]);
+    expect(a.var.get("velocity_genes").kind).toBe("boolean");
+    expect(a.layer("velocity").data).toBeInstanceOf(Float64Array);
+    expect(a.obsm.X_umap.cols).toBe(2);
+    expect(a.uns.neighbors).toMatchObject({ params: { n_neighbors: 30, method: "umap" } });
+    expect(a.uns.clusters_colors).toHaveLength(12);
+
+    // Written in the current encoding and read back: same values, booleans stay booleans.
+    const out = join(dir, "dynamical.h5ad");
+    await writeH5ad(a, out);
+    const b = await readH5ad(out);
+    expectSameFrame(a.obs, b.obs);
+    expectSameFrame(a.var, b.var);
+    for (const k of Object.keys(a.layers)) expectSameLayer(a.layer(k), b.layer(k));
+    for (const k of Object.keys(a.obsp)) expectSameLayer(a.obsp[k], b.obsp[k]);
+    expect(b.uns.neighbors).toEqual(a.uns.neighbors);
+    // On disk: h5py's bool enum, categorical groups with codes/categories.
+    await h5Ready();
+    const f = new h5wasm.File(out, "r");
+    try {
+      const flags = f.get("var/velocity_genes") as InstanceType<typeof h5wasm.Dataset>;
+      expect(flags.metadata.type).toBe(8);
+      expect(flags.metadata.enum_type?.members).toEqual({ FALSE: 0, TRUE: 1 });
+      const group = f.get("obs/clusters") as InstanceType<typeof h5wasm.Group>;
+      expect(group.attrs["encoding-type"].value).toBe("categorical");
+      expect(group.attrs.ordered.value).toBe(0);
+      expect(group.attrs.ordered.metadata.type).toBe(8);
+    } finally {
+      f.close();
+    }
+  });
+
+  it("reads pre-0.7 files: record-array obs/var, uns/<col>_categories, h5sparse groups", async () => {
+    await h5Ready();
+    const path = join(dir, "legacy.h5ad");
+    const f = new h5wasm.File(path, "w");
+    f.create_dataset({
+      name: "obs",
+      data: new Map<string, unknown>([
+        ["index", ["c0", "c1", "c2"]],
+        ["clusters", Int8Array.of(1, 0, 1)],
+        ["n_counts", Float32Array.of(10, 20, 30)],
+      ]),
+      dtype: [
+        ["index", "S4"],
+        ["clusters", "<b"],
+        ["n_counts", "<f"],
+      ],
+    });
+    f.create_dataset({
+      name: "var",
+      data: new Map<string, unknown>([["index", ["g0", "g1"]]]),
+      dtype: [["index", "S4"]],
+    });
+    f.create_group("uns");
+    (f.get("uns") as InstanceType<typeof h5wasm.Group>).create_dataset({
+      name: "clusters_categories",
+      data: ["Alpha", "Beta"],
+    });
+    const x = f.create_group("X");
+    x.create_attribute("h5sparse_format", "csr");
+    x.create_attribute("h5sparse_shape", Int32Array.of(3, 2));
+    x.create_dataset({ name: "data", data: Float32Array.of(1, 2, 3) });
+    x.create_dataset({ name: "indices", data: Int32Array.of(0, 1, 1) });
+    x.create_dataset({ name: "indptr", data: Int32Array.of(0, 1, 2, 3) });
+    f.close();
+
+    const a = await readH5ad(path);
+    expect(a.obsNames).toEqual(["c0", "c1", "c2"]);
+    expect(a.varNames).toEqual(["g0", "g1"]);
+    expect(a.obs.strings("clusters")).toEqual(["Beta", "Alpha", "Beta"]);
+    expect(Array.from(a.obs.numbers("n_counts"))).toEqual([10, 20, 30]);
+    expect(a.uns).toEqual({});
+    expect(Array.from(toDense(a.layer("X")).data)).toEqual([1, 0, 0, 2, 0, 3]);
+  });
+});
+
+describe("writing", () => {
+  it("round-trips every kind of column, CSC matrices, uns values and compression", async () => {
+    const X = csr(Float32Array.of(1, 2, 3), Int32Array.of(0, 2, 1), Int32Array.of(0, 2, 2, 3), 3, 3);
+    const obs = new DataFrame(["a", "b", "c"], {
+      clusters: categoricalColumn(["x", "y", null], { categories: ["y", "x"], ordered: true }),
+      label: stringColumn(["é", "", "long name"]),
+      flag: booleanColumn([true, false, true]),
+      count: numericColumn(Int32Array.of(1, 2, 3)),
+      score: numericColumn(Float64Array.of(0.5, Number.NaN, -1)),
+    });
+    const adata = new AnnData({
+      X,
+      layers: { spliced: toCsc(X), Ms: dense(Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9), 3, 3) },
+      obs,
+      obsm: { X_umap: dense(Float32Array.of(1, 2, 3, 4, 5, 6), 3, 2) },
+      obsp: { connectivities: X },
+      uns: {
+        title: "run 1",
+        n: 30,
+        ratio: 0.25,
+        yes: true,
+        names: ["a", "b"],
+        vector: Float64Array.of(1, 2),
+        table: new NdArray(Int32Array.of(1, 2, 3, 4, 5, 6), [2, 3]),
+        nested: { deeper: { value: 1.5 } },
+        graph: X,
+      },
+    });
+    for (const compression of [undefined, 4]) {
+      const out = join(dir, `kinds-${compression ?? 0}.h5ad`);
+      await writeH5ad(adata, out, { compression });
+      const b = await readH5ad(out);
+      expectSameFrame(adata.obs, b.obs);
+      expectSameLayer(adata.layer("spliced"), b.layer("spliced"));
+      expectSameLayer(adata.layer("Ms"), b.layer("Ms"));
+      expectSameLayer(adata.obsm.X_umap, b.obsm.X_umap);
+      expect(b.uns).toEqual(adata.uns);
+    }
+  });
+
+  it("rejects mismatched shapes before touching the target, naming the key", async () => {
+    const out = join(dir, "bad.h5ad");
+    const adata = new AnnData({ X: dense(new Float32Array(6), 3, 2) });
+    adata.layers.spliced = dense(new Float32Array(4), 2, 2);
+    await expect(writeH5ad(adata, out)).rejects.toThrow(/layers\/spliced: shape \[2, 2\] does not match \[3, 2\]/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("leaves an existing target intact when a write fails", async () => {
+    const out = join(dir, "keep.h5ad");
+    copyFileSync(DG100, out);
+    const hash = sha(out);
+    const adata = new AnnData({ X: dense(new Float32Array(1), 1, 1), uns: { "bad/name": 1 } });
+    await expect(writeH5ad(adata, out)).rejects.toThrow(InputError);
+    expect(sha(out)).toBe(hash);
+    expect(readdirSync(dir).filter((f) => f.includes("keep.h5ad.") && f.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+describe("bad input raises InputError naming the file and key", () => {
+  it("truncated file", async () => {
+    const path = join(dir, "truncated.h5ad");
+    writeFileSync(path, readFileSync(DG100).subarray(0, 200_000));
+    await expect(readH5ad(path)).rejects.toThrow(/truncated\.h5ad: cannot open HDF5 file: truncated file/);
+  });
+
+  it("not an HDF5 file, or missing", async () => {
+    const path = join(dir, "garbage.h5ad");
+    writeFileSync(path, "this is not hdf5\n".repeat(100));
+    await expect(readH5ad(path)).rejects.toThrow(/garbage\.h5ad: not an HDF5 file/);
+    await expect(readH5ad(join(dir, "nope.h5ad"))).rejects.toThrow(/nope\.h5ad: file not found/);
+  });
+
+  it("missing layer", async () => {
+    const a = await readH5ad(DG100);
+    expect(() => a.layer("Ms")).toThrow(
+      /dentategyrus_100obs\.h5ad:\/layers\/Ms: missing \(available: X, ambiguous, spliced, unspliced\)/,
+    );
+  });
+
+  it("layer shape that does not match obs × var", async () => {
+    await h5Ready();
+    const path = join(dir, "mismatch.h5ad");
+    const good = new AnnData({
+      X: dense(new Float32Array(6), 3, 2),
+      layers: { spliced: dense(new Float32Array(6), 3, 2) },
+    });
+    await writeH5ad(good, path);
+    const f = new h5wasm.File(path, "a");
+    const layers = f.get("layers") as InstanceType<typeof h5wasm.Group>;
+    layers.create_dataset({ name: "unspliced", data: new Float32Array(8), shape: [4, 2], dtype: "<f" });
+    f.close();
+    await expect(readH5ad(path)).rejects.toThrow(
+      /mismatch\.h5ad:\/layers\/unspliced: shape \[4, 2\] does not match \[3, 2\]/,
+    );
+  });
+
+  it("corrupt sparse structure", async () => {
+    await h5Ready();
+    const path = join(dir, "corrupt-sparse.h5ad");
+    const X = csr(Float32Array.of(1, 2), Int32Array.of(0, 1), Int32Array.of(0, 1, 2), 2, 2);
+    await writeH5ad(new AnnData({ X, layers: { spliced: X } }), path);
+    const f = new h5wasm.File(path, "a");
+    const g = f.get("layers/spliced") as InstanceType<typeof h5wasm.Group>;
+    // indices past the column count
+    (g.get("indices") as InstanceType<typeof h5wasm.Dataset>).write_slice([[0, 2]], Int32Array.of(0, 7));
+    f.close();
+    await expect(readH5ad(path)).rejects.toThrow(/corrupt-sparse\.h5ad:\/layers\/spliced: index 7 out of range/);
+  });
+});
