@@ -56,6 +56,7 @@ export {
 } from "./optim/transforms.js";
 export { type ProgressCallback, type ProgressEvent, report } from "./progress.js";
 export { philox, Rngs } from "./rng.js";
+export { Sequential, sequential } from "./sequential.js";
 export { loadParams, type ParamsFile, saveParams } from "./serialize.js";
 export * as stats from "./stats.js";
 export type { Scalar, Tensor, Tensor1D, Tensor2D } from "./tf.js";
