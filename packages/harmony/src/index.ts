@@ -1,2 +1,21 @@
-// Filled by later work; see the package README.
-export {};
+/**
+ * @diffcell/harmony — differentiable Harmony batch correction (Korsunsky et al. 2019) and integration metrics.
+ */
+
+export { type AssignAttrs, clusterAssignmentKernel } from "./assign.js";
+export { type BatchDesign, type BatchLabels, encodeBatches, type LabelVector, perLevel } from "./batchDesign.js";
+export type { HarmonyTrace } from "./classic.js";
+export { BatchCorrectionConfig, type BatchCorrectionConfigInit, type HarmonyMode, type PerVariable } from "./config.js";
+export { type DiversityAttrs, diversityKernel } from "./diversity.js";
+export {
+  DifferentiableHarmony,
+  type HarmonyInput,
+  type HarmonyOutput,
+  type HarmonyResult,
+  type HarmonyState,
+  type RunHarmonyOptions,
+  runHarmony,
+} from "./harmony.js";
+export { harmonyObjective, type ObjectiveTerms } from "./objective.js";
+export { batchedSolveKernel } from "./solve.js";
+export type { EmbeddingsLike } from "./validate.js";
