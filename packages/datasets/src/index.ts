@@ -1,2 +1,17 @@
-// Filled by later work; see the package README.
-export {};
+/**
+ * @diffcell/datasets — real single-cell data bundled with the package, loadable offline: the pancreas
+ * endocrinogenesis benchmark (3696 × 2000, raw spliced/unspliced counts) and scVelo's small
+ * preprocessed test fixtures.
+ */
+export { PANCREAS_CLUSTERS, PANCREAS_COARSE_CLUSTERS, pancreas } from "./pancreas.js";
+export { dataDir, dataFile } from "./paths.js";
+export {
+  dentategyrus50,
+  dentategyrus100,
+  pancreas50,
+  pancreas100,
+  SCVELO_FIXTURES,
+  type ScveloFixture,
+  scveloFixture,
+  scveloFixturePath,
+} from "./scvelo-fixtures.js";
