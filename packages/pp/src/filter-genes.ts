@@ -71,21 +71,23 @@ export function sharedCounts(spliced: Layer, unspliced: Layer): CsrMatrix {
   const g = s.cols;
   const uRow = new Float64Array(g);
   const indptr = new Int32Array(n + 1);
-  const idx: number[] = [];
-  const val: number[] = [];
+  // Non-zeros of the result are a subset of spliced's: allocate that much, trim at the end.
+  const idx = new Int32Array(s.data.length);
+  const val = new Float64Array(s.data.length);
+  let w = 0;
   for (let i = 0; i < n; i++) {
     for (let q = u.indptr[i]; q < u.indptr[i + 1]; q++) uRow[u.indices[q]] += u.data[q];
     for (let p = s.indptr[i]; p < s.indptr[i + 1]; p++) {
       const j = s.indices[p];
       if (s.data[p] > 0 && uRow[j] > 0) {
-        idx.push(j);
-        val.push(s.data[p] + uRow[j]);
+        idx[w] = j;
+        val[w++] = s.data[p] + uRow[j];
       }
     }
     for (let q = u.indptr[i]; q < u.indptr[i + 1]; q++) uRow[u.indices[q]] = 0;
-    indptr[i + 1] = idx.length;
+    indptr[i + 1] = w;
   }
-  return { format: "csr", data: Float64Array.from(val), indices: Int32Array.from(idx), indptr, rows: n, cols: g };
+  return { format: "csr", data: val.slice(0, w), indices: idx.slice(0, w), indptr, rows: n, cols: g };
 }
 
 /** Filters genes in place (see module comment); returns `adata`. */

@@ -302,39 +302,49 @@ export function selectColumns(m: Layer, index: ArrayLike<number>): Layer {
     return { format: "dense", data: out, rows: m.rows, cols: n };
   }
   if (m.format === "csc") return transpose(selectRows(transpose(m), index)) as SparseMatrix;
-  // CSR: map old column → new positions (a column may be selected more than once).
-  const positions: number[][] = [];
+  // CSR: map old column → new positions (a column may be selected more than once). Two passes over
+  // typed arrays: count the output per row, then fill.
   const first = new Int32Array(m.cols).fill(-1);
-  let repeated = false;
+  const extra = new Map<number, number[]>();
   for (let c = 0; c < n; c++) {
     const j = index[c];
     if (first[j] === -1) first[j] = c;
     else {
-      repeated = true;
-      (positions[j] ??= [first[j]]).push(c);
+      const list = extra.get(j);
+      if (list) list.push(c);
+      else extra.set(j, [c]);
     }
   }
+  const multiplicity = (j: number) => (first[j] < 0 ? 0 : 1 + (extra.get(j)?.length ?? 0));
   const indptr = new Int32Array(m.rows + 1);
-  const outIdx: number[] = [];
-  const outVal: number[] = [];
+  for (let i = 0; i < m.rows; i++) {
+    let count = 0;
+    for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++) {
+      const j = m.indices[p];
+      if (first[j] >= 0) count += extra.size === 0 ? 1 : multiplicity(j);
+    }
+    indptr[i + 1] = indptr[i] + count;
+  }
+  const nnz = indptr[m.rows];
+  const indices = new Int32Array(nnz);
+  const data = m.data instanceof Float64Array ? new Float64Array(nnz) : new Float32Array(nnz);
+  let w = 0;
   for (let i = 0; i < m.rows; i++) {
     for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++) {
       const j = m.indices[p];
       if (first[j] < 0) continue;
-      if (repeated && positions[j]) {
-        for (const c of positions[j]) {
-          outIdx.push(c);
-          outVal.push(m.data[p]);
+      indices[w] = first[j];
+      data[w++] = m.data[p];
+      const more = extra.size === 0 ? undefined : extra.get(j);
+      if (more) {
+        for (const c of more) {
+          indices[w] = c;
+          data[w++] = m.data[p];
         }
-      } else {
-        outIdx.push(first[j]);
-        outVal.push(m.data[p]);
       }
     }
-    indptr[i + 1] = outIdx.length;
   }
-  const data = m.data instanceof Float64Array ? Float64Array.from(outVal) : Float32Array.from(outVal);
-  return { format: "csr", data, indices: Int32Array.from(outIdx), indptr, rows: m.rows, cols: n };
+  return { format: "csr", data, indices, indptr, rows: m.rows, cols: n };
 }
 
 /** Copy of a layer (fresh typed arrays). */
