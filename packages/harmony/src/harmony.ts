@@ -91,9 +91,8 @@ export class DifferentiableHarmony extends Module implements Operator<HarmonyInp
     const x = readEmbeddings(embeddings, this.config.nFeatures);
     const k = this.config.clustersFor(x.rows);
     const { centroids, logSigma } = initialParameters(x.data, x.rows, x.cols, k, this.config, this.key);
-    // tf.tidy frees the initial tensors; the variables keep their own reference to the data.
-    this.centroids = tf.tidy(() => new Param(tf.tensor2d(centroids, [k, x.cols]), "centroids"));
-    this.logSigma = tf.tidy(() => new Param(tf.tensor1d(logSigma), "logSigma"));
+    this.centroids = paramFrom(tf.tensor2d(centroids, [k, x.cols]), "centroids");
+    this.logSigma = paramFrom(tf.tensor1d(logSigma), "logSigma");
   }
 
   apply(
@@ -227,6 +226,13 @@ function initialParameters(
     centroids: Float32Array.from(centroids),
     logSigma: new Float32Array(k).fill(Math.log(config.sigma)),
   };
+}
+
+/** A Param from a fresh tensor, which is then freed (the variable holds its own reference to the data). */
+function paramFrom(initial: tf.Tensor, name: string): Param {
+  const param = new Param(initial, name);
+  initial.dispose();
+  return param;
 }
 
 /** A 64-bit run key from a generator (a forked child, so the caller's own stream is not consumed). */

@@ -16,6 +16,9 @@ export {
   type RunHarmonyOptions,
   runHarmony,
 } from "./harmony.js";
+export { encodeLabels } from "./labels.js";
+export { cLisi, iLisi, type LisiOptions, type LisiSummary, lisi, lisiSummary } from "./lisi.js";
 export { harmonyObjective, type ObjectiveTerms } from "./objective.js";
+export { batchAsw, silhouetteSamples, silhouetteScore } from "./silhouette.js";
 export { batchedSolveKernel } from "./solve.js";
 export type { EmbeddingsLike } from "./validate.js";

@@ -7,12 +7,13 @@ export type EmbeddingsLike =
   | ReadonlyArray<ArrayLike<number>>;
 
 /**
- * Reads embeddings into float64 (row-major) and checks them: 2-D, the expected width, finite, and no
- * all-zero row (cosine normalisation would divide by zero). Errors name the row.
+ * Reads embeddings into float64 (row-major) and checks them: 2-D, the expected width, finite, and (unless
+ * allowed, as for metrics) no all-zero row: cosine normalisation would divide by zero. Errors name the row.
  */
 export function readEmbeddings(
   x: EmbeddingsLike,
   expectedCols?: number,
+  options: { allowZeroRows?: boolean } = {},
 ): { data: Float64Array; rows: number; cols: number } {
   let rows: number;
   let cols: number;
@@ -47,11 +48,11 @@ export function readEmbeddings(
   if (expectedCols !== undefined && cols !== expectedCols) throw new ShapeError("embeddings", expected, [rows, cols]);
   if (rows < 2) throw new ShapeError("embeddings", "at least 2 cells (rows)", [rows, cols]);
   if (cols < 1) throw new ShapeError("embeddings", "at least 1 feature (column)", [rows, cols]);
-  checkRows(data, rows, cols);
+  checkRows(data, rows, cols, options.allowZeroRows ?? false);
   return { data, rows, cols };
 }
 
-function checkRows(data: Float64Array, rows: number, cols: number): void {
+function checkRows(data: Float64Array, rows: number, cols: number, allowZeroRows: boolean): void {
   for (let i = 0; i < rows; i++) {
     let norm = 0;
     for (let j = 0; j < cols; j++) {
@@ -61,7 +62,7 @@ function checkRows(data: Float64Array, rows: number, cols: number): void {
       }
       norm += v * v;
     }
-    if (norm === 0) {
+    if (norm === 0 && !allowZeroRows) {
       throw new InputError(
         "embeddings",
         `row ${i} (cell ${i}) is all zeros; cosine normalisation needs a non-zero row`,
