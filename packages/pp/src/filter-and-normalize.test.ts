@@ -88,12 +88,14 @@ describe("normalizePerCell", () => {
     // Totals 4, 4, 8 → median 4: the third cell is halved.
     expect(Array.from(toDense(adata.layer("spliced")).data)).toEqual([1, 3, 2, 2, 0, 4]);
     expect(Array.from(adata.obs.numbers("n_counts"))).toEqual([4, 4, 4]);
-    // Already normalised (non-integer) layers are left alone.
-    const before = toDense(adata.layer("X")).data.slice();
+    // Already normalised (non-integer) layers are left alone unless enforced.
     adata.setLayer("X", dense(Float32Array.of(0.5, 1, 1, 1, 1, 1), 3, 2));
     normalizePerCell(adata);
     expect(Array.from(toDense(adata.layer("X")).data)).toEqual([0.5, 1, 1, 1, 1, 1]);
-    expect(before.length).toBe(6);
+    normalizePerCell(adata, { enforce: true, useInitialSize: false });
+    // Totals 1.5, 2, 2 → median 2: the first cell is scaled by 4/3.
+    const enforced = Array.from(toDense(adata.layer("X")).data);
+    [2 / 3, 4 / 3, 1, 1, 1, 1].forEach((v, i) => expect(enforced[i]).toBeCloseTo(v, 6));
   });
 
   it("leaves empty cells unscaled", () => {
