@@ -30,7 +30,7 @@ export function customGrad(
 }
 
 /**
-^ * Runs `fn` in a `tf.tidy` scope and returns its host (non-tensor) result; every tensor created inside
+ * Runs `fn` in a `tf.tidy` scope and returns its host (non-tensor) result; every tensor created inside
  * is disposed. For code that computes with tensors and hands back typed arrays. (Returning a typed array
  * from `tf.tidy` itself is a trap: tidy walks the returned value looking for tensors, element by element —
  * tens of seconds for a pancreas-sized array.)

@@ -1,6 +1,6 @@
 import { ConfigError, InputError } from "../errors.js";
 import type { ProgressCallback } from "../progress.js";
-import { tf } from "../tf.js";
+import { tf, tidyHost } from "../tf.js";
 import type { Matrix } from "./dense.js";
 
 export interface KnnOptions {
@@ -61,7 +61,7 @@ export function knn(x: Matrix, k: number, options: KnnOptions = {}): KnnResult {
   try {
     for (let start = 0; start < n; start += chunk) {
       const end = Math.min(n, start + chunk);
-      const dots = tf.tidy(
+      const dots = tidyHost(
         () => tf.matMul(tf.slice(all, [start, 0], [end - start, d]), allT).dataSync() as Float32Array,
       );
       for (let i = start; i < end; i++) {
