@@ -1,6 +1,6 @@
 import { softAssign } from "./assign.js";
 import { diversityAttrs, KMEANS_WINDOW, type RunContext } from "./context.js";
-import { diversityPass, type ObjectiveAccumulator } from "./diversity.js";
+import { assignDiversityPass } from "./classicPass.js";
 import { normalizeRows, weightedRowSums } from "./hostLinalg.js";
 import {
   batchClusterStatistics,
@@ -52,15 +52,13 @@ export function harmonyClassic(
   const y = Float64Array.from(initialCentroids);
   normalizeRows(y, k, f, y);
   const r = new Float64Array(n * k);
-  const r0 = new Float64Array(n * k);
   const dist = new Float64Array(n * k);
   softAssign(zCos, y, sigma, n, k, f, r, dist);
-  let stats = batchClusterStatistics(r, n, k, design.codes, design.nVariables, design.nLevels);
+  // O and S follow R through every pass (as harmonypy keeps them), so they are computed once here.
+  const stats = batchClusterStatistics(r, n, k, design.codes, design.nVariables, design.nLevels);
   const objectiveKmeans = [
     harmonyObjective(r, dist, n, k, sigma, theta, design.proportions, stats.observed, stats.sizes).total,
   ];
-  // The k-means error and entropy terms are accumulated inside the diversity pass (no N·K logarithms).
-  const terms: ObjectiveAccumulator = { dist, lse: new Float64Array(n), sigma, kmeansError: 0, entropy: 0 };
   const objective = [objectiveKmeans[0]];
   const kmeansRounds: number[] = [];
   const corrected = Float64Array.from(z);
@@ -72,10 +70,10 @@ export function harmonyClassic(
     for (let it = 0; it < config.maxIterKmeans; it++) {
       weightedRowSums(r, zCos, n, k, f, y, scratch);
       normalizeRows(y, k, f, y);
-      softAssign(zCos, y, sigma, n, k, f, r0, dist, { normalize: false, lse: terms.lse });
-      stats = diversityPass(r0, r, r, n, k, diversityAttrs(ctx), undefined, terms, stats);
+      // The k-means error and entropy terms come out of the fused pass (no N·K logarithms).
+      const terms = assignDiversityPass(zCos, y, sigma, n, k, f, r, diversityAttrs(ctx), stats, dist);
       const cross = crossEntropyTerm(k, sigma, theta, design.proportions, stats.observed, stats.sizes);
-      objectiveKmeans.push(((terms.kmeansError + terms.entropy + cross) * 2000) / n);
+      objectiveKmeans.push(((terms + cross) * 2000) / n);
       iterations = it + 1;
       if (
         config.earlyStop &&

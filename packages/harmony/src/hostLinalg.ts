@@ -14,8 +14,10 @@ export interface GemmArgs {
   a: Numbers;
   aOffset?: number;
   aStride: number;
-  /** Optional row list: output row r uses A row aRows[r] and is written to C row aRows[r]. */
+  /** Optional row list: output row r uses A row aRows[r] and is written to C row aRows[r] (or r, see packed). */
   aRows?: Int32Array;
+  /** With aRows: write output row r to C row r (a compact block) instead of C row aRows[r]. */
+  packed?: boolean;
   /** B: rows of length `len` at b[bOffset + col·bStride ..]. */
   b: Numbers;
   bOffset?: number;
@@ -41,17 +43,19 @@ export function gemmNT(args: GemmArgs): void {
   const oOffset = args.outOffset ?? 0;
   const alpha = args.alpha ?? 1;
   const acc = args.accumulate ?? false;
+  const packed = args.packed ?? false;
   const rowOf = (r: number) => (aRows ? aRows[r] : r);
+  const outOf = (r: number) => (packed ? r : rowOf(r));
   let r = 0;
   for (; r + 3 < n; r += 4) {
-    const i0 = rowOf(r);
-    const i1 = rowOf(r + 1);
-    const i2 = rowOf(r + 2);
-    const i3 = rowOf(r + 3);
-    const a0 = aOffset + i0 * aStride;
-    const a1 = aOffset + i1 * aStride;
-    const a2 = aOffset + i2 * aStride;
-    const a3 = aOffset + i3 * aStride;
+    const a0 = aOffset + rowOf(r) * aStride;
+    const a1 = aOffset + rowOf(r + 1) * aStride;
+    const a2 = aOffset + rowOf(r + 2) * aStride;
+    const a3 = aOffset + rowOf(r + 3) * aStride;
+    const i0 = outOf(r);
+    const i1 = outOf(r + 1);
+    const i2 = outOf(r + 2);
+    const i3 = outOf(r + 3);
     let c = 0;
     for (; c + 3 < k; c += 4) {
       const b0 = bOffset + c * bStride;
@@ -125,8 +129,8 @@ export function gemmNT(args: GemmArgs): void {
     }
   }
   for (; r < n; r++) {
-    const i = rowOf(r);
-    const ai = aOffset + i * aStride;
+    const i = outOf(r);
+    const ai = aOffset + rowOf(r) * aStride;
     for (let c = 0; c < k; c++) {
       const bc = bOffset + c * bStride;
       let s = 0;

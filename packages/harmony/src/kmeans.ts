@@ -1,5 +1,5 @@
 import type { Rngs } from "@diffcell/core";
-import { rowDots } from "./hostLinalg.js";
+import { gemmNT, rowDots } from "./hostLinalg.js";
 
 export interface KmeansResult {
   /** Centroids, K × F (means of their cells; not normalised). */
@@ -29,6 +29,9 @@ export function kmeans(x: Float64Array, n: number, f: number, k: number, maxIter
     for (let j = 0; j < f; j++) s += x[i * f + j] ** 2;
     rowSq[i] = s;
   }
+  // scikit-learn's tolerance: stop once the centroids move less than 1e-4 × the mean feature variance.
+  const tolerance = 1e-4 * meanVariance(x, n, f);
+  const previous = new Float64Array(k * f);
   let iterations = 0;
   for (let it = 0; it <= maxIter; it++) {
     for (let c = 0; c < k; c++) {
@@ -56,9 +59,26 @@ export function kmeans(x: Float64Array, n: number, f: number, k: number, maxIter
     }
     if (changed === 0 || it === maxIter) break;
     iterations++;
+    previous.set(centroids);
     updateMeans(x, n, f, k, labels, best, centroids);
+    let shift = 0;
+    for (let q = 0; q < k * f; q++) shift += (centroids[q] - previous[q]) ** 2;
+    if (shift <= tolerance) break;
   }
   return { centroids, labels, iterations };
+}
+
+function meanVariance(x: Float64Array, n: number, f: number): number {
+  let total = 0;
+  for (let j = 0; j < f; j++) {
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += x[i * f + j];
+    mean /= n;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += (x[i * f + j] - mean) ** 2;
+    total += v / n;
+  }
+  return total / f;
 }
 
 function updateMeans(
@@ -100,6 +120,14 @@ export function kmeansPlusPlus(x: Float64Array, n: number, f: number, k: number,
   for (let i = 0; i < n; i++) closest[i] = squaredDistance(x, i, x, first, f);
   const cumulative = new Float64Array(n);
   const candidateDist = new Float64Array(trials * n);
+  const candidateRows = new Float64Array(trials * f);
+  const dots = new Float64Array(n * trials);
+  const sq = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let v = 0;
+    for (let j = 0; j < f; j++) v += x[i * f + j] ** 2;
+    sq[i] = v;
+  }
   const chosen = new Set<number>([first]);
   for (let c = 1; c < k; c++) {
     let acc = 0;
@@ -108,15 +136,23 @@ export function kmeansPlusPlus(x: Float64Array, n: number, f: number, k: number,
       cumulative[i] = acc;
     }
     const draws = rngs.uniform(trials);
-    let bestCandidate = -1;
-    let bestPotential = Number.POSITIVE_INFINITY;
+    const proposed = new Int32Array(trials);
     for (let t = 0; t < trials; t++) {
       let candidate = acc > 0 ? searchSorted(cumulative, draws[t] * acc) : Math.floor(draws[t] * n);
       candidate = Math.min(candidate, n - 1);
       if (chosen.has(candidate)) candidate = firstUnchosen(chosen, candidate, n);
+      proposed[t] = candidate;
+      candidateRows.set(x.subarray(candidate * f, (candidate + 1) * f), t * f);
+    }
+    // ‖x_i − x_c‖² = ‖x_i‖² + ‖x_c‖² − 2 x_i·x_c for all cells and candidates at once.
+    gemmNT({ a: x, aStride: f, b: candidateRows, bStride: f, out: dots, outStride: trials, n, k: trials, len: f });
+    let bestCandidate = -1;
+    let bestPotential = Number.POSITIVE_INFINITY;
+    for (let t = 0; t < trials; t++) {
+      const c = proposed[t];
       let pot = 0;
       for (let i = 0; i < n; i++) {
-        const d = Math.min(closest[i], squaredDistance(x, i, x, candidate, f));
+        const d = Math.min(closest[i], Math.max(0, sq[i] + sq[c] - 2 * dots[i * trials + t]));
         candidateDist[t * n + i] = d;
         pot += d;
       }
@@ -124,10 +160,8 @@ export function kmeansPlusPlus(x: Float64Array, n: number, f: number, k: number,
         bestPotential = pot;
         bestCandidate = t;
       }
-      // Remember which cell trial t proposed (stored in the unused tail of `draws`).
-      draws[t] = candidate;
     }
-    const index = draws[bestCandidate];
+    const index = proposed[bestCandidate];
     chosen.add(index);
     centroids.set(x.subarray(index * f, (index + 1) * f), c * f);
     closest.set(candidateDist.subarray(bestCandidate * n, (bestCandidate + 1) * n));
