@@ -1,7 +1,8 @@
 import { softAssign } from "./assign.js";
-import { diversityAttrs, KMEANS_WINDOW, type RunContext } from "./context.js";
 import { assignDiversityPass } from "./classicPass.js";
-import { normalizeRows, weightedRowSums } from "./hostLinalg.js";
+import { ClusterProducts, HostClusterProducts, type Products } from "./clusterProducts.js";
+import { diversityAttrs, KMEANS_WINDOW, type RunContext } from "./context.js";
+import { normalizeRows } from "./hostLinalg.js";
 import {
   batchClusterStatistics,
   crossEntropyTerm,
@@ -44,6 +45,7 @@ export function harmonyClassic(
   initialCentroids: Float64Array,
   logSigma: ArrayLike<number>,
   ctx: RunContext,
+  options: { float64Products?: boolean } = {},
 ): HarmonyTrace {
   const { nCells: n, nFeatures: f, nClusters: k, config, design, theta } = ctx;
   const sigma = Float64Array.from(logSigma, (v) => Math.exp(v) * config.temperature);
@@ -63,40 +65,48 @@ export function harmonyClassic(
   const kmeansRounds: number[] = [];
   const corrected = Float64Array.from(z);
   const ridge = new HostRidge(z, n, k, f, design, ctx.penalty);
-  const scratch = new Float64Array(n * (k + f));
+  // The two N·K·F products per step run on the backend's GEMM (float32); float64 host loops on request.
+  const products: Products = options.float64Products ? new HostClusterProducts(n, k, f) : new ClusterProducts(n, k, f);
+  products.setCells(zCos);
   let converged = false;
-  for (let round = 0; round < config.nIterations; round++) {
-    let iterations = 0;
-    for (let it = 0; it < config.maxIterKmeans; it++) {
-      weightedRowSums(r, zCos, n, k, f, y, scratch);
-      normalizeRows(y, k, f, y);
-      // The k-means error and entropy terms come out of the fused pass (no N·K logarithms).
-      const terms = assignDiversityPass(zCos, y, sigma, n, k, f, r, diversityAttrs(ctx), stats, dist);
-      const cross = crossEntropyTerm(k, sigma, theta, design.proportions, stats.observed, stats.sizes);
-      objectiveKmeans.push(((terms + cross) * 2000) / n);
-      iterations = it + 1;
-      if (
-        config.earlyStop &&
-        it > KMEANS_WINDOW &&
-        kmeansConverged(objectiveKmeans, KMEANS_WINDOW, config.epsilonCluster)
-      ) {
+  try {
+    for (let round = 0; round < config.nIterations; round++) {
+      let iterations = 0;
+      for (let it = 0; it < config.maxIterKmeans; it++) {
+        products.centroidSums(r, y);
+        normalizeRows(y, k, f, y);
+        products.dots(y, dist);
+        // The k-means error and entropy terms come out of the fused pass (no N·K logarithms).
+        const terms = assignDiversityPass(dist, sigma, k, r, diversityAttrs(ctx), stats);
+        const cross = crossEntropyTerm(k, sigma, theta, design.proportions, stats.observed, stats.sizes);
+        objectiveKmeans.push(((terms + cross) * 2000) / n);
+        iterations = it + 1;
+        if (
+          config.earlyStop &&
+          it > KMEANS_WINDOW &&
+          kmeansConverged(objectiveKmeans, KMEANS_WINDOW, config.epsilonCluster)
+        ) {
+          break;
+        }
+      }
+      kmeansRounds.push(iterations);
+      objective.push(objectiveKmeans[objectiveKmeans.length - 1]);
+      ridge.correct(r, corrected);
+      normalizeRows(corrected, n, f, zCos);
+      products.setCells(zCos);
+      ctx.onProgress?.({
+        stage: "harmony",
+        done: round + 1,
+        total: config.nIterations,
+        message: `objective ${objective[objective.length - 1].toFixed(4)}`,
+      });
+      if (config.earlyStop && harmonyConverged(objective, config.epsilonHarmony)) {
+        converged = true;
         break;
       }
     }
-    kmeansRounds.push(iterations);
-    objective.push(objectiveKmeans[objectiveKmeans.length - 1]);
-    ridge.correct(r, corrected);
-    normalizeRows(corrected, n, f, zCos);
-    ctx.onProgress?.({
-      stage: "harmony",
-      done: round + 1,
-      total: config.nIterations,
-      message: `objective ${objective[objective.length - 1].toFixed(4)}`,
-    });
-    if (config.earlyStop && harmonyConverged(objective, config.epsilonHarmony)) {
-      converged = true;
-      break;
-    }
+  } finally {
+    products.dispose();
   }
   return { corrected, assignments: r, centroids: y, objective, objectiveKmeans, kmeansRounds, converged };
 }

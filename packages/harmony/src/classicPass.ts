@@ -1,5 +1,4 @@
 import type { DiversityAttrs } from "./diversity.js";
-import { gemmNT } from "./hostLinalg.js";
 
 /** O [B × K, level-major] and S [K] of the current assignments, updated in place. */
 export interface BatchClusterStatistics {
@@ -12,25 +11,21 @@ const FLOOR = 1e-8;
 /**
  * One soft k-means step of the classic (tape-free) path, fused: for each block of the seeded cell order,
  * remove the block's assignments from O and S, compute the penalty G = (E/(O+E))^θ once, then for every cell
- * of the block its distances to the centroids, the softmax and the penalised, renormalised assignment, and
- * put it back — the same arithmetic as `softAssign` followed by `diversityPass` (the differentiable path's
- * two kernels), without materialising R⁰ and d for all cells. Returns the soft k-means error plus the
+ * of the block the softmax of −d/σ (d = 2(1 − ẑ·y) from the precomputed dot products `dots`, N × K) and the
+ * penalised, renormalised assignment, and put it back — the same arithmetic as `softAssign` followed by
+ * `diversityPass` (the differentiable path's two kernels) in one sweep over each cell's row. Returns the soft k-means error plus the
  * entropy term of the objective (unscaled), from log R_ik = logit_ik − max_i + log G_{b_i k} − log norm_i:
  * no N·K logarithms with one batch variable.
  *
  * `r` holds the previous assignments on entry and the new ones on exit; `stats` must describe `r` on entry.
  */
 export function assignDiversityPass(
-  zCos: Float64Array,
-  y: Float64Array,
+  dots: Float64Array,
   sigma: Float64Array,
-  n: number,
   k: number,
-  f: number,
   r: Float64Array,
   attrs: DiversityAttrs,
   stats: BatchClusterStatistics,
-  scratch: Float64Array,
 ): number {
   const { codes, nVariables: nv, nLevels: nb, proportions, theta, order, blockStarts } = attrs;
   const { observed, sizes } = stats;
@@ -40,7 +35,6 @@ export function assignDiversityPass(
   const u = new Float64Array(k);
   const logits = new Float64Array(k);
   const weights = new Float64Array(k);
-  const dots = scratch; // one block of cells × K
   let objective = 0;
   for (let t = 0; t + 1 < blockStarts.length; t++) {
     const start = blockStarts[t];
@@ -67,11 +61,10 @@ export function assignDiversityPass(
         logPenalty[idx] = th * logRatio;
       }
     }
-    gemmNT({ a: zCos, aStride: f, aRows: cells, packed: true, b: y, bStride: f, out: dots, outStride: k, n: cells.length, k, len: f });
     for (let p = 0; p < cells.length; p++) {
       const i = cells[p];
       const row = i * k;
-      const dRow = p * k;
+      const dRow = row;
       let max = Number.NEGATIVE_INFINITY;
       for (let c = 0; c < k; c++) {
         const logit = -2 * (1 - dots[dRow + c]) * invS[c];

@@ -46,7 +46,7 @@ function smallCase(options: { sigma: number; nIterations: number; maxIterKmeans:
   };
   /** The same L through the float64 classic path (no tape). */
   const host = (zh: Float64Array, ls: Float64Array, c: Float64Array): number => {
-    const trace = harmonyClassic(zh, c, ls, context());
+    const trace = harmonyClassic(zh, c, ls, context(), { float64Products: true });
     let s = 0;
     for (let i = 0; i < n * f; i++) s += (trace.corrected[i] * weights[i]) / (n * f);
     for (let i = 0; i < n * k; i++) s += trace.assignments[i] * weightsR[i];

@@ -1,5 +1,6 @@
 import type { Rngs } from "@diffcell/core";
-import { gemmNT, rowDots } from "./hostLinalg.js";
+import { ClusterProducts } from "./clusterProducts.js";
+import { gemmNT } from "./hostLinalg.js";
 
 export interface KmeansResult {
   /** Centroids, K × F (means of their cells; not normalised). */
@@ -14,8 +15,8 @@ export interface KmeansResult {
  * Hard k-means for Harmony's initial centroids (harmonypy: scikit-learn `KMeans(init="k-means++", n_init=1,
  * max_iter=25)` on the cosine-normalised embedding). Seeding is greedy k-means++ (Arthur & Vassilvitskii
  * 2007, with scikit-learn's 2 + ⌊ln K⌋ candidates per step, keeping the one that lowers the potential most),
- * all draws from `rngs`; then Lloyd iterations until no cell changes cluster. An emptied cluster is moved to
- * the cell farthest from its centroid.
+ * all draws from `rngs`; then Lloyd iterations until no cell changes cluster or the centroids move less than
+ * scikit-learn's tolerance. An emptied cluster is moved to the cell farthest from its centroid.
  */
 export function kmeans(x: Float64Array, n: number, f: number, k: number, maxIter: number, rngs: Rngs): KmeansResult {
   const centroids = kmeansPlusPlus(x, n, f, k, rngs);
@@ -33,37 +34,43 @@ export function kmeans(x: Float64Array, n: number, f: number, k: number, maxIter
   const tolerance = 1e-4 * meanVariance(x, n, f);
   const previous = new Float64Array(k * f);
   let iterations = 0;
-  for (let it = 0; it <= maxIter; it++) {
-    for (let c = 0; c < k; c++) {
-      let s = 0;
-      for (let j = 0; j < f; j++) s += centroids[c * f + j] ** 2;
-      sqNorms[c] = s;
-    }
-    rowDots(x, n, centroids, k, f, dots);
-    let changed = 0;
-    for (let i = 0; i < n; i++) {
-      let arg = 0;
-      let min = Number.POSITIVE_INFINITY;
+  const products = new ClusterProducts(n, k, f);
+  products.setCells(x);
+  try {
+    for (let it = 0; it <= maxIter; it++) {
       for (let c = 0; c < k; c++) {
-        const d = sqNorms[c] - 2 * dots[i * k + c];
-        if (d < min) {
-          min = d;
-          arg = c;
+        let s = 0;
+        for (let j = 0; j < f; j++) s += centroids[c * f + j] ** 2;
+        sqNorms[c] = s;
+      }
+      products.dots(centroids, dots);
+      let changed = 0;
+      for (let i = 0; i < n; i++) {
+        let arg = 0;
+        let min = Number.POSITIVE_INFINITY;
+        for (let c = 0; c < k; c++) {
+          const d = sqNorms[c] - 2 * dots[i * k + c];
+          if (d < min) {
+            min = d;
+            arg = c;
+          }
+        }
+        best[i] = Math.max(0, min + rowSq[i]);
+        if (labels[i] !== arg) {
+          labels[i] = arg;
+          changed++;
         }
       }
-      best[i] = Math.max(0, min + rowSq[i]);
-      if (labels[i] !== arg) {
-        labels[i] = arg;
-        changed++;
-      }
+      if (changed === 0 || it === maxIter) break;
+      iterations++;
+      previous.set(centroids);
+      updateMeans(x, n, f, k, labels, best, centroids);
+      let shift = 0;
+      for (let q = 0; q < k * f; q++) shift += (centroids[q] - previous[q]) ** 2;
+      if (shift <= tolerance) break;
     }
-    if (changed === 0 || it === maxIter) break;
-    iterations++;
-    previous.set(centroids);
-    updateMeans(x, n, f, k, labels, best, centroids);
-    let shift = 0;
-    for (let q = 0; q < k * f; q++) shift += (centroids[q] - previous[q]) ** 2;
-    if (shift <= tolerance) break;
+  } finally {
+    products.dispose();
   }
   return { centroids, labels, iterations };
 }
