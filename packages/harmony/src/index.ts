@@ -2,7 +2,7 @@
  * @diffcell/harmony — differentiable Harmony batch correction (Korsunsky et al. 2019) and integration metrics.
  */
 
-export { type AssignAttrs, clusterAssignmentKernel } from "./assign.js";
+export { type AssignAttrs, clusterAssignmentKernel, softAssignments } from "./assign.js";
 export { type BatchDesign, type BatchLabels, encodeBatches, type LabelVector, perLevel } from "./batchDesign.js";
 export type { HarmonyTrace } from "./classic.js";
 export { BatchCorrectionConfig, type BatchCorrectionConfigInit, type HarmonyMode, type PerVariable } from "./config.js";

@@ -1,6 +1,6 @@
 import { checkGrad, type HostTensor, Rngs, tf } from "@diffcell/core";
 import { describe, expect, it } from "vitest";
-import { clusterAssignmentKernel, softAssign } from "./assign.js";
+import { clusterAssignmentKernel, softAssign, softAssignments } from "./assign.js";
 import { blockStartsFor, diversityKernel, diversityPass } from "./diversity.js";
 import { gemmNT, normalizeRows, weightedRowSums } from "./hostLinalg.js";
 import { batchedSolveKernel, luFactor, luSolve } from "./solve.js";
@@ -26,41 +26,54 @@ function softRows(n: number, k: number): HostTensor {
 
 describe("clusterAssignmentKernel (distance + softmax)", () => {
   it("matches the formula d = 2(1 − z·y), R = softmax(−d/σ) on a hand case", () => {
-    // One cell at (1, 0); centroids at (1, 0) and (0, 1): d = [0, 2]; σ = 1 → R = [1, e⁻²]/(1 + e⁻²).
-    const z = { data: Float64Array.from([1, 0]), shape: [1, 2] };
-    const y = { data: Float64Array.from([1, 0, 0, 1]), shape: [2, 2] };
+    // One cell at (1, 0); centroids at (1, 0) and (0, 1): dots [1, 0], d = [0, 2]; σ = 1 → R = [1, e⁻²]/(1 + e⁻²).
+    const dots = { data: Float64Array.from([1, 0]), shape: [1, 2] };
     const logSigma = { data: Float64Array.from([0, 0]), shape: [2] };
-    const { outputs } = clusterAssignmentKernel.forward([z, y, logSigma], { temperature: 1 });
-    expect(Array.from(outputs[1].data)).toEqual([0, 2]);
+    const { outputs } = clusterAssignmentKernel.forward([dots, logSigma], { temperature: 1 });
     expect(outputs[0].data[0]).toBeCloseTo(1 / (1 + Math.exp(-2)), 14);
     expect(outputs[0].data[1]).toBeCloseTo(Math.exp(-2) / (1 + Math.exp(-2)), 14);
   });
 
-  it("passes a float64 finite-difference check for cells, centroids and log σ", () => {
+  it("passes a float64 finite-difference check for the dot products and log σ", () => {
     const z = unitRows(9, 4);
     const y = unitRows(3, 4);
+    const dots = new Float64Array(27);
+    gemmNT({ a: z.data, aStride: 4, b: y.data, bStride: 4, out: dots, outStride: 3, n: 9, k: 3, len: 4 });
     const logSigma = { data: Float64Array.from([Math.log(0.3), Math.log(0.5), Math.log(0.8)]), shape: [3] };
-    const report = checkGrad(clusterAssignmentKernel, [z, y, logSigma], { temperature: 1.5 });
+    const report = checkGrad(clusterAssignmentKernel, [{ data: dots, shape: [9, 3] }, logSigma], { temperature: 1.5 });
     expect(report.ok, report.message).toBe(true);
   });
 
-  it("unnormalised rows with their log-normaliser give the same log R⁰", () => {
+  it("as an op with the GEMM, gives gradients for cells, centroids and log σ equal to plain tfjs autodiff", () => {
+    const z = tf.tensor2d(Float32Array.from(unitRows(20, 5).data), [20, 5]);
+    const y = tf.tensor2d(Float32Array.from(unitRows(4, 5).data), [4, 5]);
+    const logSigma = tf.tensor1d([Math.log(0.2), Math.log(0.3), Math.log(0.4), Math.log(0.5)]);
+    const w = tf.tensor2d(Float32Array.from(rngs.normal(80)), [20, 4]);
+    const fused = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(tf.mul(softAssignments(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor1D, 1).r0, w)),
+    )([z, y, logSigma]);
+    const plain = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+      const d = tf.mul(2, tf.sub(1, tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, false, true)));
+      return tf.sum(tf.mul(tf.softmax(tf.neg(tf.div(d, tf.exp(c)))), w));
+    })([z, y, logSigma]);
+    fused.forEach((g, i) => {
+      const a = g.dataSync();
+      const b = plain[i].dataSync();
+      for (let j = 0; j < a.length; j++) expect(a[j]).toBeCloseTo(b[j], 4);
+    });
+    tf.dispose([z, y, logSigma, w, ...fused, ...plain]);
+  });
+
+  it("host softAssign returns the log-normaliser of each row", () => {
     const z = unitRows(5, 3);
     const y = unitRows(4, 3);
     const s = Float64Array.from([0.1, 0.2, 0.1, 0.3]);
-    const r1 = new Float64Array(20);
-    const r2 = new Float64Array(20);
+    const r = new Float64Array(20);
     const d = new Float64Array(20);
-    const lse1 = new Float64Array(5);
-    const lse2 = new Float64Array(5);
-    softAssign(z.data, y.data, s, 5, 4, 3, r1, d, { lse: lse1 });
-    softAssign(z.data, y.data, s, 5, 4, 3, r2, d, { normalize: false, lse: lse2 });
+    const lse = new Float64Array(5);
+    softAssign(z.data, y.data, s, 5, 4, 3, r, d, { lse });
     for (let i = 0; i < 5; i++) {
-      for (let c = 0; c < 4; c++) {
-        const logit = -d[i * 4 + c] / s[c];
-        expect(Math.log(r1[i * 4 + c])).toBeCloseTo(logit - lse1[i], 12);
-        expect(Math.log(r2[i * 4 + c])).toBeCloseTo(logit - lse2[i], 12);
-      }
+      for (let c = 0; c < 4; c++) expect(Math.log(r[i * 4 + c])).toBeCloseTo(-d[i * 4 + c] / s[c] - lse[i], 12);
     }
   });
 });

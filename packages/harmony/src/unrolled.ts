@@ -1,5 +1,5 @@
 import { matMulTA, tf } from "@diffcell/core";
-import { clusterAssignmentKernel, effectiveSigma } from "./assign.js";
+import { effectiveSigma, softAssignments } from "./assign.js";
 import { diversityAttrs, KMEANS_WINDOW, type RunContext } from "./context.js";
 import { diversityKernel } from "./diversity.js";
 import { batchClusterStatistics, harmonyConverged, harmonyObjective, kmeansConverged } from "./objective.js";
@@ -24,9 +24,9 @@ export function normalizeRowsTensor(x: tf.Tensor2D): tf.Tensor2D {
 /**
  * Harmony as differentiable TensorFlow.js computation: the same rounds as the classic algorithm (see
  * `harmonyClassic`), unrolled, so gradients of any loss on the outputs reach the input embedding `z`, the
- * bandwidths `logSigma` [K] and the initial centroids [K, F]. The distance softmax and the diversity blocks
- * are fused kernels with hand-written backward passes, the ridge systems go through a small solver with its
- * own gradient, and matrix products use core's `matMul` (explicit transposes). The early-stopping decisions
+ * bandwidths `logSigma` [K] and the initial centroids [K, F]. Matrix products use core's `matMul` (the backend's
+ * GEMM, explicit transposes); the distance softmax and the diversity blocks are fused kernels with hand-written
+ * backward passes; the ridge systems go through a small solver with its own gradient. The early-stopping decisions
  * read the objective on the host; they are not differentiated.
  *
  * Returned tensors belong to the caller.
@@ -38,30 +38,23 @@ export function harmonyUnrolled(
   ctx: RunContext,
 ): UnrolledResult {
   const { nCells: n, nClusters: k, config, design, theta } = ctx;
-  const attrs = { temperature: config.temperature };
   const sigma = effectiveSigma(logSigma.dataSync(), config.temperature);
   const ridgeDesign = ridgeDesignTensors(design, ctx.penalty);
-  const objectiveOf = (r: tf.Tensor, dist: tf.Tensor): number => {
+  const objectiveOf = (r: tf.Tensor, dots: tf.Tensor): number => {
     const rHost = r.dataSync() as Float32Array;
+    const dotsHost = dots.dataSync() as Float32Array;
+    const dist = new Float64Array(dotsHost.length);
+    for (let i = 0; i < dist.length; i++) dist[i] = 2 * (1 - dotsHost[i]);
     const stats = batchClusterStatistics(rHost, n, k, design.codes, design.nVariables, design.nLevels);
-    return harmonyObjective(
-      rHost,
-      dist.dataSync() as Float32Array,
-      n,
-      k,
-      sigma,
-      theta,
-      design.proportions,
-      stats.observed,
-      stats.sizes,
-    ).total;
+    return harmonyObjective(rHost, dist, n, k, sigma, theta, design.proportions, stats.observed, stats.sizes).total;
   };
   try {
     return tf.tidy(() => {
       let zCos = normalizeRowsTensor(z);
       const y0 = normalizeRowsTensor(initialCentroids);
-      let [r, dist] = clusterAssignmentKernel([zCos, y0, logSigma], attrs) as [tf.Tensor2D, tf.Tensor2D];
-      const objectiveKmeans = [objectiveOf(r, dist)];
+      const initial = softAssignments(zCos, y0, logSigma, config.temperature);
+      let r = initial.r0;
+      const objectiveKmeans = [objectiveOf(r, initial.dots)];
       const objective = [objectiveKmeans[0]];
       const kmeansRounds: number[] = [];
       let corrected: tf.Tensor2D = z;
@@ -70,10 +63,9 @@ export function harmonyUnrolled(
         let iterations = 0;
         for (let it = 0; it < config.maxIterKmeans; it++) {
           const y = normalizeRowsTensor(matMulTA(r, zCos));
-          const [r0, d] = clusterAssignmentKernel([zCos, y, logSigma], attrs) as [tf.Tensor2D, tf.Tensor2D];
-          dist = d;
+          const { r0, dots } = softAssignments(zCos, y, logSigma, config.temperature);
           [r] = diversityKernel([r0, r], diversityAttrs(ctx)) as [tf.Tensor2D];
-          objectiveKmeans.push(objectiveOf(r, dist));
+          objectiveKmeans.push(objectiveOf(r, dots));
           iterations = it + 1;
           if (
             config.earlyStop &&
