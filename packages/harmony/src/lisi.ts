@@ -1,6 +1,5 @@
-import { ConfigError, InputError, stats } from "@diffcell/core";
+import { ConfigError, InputError, knn, stats } from "@diffcell/core";
 import { encodeLabels, type LabelVector } from "./labels.js";
-import { exactNeighbours } from "./neighbours.js";
 import { type EmbeddingsLike, readEmbeddings } from "./validate.js";
 
 export interface LisiOptions {
@@ -38,12 +37,19 @@ export function lisi(embeddings: EmbeddingsLike, labels: LabelVector, options: L
       `LISI with perplexity ${perplexity} needs at least ${k} cells (3·perplexity neighbours); got ${x.rows}`,
     );
   }
-  const neighbours = exactNeighbours(x.data, x.rows, x.cols, k);
+  const neighbours = knn({ data: Float32Array.from(x.data), rows: x.rows, cols: x.cols }, k, { includeSelf: true });
+  const f = x.cols;
+  const dist = new Float64Array(k - 1);
   const out = new Float64Array(x.rows);
   for (let i = 0; i < x.rows; i++) {
-    // Column 0 is the cell itself (harmonypy drops it too).
+    // Column 0 is the cell itself (harmonypy drops it too); distances again in float64 from the caller's values.
     const idx = neighbours.indices.subarray(i * k + 1, (i + 1) * k);
-    const dist = neighbours.distances.subarray(i * k + 1, (i + 1) * k);
+    for (let r = 0; r < k - 1; r++) {
+      const j = idx[r];
+      let s = 0;
+      for (let q = 0; q < f; q++) s += (x.data[i * f + q] - x.data[j * f + q]) ** 2;
+      dist[r] = Math.sqrt(s);
+    }
     out[i] = 1 / simpson(dist, idx, codes, names.length, perplexity);
   }
   return out;
