@@ -57,7 +57,7 @@ export function assignDiversityPass(
         const e = pb * sizes[c];
         const ratio = Math.min(1, Math.max(FLOOR, e / Math.max(observed[idx] + e, FLOOR)));
         const logRatio = Math.log(ratio);
-        penalty[idx] = th === 0 ? 1 : th === 2 ? ratio * ratio : Math.exp(th * logRatio);
+        penalty[idx] = th === 0 ? 1 : th === 2 ? ratio * ratio : ratio ** th;
         logPenalty[idx] = th * logRatio;
       }
     }

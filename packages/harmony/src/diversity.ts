@@ -27,22 +27,6 @@ interface Residuals {
   norms: Float64Array;
 }
 
-/**
- * Accumulates the soft k-means error and entropy terms of the objective while R is written, without N·K
- * logarithms: with R⁰_ik = exp(−d_ik/s_k − lse_i) and R_ik = R⁰_ik w_ik / norm_i,
- * log R_ik = −d_ik/s_k − lse_i + log w_ik − log norm_i, where log w_ik = θ_b log ratio_bk needs only B·K
- * logarithms per block (one batch variable; several variables fall back to log w_ik directly).
- */
-export interface ObjectiveAccumulator {
-  /** d [N, K] and the per-cell log-normaliser of R⁰ (from `softAssign`). */
-  dist: Float64Array;
-  lse: Float64Array;
-  /** s_k = σ_k·T. */
-  sigma: Float64Array;
-  kmeansError: number;
-  entropy: number;
-}
-
 /** Floors of harmonypy's update (O + E and the ratio are clamped to ≥ 1e-8). */
 const FLOOR = 1e-8;
 
@@ -157,7 +141,7 @@ export const diversityKernel = customVjp<DiversityAttrs, Residuals>(
 /**
  * Host forward of {@link diversityKernel}: writes the new assignments into `out` (may alias `rPrev`) and
  * returns the final O [B × K, level-major] and S [K], consistent with `out`. Saves per-block state when
- * `residuals` is given (the taped path); accumulates objective terms when `objective` is given (fast path).
+ * `residuals` is given. (The fast path runs the same update fused with the softmax: `classicPass.ts`.)
  */
 export function diversityPass(
   r0: HostArray,
@@ -167,28 +151,20 @@ export function diversityPass(
   k: number,
   attrs: DiversityAttrs,
   residuals?: Residuals,
-  objective?: ObjectiveAccumulator,
-  statistics?: { observed: Float64Array; sizes: Float64Array },
 ): { observed: Float64Array; sizes: Float64Array } {
   const { codes, nVariables: nv, nLevels: nb, proportions, theta, order, blockStarts } = attrs;
-  // O and S of rPrev: given by the caller when it carried them over from the previous pass (R unchanged since).
-  const observed = statistics ? Float64Array.from(statistics.observed) : new Float64Array(nb * k);
-  const sizes = statistics ? Float64Array.from(statistics.sizes) : new Float64Array(k);
-  if (!statistics) {
-    for (let i = 0; i < n; i++) {
-      const row = i * k;
-      for (let c = 0; c < k; c++) sizes[c] += rPrev[row + c];
-      for (let q = 0; q < nv; q++) {
-        const lb = codes[i * nv + q] * k;
-        for (let c = 0; c < k; c++) observed[lb + c] += rPrev[row + c];
-      }
+  const observed = new Float64Array(nb * k);
+  const sizes = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    const row = i * k;
+    for (let c = 0; c < k; c++) sizes[c] += rPrev[row + c];
+    for (let q = 0; q < nv; q++) {
+      const lb = codes[i * nv + q] * k;
+      for (let c = 0; c < k; c++) observed[lb + c] += rPrev[row + c];
     }
   }
   const penalty = new Float64Array(nb * k);
-  const logPenalty = objective ? new Float64Array(nb * k) : undefined;
   const u = new Float64Array(k);
-  let kmeansError = 0;
-  let entropy = 0;
   for (let t = 0; t + 1 < blockStarts.length; t++) {
     const start = blockStarts[t];
     const end = blockStarts[t + 1];
@@ -224,14 +200,7 @@ export function diversityPass(
           ratio = Math.min(1, Math.max(FLOOR, ratio));
           wasClamped = true;
         }
-        if (th === 0) {
-          penalty[idx] = 1;
-          if (logPenalty) logPenalty[idx] = 0;
-        } else {
-          const logRatio = Math.log(ratio);
-          penalty[idx] = th === 2 ? ratio * ratio : Math.exp(th * logRatio);
-          if (logPenalty) logPenalty[idx] = th * logRatio;
-        }
+        penalty[idx] = th === 0 ? 1 : th === 2 ? ratio * ratio : ratio ** th;
         if (clamped && wasClamped) clamped[idx] = 1;
       }
     }
@@ -267,27 +236,6 @@ export function diversityPass(
       const norm = total > 0 ? total : 1;
       if (residuals) residuals.norms[i] = norm;
       const inv = 1 / norm;
-      if (nv === 1 && objective && logPenalty) {
-        // One sweep: write R, update S and O, and accumulate the objective terms (see ObjectiveAccumulator).
-        const { dist, sigma } = objective;
-        const lb = codes[i] * k;
-        let weighted = 0;
-        let error = 0;
-        let logW = 0;
-        for (let c = 0; c < k; c++) {
-          const v = u[c] * inv;
-          out[row + c] = v;
-          sizes[c] += v;
-          observed[lb + c] += v;
-          const sv = sigma[c] * v;
-          weighted += sv;
-          error += v * dist[row + c];
-          logW += sv * logPenalty[lb + c];
-        }
-        kmeansError += error;
-        entropy += -error + logW - (objective.lse[i] + Math.log(norm)) * weighted;
-        continue;
-      }
       for (let c = 0; c < k; c++) {
         const v = u[c] * inv;
         out[row + c] = v;
@@ -297,34 +245,7 @@ export function diversityPass(
         const lb = codes[i * nv + q] * k;
         for (let c = 0; c < k; c++) observed[lb + c] += out[row + c];
       }
-      if (objective && logPenalty) {
-        // Σ_k s_k R_ik log R_ik with log R_ik = −d_ik/s_k − lse_i + log w_ik − log norm_i (see ObjectiveAccumulator).
-        const { dist, sigma } = objective;
-        let weighted = 0;
-        let error = 0;
-        let logW = 0;
-        const lb = codes[i * nv] * k;
-        for (let c = 0; c < k; c++) {
-          const v = out[row + c];
-          const sv = sigma[c] * v;
-          weighted += sv;
-          error += v * dist[row + c];
-          if (nv === 1) {
-            logW += sv * logPenalty[lb + c];
-          } else {
-            let wSum = 0;
-            for (let q = 0; q < nv; q++) wSum += penalty[codes[i * nv + q] * k + c];
-            logW += sv * Math.log(wSum);
-          }
-        }
-        kmeansError += error;
-        entropy += -error + logW - (objective.lse[i] + Math.log(norm)) * weighted;
-      }
     }
-  }
-  if (objective) {
-    objective.kmeansError = kmeansError;
-    objective.entropy = entropy;
   }
   return { observed, sizes };
 }

@@ -173,27 +173,6 @@ export function transpose(x: Numbers, rows: number, cols: number, out: Numbers):
 }
 
 /**
- * out (K × F) = Σ_i w[i, c] · x_i, i.e. Wᵀ X for W [N × K] and X [N × F] (e.g. Y = Rᵀ Ẑ), as a blocked
- * product of the transposes. `scratch` (≥ N·(K + F) values) avoids reallocating them every call.
- */
-export function weightedRowSums(
-  w: Numbers,
-  x: Numbers,
-  n: number,
-  k: number,
-  f: number,
-  out: Numbers,
-  scratch?: Float64Array,
-): void {
-  const buffer = scratch && scratch.length >= n * (k + f) ? scratch : new Float64Array(n * (k + f));
-  const wT = buffer.subarray(0, n * k);
-  const xT = buffer.subarray(n * k, n * (k + f));
-  transpose(w, n, k, wT);
-  transpose(x, n, f, xT);
-  gemmNT({ a: wT, aStride: n, b: xT, bStride: n, out, outStride: f, n: k, k: f, len: n });
-}
-
-/**
  * Writes x_i / ‖x_i‖ into `out` (may alias `x`) for N rows of length F and returns the norms. A zero row
  * stays zero (callers reject zero rows in the input first).
  */

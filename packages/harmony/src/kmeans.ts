@@ -118,7 +118,7 @@ function updateMeans(
 }
 
 /** Greedy k-means++ seeding; returns K × F centroids copied from cells. */
-export function kmeansPlusPlus(x: Float64Array, n: number, f: number, k: number, rngs: Rngs): Float64Array {
+function kmeansPlusPlus(x: Float64Array, n: number, f: number, k: number, rngs: Rngs): Float64Array {
   const centroids = new Float64Array(k * f);
   const trials = 2 + Math.floor(Math.log(k));
   const first = Math.min(n - 1, Math.floor(rngs.uniform(1)[0] * n));
