@@ -9,10 +9,10 @@ import {
   type State,
   tf,
 } from "@diffcell/core";
-import { type BatchDesign, type BatchLabels, encodeBatches } from "./batchDesign.js";
+import { type BatchLabels, encodeBatches } from "./batchDesign.js";
 import { type HarmonyTrace, harmonyClassic } from "./classic.js";
 import { BatchCorrectionConfig, type BatchCorrectionConfigInit } from "./config.js";
-import { checkClusterCount, makeContext, type RunContext, runStreams } from "./context.js";
+import { checkClusterCount, makeContext, runStreams } from "./context.js";
 import { normalizeRows } from "./hostLinalg.js";
 import { kmeans } from "./kmeans.js";
 import { harmonyUnrolled } from "./unrolled.js";
@@ -182,7 +182,7 @@ export function runHarmony(
   const design = encodeBatches(batchLabels, x.rows);
   const key = keyFrom(new Rngs(seed ?? 0));
   const k = config.clustersFor(x.rows);
-  const ctx = prepare(config, design, x.cols, k, key, onProgress);
+  const ctx = makeContext(config, design, x.cols, k, runStreams(key).orderRngs, onProgress);
   const { centroids, logSigma } = initialParameters(x.data, x.rows, x.cols, k, config, key);
   const trace = harmonyClassic(x.data, Float64Array.from(centroids), logSigma, ctx);
   return {
@@ -193,17 +193,6 @@ export function runHarmony(
     variables: design.variables,
     levels: design.levels,
   };
-}
-
-function prepare(
-  config: BatchCorrectionConfig,
-  design: BatchDesign,
-  nFeatures: number,
-  k: number,
-  key: readonly [number, number],
-  onProgress?: ProgressCallback,
-): RunContext {
-  return makeContext(config, design, nFeatures, k, runStreams(key).orderRngs, onProgress);
 }
 
 /**
