@@ -10,6 +10,7 @@ let nextParamId = 0;
 export class Param {
   readonly variable: tf.Variable;
 
+  /** Takes ownership of `initial` (it is disposed once the variable holds its value). */
   constructor(
     initial: tf.Tensor,
     readonly name = "param",
@@ -17,6 +18,8 @@ export class Param {
   ) {
     // tfjs variable names are global; suffix an id so two models never collide.
     this.variable = tf.variable(initial, trainable, `${name}_${nextParamId++}`, "float32");
+    // The variable keeps its own reference to the data; the initial tensor object would otherwise leak.
+    if (initial !== this.variable) initial.dispose();
   }
 
   get value(): tf.Variable {

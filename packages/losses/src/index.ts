@@ -6,3 +6,4 @@ export { lgamma, negativeBinomialLogLikelihood, poissonLogLikelihood } from "./c
 export { type NeighborCosineAttrs, neighborCosineLoss } from "./neighborCosine.js";
 export { reconstructionLoss } from "./reconstruction.js";
 export { digammaOp, digammaScalar, lgammaOp, logGammaScalar, trigammaScalar } from "./specialFunctions.js";
+export { type BatchMixingAttrs, batchMixingKernel, batchMixingLoss, type BatchMixingOptions } from "./batchMixing.js";
