@@ -34,6 +34,7 @@ export {
   toTensor,
 } from "./linalg/dense.js";
 export { type KnnOptions, type KnnResult, knn } from "./linalg/knn.js";
+export { type LanczosOptions, lanczosEigen } from "./linalg/lanczos.js";
 export { type PcaOptions, type PcaResult, pca } from "./linalg/pca.js";
 export { type GradsOf, Module, Param } from "./module.js";
 export { gelu, Linear } from "./nn.js";

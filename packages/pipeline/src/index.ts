@@ -1,2 +1,12 @@
-// Filled by later work; see the package README.
-export {};
+/**
+ * @diffcell/pipeline — whole analyses: the velocity pipeline on real data (preprocessing → model →
+ * velocity graph → embedding → metrics) and, with batches, Harmony and velocity in one optimisation step.
+ */
+export { knnIndices } from "./neighbors.js";
+export {
+  type PipelineMetrics,
+  runVelocityPipeline,
+  type VelocityMode,
+  type VelocityPipelineOptions,
+  type VelocityPipelineResult,
+} from "./velocityPipeline.js";

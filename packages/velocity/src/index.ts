@@ -13,7 +13,7 @@ export {
   type TrajectoryAttrs,
 } from "./kinetics/trajectory.js";
 export { type Kinetics, KineticsEncoder, softplus, softplusInverse } from "./kineticsEncoder.js";
-export { fitSteadyState, type SteadyStateFit } from "./steadyState.js";
+export { fitSteadyState, fitStochastic, type SteadyStateFit } from "./steadyState.js";
 export { TimeEncoder } from "./timeEncoder.js";
 export {
   type LossWeights,
@@ -23,6 +23,18 @@ export {
   type VelocityTrainingOptions,
   velocityLoss,
 } from "./training.js";
+export { velocityConfidence } from "./trajectory/confidence.js";
+export { type EmbeddingProjectionOptions, velocityEmbedding } from "./trajectory/embedding.js";
+export { type VelocityGraph, type VelocityGraphOptions, velocityGraph } from "./trajectory/graph.js";
+export {
+  type ClusterMetricsInput,
+  crossBoundaryCorrectness,
+  innerClusterCoherence,
+  parseEdges,
+} from "./trajectory/metrics.js";
+export { type PseudotimeOptions, type PseudotimeResult, velocityPseudotime } from "./trajectory/pseudotime.js";
+export { fromRows, neighborSets, type SparseRows } from "./trajectory/sparse.js";
+export { type TransitionOptions, transitionMatrix } from "./trajectory/transition.js";
 export {
   DifferentiableVelocity,
   inverseVarianceWeights,

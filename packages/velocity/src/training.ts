@@ -13,6 +13,7 @@ import {
 } from "@diffcell/core";
 import { reconstructionLoss, VelocityConsistencyLoss, type VelocityConsistencyOptions } from "@diffcell/losses";
 import { initializeFromData } from "./initialize.js";
+import { uniformTimePenalty } from "./timePrior.js";
 import { type DifferentiableVelocity, inverseVarianceWeights, type VelocityInput } from "./velocity.js";
 
 export interface LossWeights {
@@ -22,6 +23,8 @@ export interface LossWeights {
   projection?: number;
   /** Kinetic model at latent time vs observed (u, s): what trains latent time. Default 1. */
   kinetic?: number;
+  /** Spread of latent time over (0, 1) (`uniformTimePenalty`). Default 0. */
+  timePrior?: number;
 }
 
 export interface VelocityTrainingOptions {
@@ -60,7 +63,7 @@ export function velocityLoss(
     kineticWeights?: { unspliced: Float64Array; spliced: Float64Array };
   },
 ): tf.Scalar {
-  const w = { consistency: 1, projection: 0.1, kinetic: 1, ...context.weights };
+  const w = { consistency: 1, projection: 0.1, kinetic: 1, timePrior: 0, ...context.weights };
   const [result] = op.apply(batch);
   const terms: tf.Scalar[] = [];
   if (w.consistency > 0) {
@@ -73,6 +76,7 @@ export function velocityLoss(
   }
   if (w.projection > 0) terms.push(tf.mul(reconstructionLoss(result.projectedSpliced, batch.spliced), w.projection));
   if (w.kinetic > 0) terms.push(tf.mul(op.kineticLoss(batch, result.latentTime, context.kineticWeights), w.kinetic));
+  if (w.timePrior > 0) terms.push(tf.mul(uniformTimePenalty([result.latentTime], null)[0], w.timePrior));
   return tf.addN(terms) as tf.Scalar;
 }
 

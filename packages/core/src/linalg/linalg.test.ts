@@ -104,3 +104,22 @@ describe("knn", () => {
     expect(() => knn({ data, rows: 4, cols: 2 }, 5)).toThrow("knn.k must be an integer in [1, 4]");
   });
 });
+
+describe("lanczosEigen", () => {
+  it("finds the extreme eigenpairs of a sparse symmetric operator (path-graph Laplacian, known spectrum)", async () => {
+    const { lanczosEigen } = await import("./lanczos.js");
+    // Path graph P_n: adjacency eigenvalues 2·cos(πj/(n+1)), j = 1..n.
+    const n = 200;
+    const apply = (x: Float64Array, y: Float64Array) => {
+      for (let i = 0; i < n; i++) y[i] = (i > 0 ? x[i - 1] : 0) + (i < n - 1 ? x[i + 1] : 0);
+    };
+    const { values, vectors } = lanczosEigen(apply, n, 4, { rngs: new Rngs(1), subspace: 200 });
+    const expected = [1, 2].map((j) => 2 * Math.cos((Math.PI * j) / (n + 1)));
+    expect(values[0]).toBeCloseTo(expected[0], 8);
+    expect(values[1]).toBeCloseTo(expected[1], 8);
+    expect(values[values.length - 1]).toBeCloseTo(-expected[0], 8); // magnitude order takes both ends
+    const y = new Float64Array(n);
+    apply(vectors[0], y);
+    for (let i = 0; i < n; i += 37) expect(y[i]).toBeCloseTo(values[0] * vectors[0][i], 6);
+  });
+});

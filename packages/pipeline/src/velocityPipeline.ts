@@ -1,0 +1,251 @@
+import { knn as exactKnn, type ProgressCallback, Rngs, tf } from "@diffcell/core";
+import {
+  type AnnData,
+  booleanColumn,
+  type CsrMatrix,
+  csr,
+  dense,
+  numericColumn,
+  toCsr,
+  toDenseFloat32,
+} from "@diffcell/io";
+import { filterAndNormalize, moments, neighbors, pca, umap } from "@diffcell/pp";
+import {
+  crossBoundaryCorrectness,
+  DifferentiableVelocity,
+  fitStochastic,
+  innerClusterCoherence,
+  type SparseRows,
+  trainVelocity,
+  transitionMatrix,
+  VelocityConfig,
+  velocityConfidence,
+  velocityEmbedding,
+  velocityGraph,
+  velocityPseudotime,
+} from "@diffcell/velocity";
+import { knnIndices } from "./neighbors.js";
+
+export type VelocityMode = "dynamical" | "standard" | "stochastic";
+
+export interface VelocityPipelineOptions {
+  mode?: VelocityMode;
+  seed?: number;
+  /** Training epochs (dynamical/standard). Default 30. */
+  epochs?: number;
+  /** obs column with cluster labels, for metrics and reports (default "clusters" when present). */
+  clusterKey?: string;
+  /** Preprocessing as scVelo's recipe: filter_and_normalize(min_shared_counts, n_top_genes), log1p, PCA, kNN. */
+  minSharedCounts?: number;
+  nTopGenes?: number;
+  nPcs?: number;
+  nNeighbors?: number;
+  /** Compute a UMAP embedding (and the velocity projection on it). Default true. */
+  umap?: boolean;
+  /** Known transitions "A → B" for CBDir (and ICCoh over clusters). */
+  edges?: Array<[string, string]>;
+  onProgress?: ProgressCallback;
+}
+
+export interface PipelineMetrics {
+  cbdir?: { mean: number; perEdge: Record<string, number> };
+  /** CBDir with neighbours found in the UMAP embedding (the other published convention). */
+  cbdirUmap?: { mean: number; perEdge: Record<string, number> };
+  iccoh?: { mean: number; perCluster: Record<string, number> };
+}
+
+export interface VelocityPipelineResult {
+  adata: AnnData;
+  loss: number[];
+  metrics: PipelineMetrics;
+  timings: Array<{ step: string; seconds: number }>;
+  velocityGenes: number;
+}
+
+/**
+ * The main job: preprocessing as scVelo (filter_and_normalize with min_shared_counts and n_top_genes,
+ * log1p, PCA, 30-NN graph, moments), the velocity model (the trained differentiable model, or scVelo's
+ * stochastic steady-state fit as a fast baseline), the velocity graph and transition matrix, UMAP and the
+ * velocity projection on it, velocity confidence, latent time and velocity pseudotime. Writes scVelo's
+ * keys into `adata` (which it modifies and returns):
+ * layers Ms, Mu, velocity; obs latent_time, velocity_pseudotime, velocity_confidence, velocity_length,
+ * root_cells, end_points; var fit_alpha, fit_beta, fit_gamma, fit_scaling, fit_t_, velocity_gamma,
+ * velocity_r2, velocity_genes; obsm X_pca, X_umap, velocity_umap; obsp connectivities, distances,
+ * velocity_graph, velocity_graph_neg; uns velocity_params.
+ */
+export async function runVelocityPipeline(
+  adata: AnnData,
+  options: VelocityPipelineOptions = {},
+): Promise<VelocityPipelineResult> {
+  const mode = options.mode ?? "dynamical";
+  const seed = options.seed ?? 0;
+  const nNeighbors = options.nNeighbors ?? 30;
+  const timings: Array<{ step: string; seconds: number }> = [];
+  const progress = options.onProgress;
+  const timed = async <T>(step: string, fn: () => T | Promise<T>): Promise<T> => {
+    progress?.({ stage: step, done: 0, total: 1 });
+    const t0 = performance.now();
+    const out = await fn();
+    timings.push({ step, seconds: (performance.now() - t0) / 1000 });
+    progress?.({ stage: step, done: 1, total: 1 });
+    return out;
+  };
+
+  adata.layer("spliced");
+  adata.layer("unspliced");
+  await timed("preprocess", () => {
+    filterAndNormalize(adata, { minSharedCounts: options.minSharedCounts ?? 20, nTopGenes: options.nTopGenes ?? 2000 });
+    pca(adata, { nComps: Math.min(options.nPcs ?? 30, adata.nVars - 1, adata.nObs - 1), seed });
+  });
+  await timed("neighbors", () => neighbors(adata, { nNeighbors, seed, onProgress: progress }));
+  await timed("moments", () => moments(adata, { nNeighbors, secondOrder: mode === "stochastic" }));
+  const [n, g] = adata.shape;
+  const ms = toDenseFloat32(adata.layers.Ms);
+  const mu = toDenseFloat32(adata.layers.Mu);
+  const knn = knnIndices(toCsr(adata.obsp.distances), nNeighbors);
+
+  // Velocity genes from scVelo's steady-state fit (R² > 0.01, γ′ > 0.01): the model is trained on them.
+  const steady = await timed("steady state", () =>
+    mode === "stochastic"
+      ? fitStochastic(ms, mu, toDenseFloat32(adata.layers.Mss), toDenseFloat32(adata.layers.Mus), n, g)
+      : fitStochastic(ms, mu, ms, ms, n, g),
+  );
+  const genes = Array.from(steady.velocityGenes, (v, j) => (v ? j : -1)).filter((j) => j >= 0);
+  const velocity = new Float32Array(n * g).fill(Number.NaN);
+  const latentTime = new Float32Array(n);
+  let loss: number[] = [];
+  const fit = {
+    alpha: new Float64Array(g).fill(Number.NaN),
+    beta: new Float64Array(g).fill(Number.NaN),
+    gamma: new Float64Array(g).fill(Number.NaN),
+    scaling: new Float64Array(g).fill(Number.NaN),
+    switchTime: new Float64Array(g).fill(Number.NaN),
+  };
+  if (mode === "stochastic") {
+    for (const j of genes)
+      for (let i = 0; i < n; i++) velocity[i * g + j] = mu[i * g + j] - steady.gamma[j] * ms[i * g + j];
+  } else {
+    await timed("train", () => {
+      const subset = (x: Float32Array) => {
+        const out = new Float32Array(n * genes.length);
+        for (let i = 0; i < n; i++)
+          for (let c = 0; c < genes.length; c++) out[i * genes.length + c] = x[i * g + genes[c]];
+        return tf.tensor2d(out, [n, genes.length]);
+      };
+      const data = { spliced: subset(ms), unspliced: subset(mu) };
+      const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: genes.length, kineticsModel: mode }), {
+        rngs: new Rngs(seed),
+      });
+      const history = trainVelocity(op, data, {
+        epochs: options.epochs ?? 30,
+        batchSize: Math.min(512, n),
+        seed,
+        weights: { projection: 0, timePrior: 10 },
+        onProgress: progress,
+      });
+      loss = history.loss;
+      const [result] = op.apply(data);
+      const v = result.velocity.dataSync();
+      const m = genes.length;
+      for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) velocity[i * g + genes[c]] = v[i * m + c];
+      latentTime.set(result.latentTime.dataSync());
+      const put = (target: Float64Array, values: tf.Tensor) => {
+        const d = values.dataSync();
+        genes.forEach((j, c) => {
+          target[j] = d[c];
+        });
+      };
+      put(fit.alpha, result.alpha);
+      put(fit.beta, result.beta);
+      put(fit.gamma, result.gamma);
+      put(fit.scaling, result.unsplicedScale);
+      put(fit.switchTime, result.switchTime);
+      tf.dispose([data.spliced, data.unspliced]);
+      tf.dispose(
+        Object.values(result).filter(
+          (x) => x instanceof tf.Tensor && x !== data.spliced && x !== data.unspliced,
+        ) as tf.Tensor[],
+      );
+      op.dispose();
+    });
+  }
+
+  const geneMask = steady.velocityGenes;
+  const graph = await timed("velocity graph", () =>
+    velocityGraph(velocity, ms, n, g, {
+      neighbors: knn,
+      genes: geneMask,
+      sqrtTransform: mode === "stochastic",
+      onProgress: progress,
+    }),
+  );
+  const { confidence, length } = velocityConfidence(velocity, n, g, knn, geneMask);
+  const vpt = await timed("velocity pseudotime", () => velocityPseudotime(graph, { neighbors: knn, seed }));
+
+  adata.layers.velocity = dense(velocity, n, g);
+  adata.obs.set("velocity_confidence", numericColumn(confidence));
+  adata.obs.set("velocity_length", numericColumn(length));
+  adata.obs.set("velocity_pseudotime", numericColumn(Float32Array.from(vpt.pseudotime)));
+  adata.obs.set("root_cells", numericColumn(Float32Array.from(vpt.rootCells)));
+  adata.obs.set("end_points", numericColumn(Float32Array.from(vpt.endPoints)));
+  if (mode !== "stochastic") adata.obs.set("latent_time", numericColumn(latentTime));
+  adata.var.set("velocity_gamma", numericColumn(Float32Array.from(steady.gamma)));
+  adata.var.set("velocity_r2", numericColumn(Float32Array.from(steady.r2)));
+  adata.var.set("velocity_genes", booleanColumn(steady.velocityGenes));
+  if (mode !== "stochastic") {
+    adata.var.set("fit_alpha", numericColumn(Float32Array.from(fit.alpha)));
+    adata.var.set("fit_beta", numericColumn(Float32Array.from(fit.beta)));
+    adata.var.set("fit_gamma", numericColumn(Float32Array.from(fit.gamma)));
+    adata.var.set("fit_scaling", numericColumn(Float32Array.from(fit.scaling)));
+    adata.var.set("fit_t_", numericColumn(Float32Array.from(fit.switchTime)));
+  }
+  adata.obsp.velocity_graph = toIoCsr(graph.graph);
+  adata.obsp.velocity_graph_neg = toIoCsr(graph.graphNeg);
+  adata.uns.velocity_params = { mode, n_neighbors: nNeighbors, mode_neighbors: "distances", n_recurse_neighbors: 2 };
+
+  const metrics: PipelineMetrics = {};
+  const clusterKey = options.clusterKey ?? (adata.obs.has("clusters") ? "clusters" : undefined);
+  const clusters = clusterKey ? adata.obs.strings(clusterKey) : undefined;
+  if (options.umap ?? true) {
+    await timed("umap", () => umap(adata, { seed, onProgress: progress }));
+    const embedding = toDenseFloat32(adata.obsm.X_umap);
+    const transitions = transitionMatrix(graph, { useNegativeCosines: true });
+    const projected = velocityEmbedding(transitions, embedding, 2);
+    adata.obsm.velocity_umap = dense(projected, n, 2);
+    if (clusters && options.edges?.length) {
+      const cb = crossBoundaryCorrectness(
+        { clusters, neighbors: knn, embedding, velocityEmbedding: projected },
+        options.edges,
+      );
+      metrics.cbdir = { mean: cb.mean, perEdge: Object.fromEntries(cb.perEdge) };
+      const umapKnn = knnOnEmbedding(embedding, n, nNeighbors);
+      const cbU = crossBoundaryCorrectness(
+        { clusters, neighbors: umapKnn, embedding, velocityEmbedding: projected },
+        options.edges,
+      );
+      metrics.cbdirUmap = { mean: cbU.mean, perEdge: Object.fromEntries(cbU.perEdge) };
+    }
+  }
+  if (clusters) {
+    const vg = velocityGenesOnly(velocity, n, g, geneMask);
+    const ic = innerClusterCoherence({ clusters, neighbors: knn, velocity: vg.values, nGenes: vg.g });
+    metrics.iccoh = { mean: ic.mean, perCluster: Object.fromEntries(ic.perCluster) };
+  }
+  return { adata, loss, metrics, timings, velocityGenes: genes.length };
+}
+
+function toIoCsr(m: SparseRows): CsrMatrix {
+  return csr(m.data, m.indices, m.indptr, m.n, m.n);
+}
+
+function velocityGenesOnly(v: Float32Array, n: number, g: number, mask: Uint8Array) {
+  const keep = Array.from(mask, (x, j) => (x ? j : -1)).filter((j) => j >= 0);
+  const values = new Float32Array(n * keep.length);
+  for (let i = 0; i < n; i++) for (let c = 0; c < keep.length; c++) values[i * keep.length + c] = v[i * g + keep[c]];
+  return { values, g: keep.length };
+}
+
+/** kNN (self first) in the 2-D embedding: the "UMAP neighbours" convention of the published CBDir. */
+function knnOnEmbedding(embedding: Float32Array, n: number, k: number): Int32Array {
+  return exactKnn({ data: embedding, rows: n, cols: 2 }, k).indices;
+}

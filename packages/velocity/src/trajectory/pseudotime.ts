@@ -1,0 +1,177 @@
+import { lanczosEigen, Rngs, stats } from "@diffcell/core";
+import type { VelocityGraph } from "./graph.js";
+import { transitionMatrix } from "./transition.js";
+
+export interface PseudotimeOptions {
+  /** kNN lists N × k (self included) used to smooth root/end scores, as scVelo's connectivities. */
+  neighbors: Int32Array;
+  /** Diffusion components (scVelo's n_dcs = 10). */
+  nComponents?: number;
+  /** Also diffuse back from the end point and average (scVelo's default when end points exist). */
+  useEndPoints?: boolean;
+  seed?: number;
+}
+
+export interface PseudotimeResult {
+  pseudotime: Float64Array;
+  /** Root and end-point scores in [0, 1] (scVelo's `root_cells`, `end_points`). */
+  rootCells: Float64Array;
+  endPoints: Float64Array;
+  root: number;
+}
+
+/**
+ * Velocity pseudotime (scVelo's `velocity_pseudotime`): diffusion pseudotime on the symmetrised velocity
+ * graph (|cosine| on every edge, density-normalised), measured from the most likely root cell (where the
+ * backward velocity chain accumulates) and, when asked, averaged with 1 − the distance from the end point.
+ *
+ * Root and end scores use the stationary distribution of the backward / forward transition matrix (the
+ * eigenvector of eigenvalue 1, by power iteration), clipped at the 2nd/98th percentiles, averaged over
+ * each cell's kNN and scaled to [0, 1] — scVelo keeps every eigenvector with eigenvalue ≥ 1 − 1e-3; with a
+ * connected graph that is this one.
+ */
+export function velocityPseudotime(velocityGraph: VelocityGraph, options: PseudotimeOptions): PseudotimeResult {
+  const rootCells = terminalScore(velocityGraph, options.neighbors, true);
+  const endPoints = terminalScore(velocityGraph, options.neighbors, false);
+  const { values, vectors } = diffusionComponents(velocityGraph, options.nComponents ?? 10, options.seed ?? 0);
+  const root = argmax(smooth(rootCells, options.neighbors));
+  const fromRoot = dptDistance(values, vectors, root);
+  let pseudotime = normaliseFinite(fromRoot);
+  if (options.useEndPoints ?? true) {
+    const end = argmax(smooth(endPoints, options.neighbors));
+    const fromEnd = normaliseFinite(dptDistance(values, vectors, end));
+    pseudotime = scale01(Float64Array.from(pseudotime, (p, i) => (p + (1 - fromEnd[i])) / 2));
+  }
+  return { pseudotime, rootCells, endPoints, root };
+}
+
+/** Stationary distribution of T (or Tᵀ-chain for backward), post-processed as scVelo's terminal_states. */
+function terminalScore(velocityGraph: VelocityGraph, neighbors: Int32Array, backward: boolean): Float64Array {
+  const t = transitionMatrix(velocityGraph, { selfTransitions: false, backward });
+  const n = t.n;
+  let p = new Float64Array(n).fill(1 / n);
+  for (let iter = 0; iter < 500; iter++) {
+    const next = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) next[t.indices[q]] += p[i] * t.data[q];
+    }
+    let total = 0;
+    for (let i = 0; i < n; i++) total += next[i];
+    let change = 0;
+    for (let i = 0; i < n; i++) {
+      next[i] /= total || 1;
+      change += Math.abs(next[i] - p[i]);
+    }
+    p = next;
+    if (change < 1e-10) break;
+  }
+  const lo = stats.quantile(p, 0.02);
+  const hi = stats.quantile(p, 0.98);
+  const clipped = Float64Array.from(p, (v) => (v < lo ? 0 : Math.min(v, hi)));
+  const maximum = stats.max(clipped) || 1;
+  const e = Float64Array.from(clipped, (v) => v / maximum);
+  const smoothed = smooth(e, neighbors);
+  const upper = stats.quantile(smoothed, 0.98);
+  return scale01(Float64Array.from(smoothed, (v) => Math.min(Math.max(v, 0), upper)));
+}
+
+/** Top eigenpairs of the density-normalised symmetric kernel built from |cosines| (scanpy's DPT transitions). */
+function diffusionComponents(velocityGraph: VelocityGraph, k: number, seed: number) {
+  const { graph, graphNeg } = velocityGraph;
+  const n = graph.n;
+  // K0 = A + Aᵀ with A = |cos| on every stored edge.
+  const entries = new Map<number, number>();
+  const add = (i: number, j: number, w: number) => {
+    entries.set(i * n + j, (entries.get(i * n + j) ?? 0) + w);
+  };
+  for (const g of [graph, graphNeg]) {
+    for (let i = 0; i < n; i++) {
+      for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) {
+        const w = Math.abs(g.data[p]);
+        add(i, g.indices[p], w);
+        add(g.indices[p], i, w);
+      }
+    }
+  }
+  const rows: number[][] = Array.from({ length: n }, () => []);
+  const weights: number[][] = Array.from({ length: n }, () => []);
+  for (const [key, w] of entries) {
+    const i = Math.floor(key / n);
+    rows[i].push(key % n);
+    weights[i].push(w);
+  }
+  const q = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (const w of weights[i]) q[i] += w;
+  for (let i = 0; i < n; i++) if (q[i] === 0) q[i] = 1;
+  // K = D_q⁻¹ K0 D_q⁻¹, then T = D_z⁻¹ K D_z⁻¹ with z = √(row sums of K).
+  const z = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < rows[i].length; r++) {
+      weights[i][r] /= q[i] * q[rows[i][r]];
+      z[i] += weights[i][r];
+    }
+  }
+  for (let i = 0; i < n; i++) z[i] = z[i] > 0 ? Math.sqrt(z[i]) : 1;
+  for (let i = 0; i < n; i++) for (let r = 0; r < rows[i].length; r++) weights[i][r] /= z[i] * z[rows[i][r]];
+  const apply = (x: Float64Array, y: Float64Array) => {
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      const cols = rows[i];
+      const ws = weights[i];
+      for (let r = 0; r < cols.length; r++) s += ws[r] * x[cols[r]];
+      y[i] = s;
+    }
+  };
+  return lanczosEigen(apply, n, Math.min(k, n - 1), { rngs: new Rngs(seed) });
+}
+
+/** scanpy's DPT distance from one cell using the diffusion components (λ → λ/(1−λ) below 0.9994). */
+function dptDistance(values: Float64Array, vectors: Float64Array[], from: number): Float64Array {
+  const n = vectors[0].length;
+  const d = new Float64Array(n);
+  values.forEach((lambda, l) => {
+    const w = lambda < 0.9994 ? lambda / (1 - lambda) : 1;
+    const phi = vectors[l];
+    for (let i = 0; i < n; i++) d[i] += (w * (phi[from] - phi[i])) ** 2;
+  });
+  for (let i = 0; i < n; i++) d[i] = Math.sqrt(d[i]);
+  return d;
+}
+
+function smooth(x: Float64Array, neighbors: Int32Array): Float64Array {
+  const n = x.length;
+  const k = neighbors.length / n;
+  return Float64Array.from(x, (_, i) => {
+    let s = 0;
+    let count = 0;
+    let selfSeen = false;
+    for (let r = 0; r < k; r++) {
+      const j = neighbors[i * k + r];
+      if (j === i) selfSeen = true;
+      s += x[j];
+      count++;
+    }
+    if (!selfSeen) {
+      s += x[i];
+      count++;
+    }
+    return s / count;
+  });
+}
+
+function argmax(x: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
+function normaliseFinite(x: Float64Array): Float64Array {
+  const m = stats.max(Array.from(x).filter(Number.isFinite)) || 1;
+  return Float64Array.from(x, (v) => v / m);
+}
+
+function scale01(x: Float64Array): Float64Array {
+  const lo = stats.min(x);
+  const hi = stats.max(x);
+  return Float64Array.from(x, (v) => (hi > lo ? (v - lo) / (hi - lo) : 0));
+}
