@@ -4,6 +4,7 @@
  */
 export { knnIndices } from "./neighbors.js";
 export {
+  type FittedCurves,
   type PipelineMetrics,
   runVelocityPipeline,
   type VelocityMode,

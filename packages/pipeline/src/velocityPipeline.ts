@@ -1,4 +1,4 @@
-import { knn as exactKnn, type ProgressCallback, Rngs, tf } from "@diffcell/core";
+import { knn as exactKnn, type ProgressCallback, Rngs, tf, tidyHost } from "@diffcell/core";
 import {
   type AnnData,
   booleanColumn,
@@ -54,9 +54,23 @@ export interface PipelineMetrics {
   iccoh?: { mean: number; perCluster: Record<string, number> };
 }
 
+/** The fitted kinetic model's trajectory of each modelled gene, for phase portraits. */
+export interface FittedCurves {
+  /** Gene indices (columns of `adata`) the curves belong to. */
+  genes: number[];
+  /** Latent times the curves are sampled at. */
+  time: Float32Array;
+  /** [genes.length, time.length] row-major: predicted unspliced (observed scale) and spliced. */
+  unspliced: Float32Array;
+  spliced: Float32Array;
+}
+
 export interface VelocityPipelineResult {
   adata: AnnData;
+  /** Training loss per epoch (empty in stochastic mode). */
   loss: number[];
+  /** Fitted trajectories (dynamical/standard modes). */
+  curves?: FittedCurves;
   metrics: PipelineMetrics;
   timings: Array<{ step: string; seconds: number }>;
   velocityGenes: number;
@@ -114,6 +128,7 @@ export async function runVelocityPipeline(
   const velocity = new Float32Array(n * g).fill(Number.NaN);
   const latentTime = new Float32Array(n);
   let loss: number[] = [];
+  let curves: FittedCurves | undefined;
   const fit = {
     alpha: new Float64Array(g).fill(Number.NaN),
     beta: new Float64Array(g).fill(Number.NaN),
@@ -160,6 +175,16 @@ export async function runVelocityPipeline(
       put(fit.gamma, result.gamma);
       put(fit.scaling, result.unsplicedScale);
       put(fit.switchTime, result.switchTime);
+      curves = tidyHost(() => {
+        const time = tf.linspace(0, 1, 200) as tf.Tensor1D;
+        const predicted = op.predict(time);
+        return {
+          genes,
+          time: time.dataSync() as Float32Array,
+          unspliced: tf.transpose(predicted.unspliced).dataSync() as Float32Array,
+          spliced: tf.transpose(predicted.spliced).dataSync() as Float32Array,
+        };
+      });
       tf.dispose([data.spliced, data.unspliced]);
       tf.dispose(
         Object.values(result).filter(
@@ -231,7 +256,7 @@ export async function runVelocityPipeline(
     const ic = innerClusterCoherence({ clusters, neighbors: knn, velocity: vg.values, nGenes: vg.g });
     metrics.iccoh = { mean: ic.mean, perCluster: Object.fromEntries(ic.perCluster) };
   }
-  return { adata, loss, metrics, timings, velocityGenes: genes.length };
+  return { adata, loss, curves, metrics, timings, velocityGenes: genes.length };
 }
 
 function toIoCsr(m: SparseRows): CsrMatrix {
