@@ -25,6 +25,12 @@ export interface VelocityConfigInit {
    * Default: "observed" for the standard model, "model" for the dynamical one.
    */
   velocitySource?: VelocitySource;
+  /**
+   * Dimensions of a per-cell state z (a second head of the time encoder) that modulates each gene's
+   * transcription rate, α_ig = softplus(a_g + z_i·W_g). 0 (default) gives every cell the same rates; with
+   * z, cells at the same latent time but on different branches get their own trajectories and velocities.
+   */
+  stateDim?: number;
 }
 
 /** Settings of {@link DifferentiableVelocity}; validated on construction (`ConfigError` names the field). */
@@ -35,6 +41,7 @@ export class VelocityConfig extends Config {
   readonly nSteps: number;
   readonly kineticsModel: KineticsModel;
   readonly velocitySource: VelocitySource;
+  readonly stateDim: number;
 
   constructor(init: VelocityConfigInit) {
     super("VelocityConfig");
@@ -45,6 +52,7 @@ export class VelocityConfig extends Config {
     this.kineticsModel = this.oneOf("kineticsModel", init.kineticsModel ?? "standard", ["standard", "dynamical"]);
     const defaultSource = this.kineticsModel === "dynamical" ? "model" : "observed";
     this.velocitySource = this.oneOf("velocitySource", init.velocitySource ?? defaultSource, ["observed", "model"]);
+    this.stateDim = this.integer("stateDim", init.stateDim ?? 0, { min: 0, max: 64 });
     this.finish(init);
   }
 }

@@ -1,4 +1,4 @@
-import { Module, Param, type Rngs, tf } from "@diffcell/core";
+import { Module, matMul, Param, type Rngs, tf } from "@diffcell/core";
 import type { KineticsModel } from "./config.js";
 
 /** Rates and timing of every gene as positive numbers (softplus of the raw parameters). */
@@ -31,11 +31,14 @@ export class KineticsEncoder extends Module {
   readonly onset: Param;
   readonly logDuration: Param | null;
   readonly logScale: Param | null;
+  /** W [d, G]: how the cell state shifts each gene's raw transcription rate (starts at 0). */
+  readonly stateLoading: Param | null;
 
   constructor(
     nGenes: number,
     readonly model: KineticsModel,
     rngs: Rngs,
+    stateDim = 0,
   ) {
     super();
     // The seed's initialisation: raw ~ N(0, 0.5²) shifted by 0, −1, −2.
@@ -52,6 +55,16 @@ export class KineticsEncoder extends Module {
       this.logDuration = null;
       this.logScale = null;
     }
+    this.stateLoading = stateDim > 0 ? new Param(tf.zeros([stateDim, nGenes]), "kineticsEncoder.stateLoading") : null;
+  }
+
+  /** Cell-specific transcription rates softplus(a_g + z_i·W_g) [N, G]. */
+  cellAlpha(state: tf.Tensor2D): tf.Tensor2D {
+    if (!this.stateLoading) throw new Error("KineticsEncoder.cellAlpha: this model has no cell state");
+    return tf.tidy(
+      () =>
+        tf.softplus(tf.add(this.logAlpha.value, matMul(state, this.stateLoading!.value as tf.Tensor2D))) as tf.Tensor2D,
+    );
   }
 
   apply(): Kinetics {

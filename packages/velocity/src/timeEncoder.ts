@@ -14,6 +14,8 @@ export class TimeEncoder extends Module {
   readonly linear1: Linear;
   readonly linear2: Linear;
   readonly timeProj: Linear;
+  /** Second head: the cell state z = tanh(stateProj(h)) (only when the config asks for one). */
+  readonly stateProj: Linear | null;
   readonly inputMean: Param;
   readonly inputScale: Param;
 
@@ -21,11 +23,13 @@ export class TimeEncoder extends Module {
     readonly nGenes: number,
     hiddenDim: number,
     rngs: Rngs,
+    stateDim = 0,
   ) {
     super();
     this.linear1 = new Linear(2 * nGenes, hiddenDim, { rngs, name: "timeEncoder.linear1" });
     this.linear2 = new Linear(hiddenDim, hiddenDim, { rngs, name: "timeEncoder.linear2" });
     this.timeProj = new Linear(hiddenDim, 1, { rngs, name: "timeEncoder.timeProj" });
+    this.stateProj = stateDim > 0 ? new Linear(hiddenDim, stateDim, { rngs, name: "timeEncoder.stateProj" }) : null;
     this.inputMean = new Param(tf.zeros([2 * nGenes]), "timeEncoder.inputMean", false);
     this.inputScale = new Param(tf.ones([2 * nGenes]), "timeEncoder.inputScale", false);
   }
@@ -38,26 +42,40 @@ export class TimeEncoder extends Module {
     });
   }
 
-  /** Pre-activation of the output unit [N]. */
-  logits(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): tf.Tensor1D {
+  /** Hidden representation h [N, H] shared by the time and state heads. */
+  hidden(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const g = this.nGenes;
       const kernel = this.linear1.kernel.value as tf.Tensor2D;
-      const hidden = kernel.shape[1];
+      const hiddenDim = kernel.shape[1];
       const scaled = tf.mul(kernel, tf.reshape(this.inputScale.value, [2 * g, 1])) as tf.Tensor2D;
       const offset = matMul(tf.reshape(this.inputMean.value, [1, 2 * g]), scaled);
       let h1 = tf.add(
-        matMul(tf.log1p(spliced), tf.slice(scaled, [0, 0], [g, hidden])),
-        matMul(tf.log1p(unspliced), tf.slice(scaled, [g, 0], [g, hidden])),
+        matMul(tf.log1p(spliced), tf.slice(scaled, [0, 0], [g, hiddenDim])),
+        matMul(tf.log1p(unspliced), tf.slice(scaled, [g, 0], [g, hiddenDim])),
       );
       h1 = tf.sub(h1, offset);
       if (this.linear1.bias) h1 = tf.add(h1, this.linear1.bias.value);
-      const h2 = gelu(this.linear2.apply(gelu(h1 as tf.Tensor2D)));
-      return tf.reshape(this.timeProj.apply(h2), [-1]) as tf.Tensor1D;
+      return gelu(this.linear2.apply(gelu(h1 as tf.Tensor2D)));
     });
+  }
+
+  /** Pre-activation of the output unit [N]. */
+  logits(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): tf.Tensor1D {
+    return tf.tidy(() => tf.reshape(this.timeProj.apply(this.hidden(spliced, unspliced)), [-1]) as tf.Tensor1D);
   }
 
   apply(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => tf.sigmoid(this.logits(spliced, unspliced)));
+  }
+
+  /** Latent time [N] and, when configured, the cell state [N, d] from one pass through the trunk. */
+  encode(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): { time: tf.Tensor1D; state: tf.Tensor2D | null } {
+    const kept = tf.tidy(() => {
+      const h = this.hidden(spliced, unspliced);
+      const time = tf.sigmoid(tf.reshape(this.timeProj.apply(h), [-1])) as tf.Tensor1D;
+      return this.stateProj ? { time, state: tf.tanh(this.stateProj.apply(h)) as tf.Tensor2D } : { time };
+    });
+    return { time: kept.time, state: ("state" in kept && kept.state) || null };
   }
 }

@@ -75,7 +75,9 @@ export function velocityLoss(
     terms.push(tf.mul(c, w.consistency));
   }
   if (w.projection > 0) terms.push(tf.mul(reconstructionLoss(result.projectedSpliced, batch.spliced), w.projection));
-  if (w.kinetic > 0) terms.push(tf.mul(op.kineticLoss(batch, result.latentTime, context.kineticWeights), w.kinetic));
+  if (w.kinetic > 0) {
+    terms.push(tf.mul(op.kineticLoss(batch, result.latentTime, context.kineticWeights, result.cellState), w.kinetic));
+  }
   if (w.timePrior > 0) terms.push(tf.mul(uniformTimePenalty([result.latentTime], null)[0], w.timePrior));
   return tf.addN(terms) as tf.Scalar;
 }

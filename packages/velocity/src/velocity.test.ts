@@ -17,6 +17,7 @@ describe("VelocityConfig", () => {
       nSteps: 10,
       kineticsModel: "standard",
       velocitySource: "observed",
+      stateDim: 0,
     });
     expect(new VelocityConfig({ nGenes: 3, kineticsModel: "dynamical" }).velocitySource).toBe("model");
     expect(() => new VelocityConfig({ nGenes: 0 })).toThrow("VelocityConfig.nGenes must be an integer ≥ 1; got 0");

@@ -41,6 +41,9 @@ export interface VelocityOutput {
   switchTime: tf.Tensor1D;
   /** Per gene: unspliced scale c (observed unspliced ≈ c·u). */
   unsplicedScale: tf.Tensor1D;
+  /** Cell state z [N, d] and the cell-specific transcription rates [N, G] (models with `stateDim` > 0). */
+  cellState?: tf.Tensor2D;
+  cellAlpha?: tf.Tensor2D;
   [key: string]: unknown;
 }
 
@@ -64,8 +67,8 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
   ) {
     super();
     const [timeRngs, kineticsRngs] = (options.rngs ?? new Rngs(0)).split(2);
-    this.timeEncoder = new TimeEncoder(config.nGenes, config.hiddenDim, timeRngs);
-    this.kineticsEncoder = new KineticsEncoder(config.nGenes, config.kineticsModel, kineticsRngs);
+    this.timeEncoder = new TimeEncoder(config.nGenes, config.hiddenDim, timeRngs, config.stateDim);
+    this.kineticsEncoder = new KineticsEncoder(config.nGenes, config.kineticsModel, kineticsRngs, config.stateDim);
   }
 
   apply(
@@ -76,8 +79,10 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
     this.checkInput(data);
     const out = tf.tidy(() => {
       const { spliced, unspliced } = data;
-      const latentTime = this.timeEncoder.apply(spliced, unspliced);
+      const { time: latentTime, state: cellState } = this.timeEncoder.encode(spliced, unspliced);
       const k = this.kineticsEncoder.apply();
+      // Transcription rates per gene, or per cell and gene when the model has a cell state.
+      const rates = cellState ? this.kineticsEncoder.cellAlpha(cellState) : k.alpha;
       const modelUnspliced = this.config.kineticsModel === "dynamical" ? tf.div(unspliced, k.scale) : unspliced;
       const [projectedSpliced] = eulerProjection([modelUnspliced, spliced, k.alpha, k.beta, k.gamma], {
         dt: this.config.dt,
@@ -85,7 +90,7 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
       });
       const velocity =
         this.config.velocitySource === "model"
-          ? kineticVelocity([latentTime, k.onset, k.duration, k.alpha, k.beta, k.gamma, k.scale], {
+          ? kineticVelocity([latentTime, k.onset, k.duration, rates, k.beta, k.gamma, k.scale], {
               switching: this.config.kineticsModel === "dynamical",
             })[0]
           : tf.sub(tf.mul(k.beta, modelUnspliced), tf.mul(k.gamma, spliced));
@@ -99,6 +104,7 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
         onset: k.onset,
         switchTime: tf.add(k.onset, k.duration) as tf.Tensor1D,
         unsplicedScale: k.scale,
+        ...(cellState ? { cellState, cellAlpha: rates as tf.Tensor2D } : {}),
       };
     });
     return [{ ...data, ...out }, state, metadata];
@@ -109,11 +115,16 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
     return this.kineticsEncoder.apply();
   }
 
-  /** The kinetic model's (û, ŝ) [N, G] at the given latent times, e.g. for phase portraits. */
-  predict(latentTime: tf.Tensor1D): { unspliced: tf.Tensor2D; spliced: tf.Tensor2D } {
+  /**
+   * The kinetic model's (û, ŝ) [N, G] at the given latent times (and cell states, for models with one;
+   * without, the base rates), e.g. for phase portraits.
+   */
+  predict(latentTime: tf.Tensor1D, cellState?: tf.Tensor2D): { unspliced: tf.Tensor2D; spliced: tf.Tensor2D } {
     return tf.tidy(() => {
       const k = this.kineticsEncoder.apply();
-      const [u, s] = kineticTrajectory([latentTime, k.onset, k.duration, k.alpha, k.beta, k.gamma, k.scale], {
+      const rates =
+        cellState && this.kineticsEncoder.stateLoading ? this.kineticsEncoder.cellAlpha(cellState) : k.alpha;
+      const [u, s] = kineticTrajectory([latentTime, k.onset, k.duration, rates, k.beta, k.gamma, k.scale], {
         switching: this.config.kineticsModel === "dynamical",
       });
       return { unspliced: u as tf.Tensor2D, spliced: s as tf.Tensor2D };
@@ -130,12 +141,15 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
     data: VelocityInput,
     latentTime: tf.Tensor1D,
     weights?: { unspliced: Float32Array | Float64Array; spliced: Float32Array | Float64Array },
+    cellState?: tf.Tensor2D,
   ): tf.Scalar {
     return tf.tidy(() => {
       const w = weights ?? inverseVarianceWeights(data.spliced, data.unspliced);
       const k = this.kineticsEncoder.apply();
+      const rates =
+        cellState && this.kineticsEncoder.stateLoading ? this.kineticsEncoder.cellAlpha(cellState) : k.alpha;
       const [loss] = kineticReconstruction(
-        [latentTime, k.onset, k.duration, k.alpha, k.beta, k.gamma, k.scale, data.unspliced, data.spliced],
+        [latentTime, k.onset, k.duration, rates, k.beta, k.gamma, k.scale, data.unspliced, data.spliced],
         {
           switching: this.config.kineticsModel === "dynamical",
           weightUnspliced: w.unspliced,

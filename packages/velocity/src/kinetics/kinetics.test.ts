@@ -158,6 +158,37 @@ describe("kineticTrajectory / kineticReconstruction", () => {
     expect(velocityReport.ok, velocityReport.message).toBe(true);
   });
 
+  it("cell-specific α [N, G]: equals per-gene α when rows agree, and passes the gradient checks", () => {
+    const perGene = trajectoryInputs();
+    const perCell = trajectoryInputs();
+    perCell[3] = host(
+      Array.from({ length: n * g }, (_, k) => params.alpha[k % g]),
+      [n, g],
+    );
+    for (const switching of [true, false]) {
+      const a = kineticTrajectory.forward(perGene, { switching }).outputs;
+      const b = kineticTrajectory.forward(perCell, { switching }).outputs;
+      for (let k = 0; k < n * g; k++) {
+        expect(b[0].data[k]).toBeCloseTo(a[0].data[k], 12);
+        expect(b[1].data[k]).toBeCloseTo(a[1].data[k], 12);
+      }
+    }
+    const varied = trajectoryInputs();
+    varied[3] = host(rngs.uniform(n * g, 0.5, 4), [n, g]);
+    for (const op of [kineticTrajectory, kineticVelocity]) {
+      const report = checkGrad(op, varied, { switching: true });
+      expect(report.ok, report.message).toBe(true);
+    }
+    const attrs = {
+      switching: true,
+      weightUnspliced: Float64Array.from([1, 1, 1, 1]),
+      weightSpliced: Float64Array.from([1, 1, 1, 1]),
+    };
+    const withObs = [...varied, host(rngs.uniform(n * g), [n, g]), host(rngs.uniform(n * g), [n, g])];
+    const report = checkGrad(kineticReconstruction, withObs, attrs);
+    expect(report.ok, report.message).toBe(true);
+  });
+
   it("model velocity is β·u − γ·s of the unscaled predicted state", () => {
     const inputs = trajectoryInputs();
     const [uHat, sHat] = kineticTrajectory.forward(inputs, { switching: true }).outputs;

@@ -9,103 +9,139 @@ import { SOLUTION_SIZE, solveInterval, solveValues } from "./solution.js";
  * is 0. The predicted unspliced abundance is scaled by `scale` (unspliced capture differs by gene, as
  * scVelo's fit_scaling): û = c·u, ŝ = s.
  *
- * Inputs: t [N], onset [G], duration [G] (> 0; ignored without switching), α, β, γ, scale [G].
+ * Inputs: t [N], onset [G], duration [G] (> 0; ignored without switching), α [G] or [N, G] (cell-specific
+ * transcription rates), β, γ, scale [G].
  *
- * Cost: the state at the switch depends on the gene only, so it (and its Jacobian) is computed once per
- * gene; each cell×gene element then solves one interval with two exponentials.
+ * Cost: with per-gene α the state at the switch depends on the gene only, so it (and its Jacobian) is
+ * computed once per gene; each cell×gene element then solves one interval with two exponentials.
  */
 export interface TrajectoryAttrs {
   switching: boolean;
 }
 
-/** Per gene: switch state (u1, s1) and its Jacobian, laid out as {@link solveInterval}'s output. */
-function switchStates(inputs: readonly HostTensor[], attrs: TrajectoryAttrs): Float64Array {
-  const [, , duration, alpha, beta, gamma] = inputs;
-  const g = alpha.shape[0];
-  const out = new Float64Array(g * SOLUTION_SIZE);
-  if (!attrs.switching) return out;
-  for (let j = 0; j < g; j++) {
-    solveInterval(0, 0, alpha.data[j], beta.data[j], gamma.data[j], duration.data[j], out, j * SOLUTION_SIZE);
-  }
-  return out;
+/**
+ * Everything an element needs: the parameter arrays, whether α is per cell ([N, G], cell-specific
+ * transcription) or per gene ([G]), and the switch states. With per-gene α the state at the switch depends
+ * on the gene only and is computed once per gene (with its Jacobian); with per-cell α it is solved per
+ * element.
+ */
+interface Context {
+  n: number;
+  g: number;
+  t: ArrayLike<number>;
+  onset: ArrayLike<number>;
+  duration: ArrayLike<number>;
+  alpha: ArrayLike<number>;
+  beta: ArrayLike<number>;
+  gamma: ArrayLike<number>;
+  scale: ArrayLike<number>;
+  alphaPerCell: boolean;
+  switching: boolean;
+  /** Per-gene switch states (per-gene α only), laid out as {@link solveInterval}'s output. */
+  switches: Float64Array | null;
+  /** Scratch for a per-element switch state. */
+  switchScratch: Float64Array;
 }
 
-/** (û, ŝ) of one element into out[0..1]. */
-function pointValue(
-  tau: number,
-  j: number,
-  inputs: readonly HostTensor[],
-  switching: boolean,
-  switches: Float64Array,
-  out: Float64Array,
-): void {
+function context(inputs: readonly HostTensor[], attrs: TrajectoryAttrs): Context {
+  const [t, onset, duration, alpha, beta, gamma, scale] = inputs;
+  const n = t.shape[0];
+  const g = onset.shape[0];
+  const alphaPerCell = alpha.shape.length === 2;
+  let switches: Float64Array | null = null;
+  if (attrs.switching && !alphaPerCell) {
+    switches = new Float64Array(g * SOLUTION_SIZE);
+    for (let j = 0; j < g; j++) {
+      solveInterval(0, 0, alpha.data[j], beta.data[j], gamma.data[j], duration.data[j], switches, j * SOLUTION_SIZE);
+    }
+  }
+  return {
+    n,
+    g,
+    t: t.data,
+    onset: onset.data,
+    duration: duration.data,
+    alpha: alpha.data,
+    beta: beta.data,
+    gamma: gamma.data,
+    scale: scale.data,
+    alphaPerCell,
+    switching: attrs.switching,
+    switches,
+    switchScratch: new Float64Array(SOLUTION_SIZE),
+  };
+}
+
+/** The switch state of element (i, j): the array holding it and the offset of its 12 values. */
+function switchState(c: Context, i: number, j: number): [Float64Array, number] {
+  if (c.switches) return [c.switches, j * SOLUTION_SIZE];
+  solveInterval(0, 0, c.alpha[i * c.g + j], c.beta[j], c.gamma[j], c.duration[j], c.switchScratch, 0);
+  return [c.switchScratch, 0];
+}
+
+/** (û, ŝ) of element (i, j) into out[0..1]. */
+function pointValue(c: Context, i: number, j: number, out: Float64Array): void {
+  const tau = c.t[i] - c.onset[j];
   if (tau <= 0) {
     out[0] = 0;
     out[1] = 0;
     return;
   }
-  const [, , duration, alpha, beta, gamma, scale] = inputs;
-  const d = duration.data[j];
-  if (!switching || tau <= d) {
-    solveValues(0, 0, alpha.data[j], beta.data[j], gamma.data[j], tau, out);
+  const d = c.duration[j];
+  if (!c.switching || tau <= d) {
+    const a = c.alphaPerCell ? c.alpha[i * c.g + j] : c.alpha[j];
+    solveValues(0, 0, a, c.beta[j], c.gamma[j], tau, out);
   } else {
-    const base = j * SOLUTION_SIZE;
-    solveValues(switches[base], switches[base + 1], 0, beta.data[j], gamma.data[j], tau - d, out);
+    const [sw, w] = switchState(c, i, j);
+    solveValues(sw[w], sw[w + 1], 0, c.beta[j], c.gamma[j], tau - d, out);
   }
-  out[0] *= scale.data[j];
+  out[0] *= c.scale[j];
 }
 
 /**
- * Partials of one element: writes into p [û, ŝ, ∂û/∂t, ∂ŝ/∂t, ∂û/∂d, ∂ŝ/∂d, ∂û/∂α, ∂ŝ/∂α, ∂û/∂β, ∂ŝ/∂β,
+ * Partials of element (i, j): writes into p [û, ŝ, ∂û/∂t, ∂ŝ/∂t, ∂û/∂d, ∂ŝ/∂d, ∂û/∂α, ∂ŝ/∂α, ∂û/∂β, ∂ŝ/∂β,
  * ∂ŝ/∂γ, ∂û/∂c] (∂/∂onset = −∂/∂t; ∂û/∂γ = 0 = ∂ŝ/∂c). Returns false before the onset (all zero).
  */
-function pointJacobian(
-  tau: number,
-  j: number,
-  inputs: readonly HostTensor[],
-  switching: boolean,
-  switches: Float64Array,
-  scratch: Float64Array,
-  p: Float64Array,
-): boolean {
+function pointJacobian(c: Context, i: number, j: number, scratch: Float64Array, p: Float64Array): boolean {
+  const tau = c.t[i] - c.onset[j];
   if (tau <= 0) return false;
-  const [, , duration, alpha, beta, gamma, scale] = inputs;
-  const c = scale.data[j];
-  const d = duration.data[j];
-  if (!switching || tau <= d) {
-    solveInterval(0, 0, alpha.data[j], beta.data[j], gamma.data[j], tau, scratch, 0);
-    p[0] = c * scratch[0];
+  const sc = c.scale[j];
+  const d = c.duration[j];
+  if (!c.switching || tau <= d) {
+    const a = c.alphaPerCell ? c.alpha[i * c.g + j] : c.alpha[j];
+    solveInterval(0, 0, a, c.beta[j], c.gamma[j], tau, scratch, 0);
+    p[0] = sc * scratch[0];
     p[1] = scratch[1];
-    p[2] = c * scratch[5];
+    p[2] = sc * scratch[5];
     p[3] = scratch[11];
     p[4] = 0;
     p[5] = 0;
-    p[6] = c * scratch[3];
+    p[6] = sc * scratch[3];
     p[7] = scratch[8];
-    p[8] = c * scratch[4];
+    p[8] = sc * scratch[4];
     p[9] = scratch[9];
     p[10] = scratch[10];
     p[11] = scratch[0];
     return true;
   }
-  // Repression from the gene's switch state: chain through ∂(u1, s1)/∂(α, β, γ, d).
-  const w = j * SOLUTION_SIZE;
-  solveInterval(switches[w], switches[w + 1], 0, beta.data[j], gamma.data[j], tau - d, scratch, 0);
+  // Repression from the switch state: chain through ∂(u1, s1)/∂(α, β, γ, d).
+  const [sw, w] = switchState(c, i, j);
+  solveInterval(sw[w], sw[w + 1], 0, c.beta[j], c.gamma[j], tau - d, scratch, 0);
   const du2du1 = scratch[2];
   const ds2du1 = scratch[7];
   const ds2ds1 = scratch[6];
-  p[0] = c * scratch[0];
+  p[0] = sc * scratch[0];
   p[1] = scratch[1];
-  p[2] = c * scratch[5];
+  p[2] = sc * scratch[5];
   p[3] = scratch[11];
   // The duration moves the switch state and shortens the repression interval.
-  p[4] = c * (du2du1 * switches[w + 5] - scratch[5]);
-  p[5] = ds2du1 * switches[w + 5] + ds2ds1 * switches[w + 11] - scratch[11];
-  p[6] = c * du2du1 * switches[w + 3];
-  p[7] = ds2du1 * switches[w + 3] + ds2ds1 * switches[w + 8];
-  p[8] = c * (scratch[4] + du2du1 * switches[w + 4]);
-  p[9] = scratch[9] + ds2du1 * switches[w + 4] + ds2ds1 * switches[w + 9];
-  p[10] = scratch[10] + ds2ds1 * switches[w + 10];
+  p[4] = sc * (du2du1 * sw[w + 5] - scratch[5]);
+  p[5] = ds2du1 * sw[w + 5] + ds2ds1 * sw[w + 11] - scratch[11];
+  p[6] = sc * du2du1 * sw[w + 3];
+  p[7] = ds2du1 * sw[w + 3] + ds2ds1 * sw[w + 8];
+  p[8] = sc * (scratch[4] + du2du1 * sw[w + 4]);
+  p[9] = scratch[9] + ds2du1 * sw[w + 4] + ds2ds1 * sw[w + 9];
+  p[10] = scratch[10] + ds2ds1 * sw[w + 10];
   p[11] = scratch[0];
   return true;
 }
@@ -119,11 +155,15 @@ class TrajectoryGradients {
   readonly beta: Float64Array;
   readonly gamma: Float64Array;
   readonly scale: Float64Array;
-  constructor(n: number, g: number) {
+  private readonly g: number;
+  private readonly alphaPerCell: boolean;
+  constructor(n: number, g: number, alphaPerCell = false) {
+    this.g = g;
+    this.alphaPerCell = alphaPerCell;
     this.t = new Float64Array(n);
     this.onset = new Float64Array(g);
     this.duration = new Float64Array(g);
-    this.alpha = new Float64Array(g);
+    this.alpha = new Float64Array(alphaPerCell ? n * g : g);
     this.beta = new Float64Array(g);
     this.gamma = new Float64Array(g);
     this.scale = new Float64Array(g);
@@ -134,7 +174,7 @@ class TrajectoryGradients {
     this.t[i] += byTime;
     this.onset[j] -= byTime;
     this.duration[j] += cu * p[4] + cs * p[5];
-    this.alpha[j] += cu * p[6] + cs * p[7];
+    this.alpha[this.alphaPerCell ? i * this.g + j : j] += cu * p[6] + cs * p[7];
     this.beta[j] += cu * p[8] + cs * p[9];
     this.gamma[j] += cs * p[10];
     this.scale[j] += cu * p[11];
@@ -150,7 +190,7 @@ class TrajectoryGradients {
     this.t[i] += byTime;
     this.onset[j] -= byTime;
     this.duration[j] += cv * (b * p[4] - gamma * p[5]);
-    this.alpha[j] += cv * (b * p[6] - gamma * p[7]);
+    this.alpha[this.alphaPerCell ? i * this.g + j : j] += cv * (b * p[6] - gamma * p[7]);
     this.beta[j] += cv * (p[0] / scale + b * p[8] - gamma * p[9]);
     this.gamma[j] += cv * (-p[1] - gamma * p[10]);
   }
@@ -165,18 +205,16 @@ class TrajectoryGradients {
 }
 
 /** Predicted (û, ŝ) [N, G] for every cell and gene. */
-export const kineticTrajectory = customVjp<TrajectoryAttrs, Float64Array>(
+export const kineticTrajectory = customVjp<TrajectoryAttrs>(
   (inputs, attrs) => {
-    const [t, onset] = inputs;
-    const n = t.shape[0];
-    const g = onset.shape[0];
-    const uHat = allocLike(t.data, n * g);
-    const sHat = allocLike(t.data, n * g);
-    const switches = switchStates(inputs, attrs);
+    const c = context(inputs, attrs);
+    const { n, g } = c;
+    const uHat = allocLike(inputs[0].data, n * g);
+    const sHat = allocLike(inputs[0].data, n * g);
     const value = new Float64Array(2);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < g; j++) {
-        pointValue(t.data[i] - onset.data[j], j, inputs, attrs.switching, switches, value);
+        pointValue(c, i, j, value);
         uHat[i * g + j] = value[0];
         sHat[i * g + j] = value[1];
       }
@@ -186,15 +224,12 @@ export const kineticTrajectory = customVjp<TrajectoryAttrs, Float64Array>(
         { data: uHat, shape: [n, g] },
         { data: sHat, shape: [n, g] },
       ],
-      residuals: switches,
     };
   },
-  ({ inputs, cotangents, residuals, attrs }) => {
-    const [t, onset] = inputs;
-    const n = t.shape[0];
-    const g = onset.shape[0];
-    const switches = residuals ?? switchStates(inputs, attrs);
-    const grads = new TrajectoryGradients(n, g);
+  ({ inputs, cotangents, attrs }) => {
+    const c = context(inputs, attrs);
+    const { n, g } = c;
+    const grads = new TrajectoryGradients(n, g, c.alphaPerCell);
     const scratch = new Float64Array(SOLUTION_SIZE);
     const p = new Float64Array(12);
     const cu = cotangents[0].data;
@@ -203,12 +238,10 @@ export const kineticTrajectory = customVjp<TrajectoryAttrs, Float64Array>(
       for (let j = 0; j < g; j++) {
         const k = i * g + j;
         if (cu[k] === 0 && cs[k] === 0) continue;
-        if (pointJacobian(t.data[i] - onset.data[j], j, inputs, attrs.switching, switches, scratch, p)) {
-          grads.add(i, j, cu[k], cs[k], p);
-        }
+        if (pointJacobian(c, i, j, scratch, p)) grads.add(i, j, cu[k], cs[k], p);
       }
     }
-    return grads.list(t.data, 1);
+    return grads.list(inputs[0].data, 1);
   },
   "kineticTrajectory",
 );
@@ -217,28 +250,24 @@ export const kineticTrajectory = customVjp<TrajectoryAttrs, Float64Array>(
  * The model's velocity ds/dt = β·u − γ·s [N, G] at each cell's latent time (scVelo's dynamical velocity:
  * evaluated on the fitted state, not the noisy observation). Inputs as {@link kineticTrajectory}.
  */
-export const kineticVelocity = customVjp<TrajectoryAttrs, Float64Array>(
+export const kineticVelocity = customVjp<TrajectoryAttrs>(
   (inputs, attrs) => {
-    const [t, onset, , , beta, gamma, scale] = inputs;
-    const n = t.shape[0];
-    const g = onset.shape[0];
-    const v = allocLike(t.data, n * g);
-    const switches = switchStates(inputs, attrs);
+    const c = context(inputs, attrs);
+    const { n, g } = c;
+    const v = allocLike(inputs[0].data, n * g);
     const value = new Float64Array(2);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < g; j++) {
-        pointValue(t.data[i] - onset.data[j], j, inputs, attrs.switching, switches, value);
-        v[i * g + j] = (beta.data[j] * value[0]) / scale.data[j] - gamma.data[j] * value[1];
+        pointValue(c, i, j, value);
+        v[i * g + j] = (c.beta[j] * value[0]) / c.scale[j] - c.gamma[j] * value[1];
       }
     }
-    return { outputs: [{ data: v, shape: [n, g] }], residuals: switches };
+    return { outputs: [{ data: v, shape: [n, g] }] };
   },
-  ({ inputs, cotangents, residuals, attrs }) => {
-    const [t, onset, , , beta, gamma, scale] = inputs;
-    const n = t.shape[0];
-    const g = onset.shape[0];
-    const switches = residuals ?? switchStates(inputs, attrs);
-    const grads = new TrajectoryGradients(n, g);
+  ({ inputs, cotangents, attrs }) => {
+    const c = context(inputs, attrs);
+    const { n, g } = c;
+    const grads = new TrajectoryGradients(n, g, c.alphaPerCell);
     const scratch = new Float64Array(SOLUTION_SIZE);
     const p = new Float64Array(12);
     const cv = cotangents[0].data;
@@ -246,12 +275,10 @@ export const kineticVelocity = customVjp<TrajectoryAttrs, Float64Array>(
       for (let j = 0; j < g; j++) {
         const k = i * g + j;
         if (cv[k] === 0) continue;
-        if (pointJacobian(t.data[i] - onset.data[j], j, inputs, attrs.switching, switches, scratch, p)) {
-          grads.addVelocity(i, j, cv[k], beta.data[j], gamma.data[j], scale.data[j], p);
-        }
+        if (pointJacobian(c, i, j, scratch, p)) grads.addVelocity(i, j, cv[k], c.beta[j], c.gamma[j], c.scale[j], p);
       }
     }
-    return grads.list(t.data, 1);
+    return grads.list(inputs[0].data, 1);
   },
   "kineticVelocity",
 );
@@ -301,29 +328,27 @@ function reconstructionPass(
   attrs: ReconstructionAttrs,
   withGradients: boolean,
 ): { total: number; grads?: HostArray[] } {
-  const [t, onset] = inputs;
+  const c = context(inputs, attrs);
+  const { n, g } = c;
   const uObs = inputs[7].data;
   const sObs = inputs[8].data;
-  const n = t.shape[0];
-  const g = onset.shape[0];
-  const { weightUnspliced: wu, weightSpliced: ws, switching } = attrs;
-  const switches = switchStates(inputs, attrs);
-  const grads = withGradients ? new TrajectoryGradients(n, g) : null;
-  const duObs = allocLike(t.data, withGradients ? n * g : 0);
-  const dsObs = allocLike(t.data, withGradients ? n * g : 0);
+  const { weightUnspliced: wu, weightSpliced: ws } = attrs;
+  const grads = withGradients ? new TrajectoryGradients(n, g, c.alphaPerCell) : null;
+  const like = inputs[0].data;
+  const duObs = allocLike(like, withGradients ? n * g : 0);
+  const dsObs = allocLike(like, withGradients ? n * g : 0);
   const scratch = new Float64Array(SOLUTION_SIZE);
   const p = new Float64Array(12);
   let total = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < g; j++) {
       const k = i * g + j;
-      const tau = t.data[i] - onset.data[j];
       let active = false;
       if (grads) {
-        active = pointJacobian(tau, j, inputs, switching, switches, scratch, p);
+        active = pointJacobian(c, i, j, scratch, p);
         if (!active) p[0] = p[1] = 0;
       } else {
-        pointValue(tau, j, inputs, switching, switches, p);
+        pointValue(c, i, j, p);
       }
       const eu = p[0] - uObs[k];
       const es = p[1] - sObs[k];
@@ -337,5 +362,5 @@ function reconstructionPass(
       }
     }
   }
-  return { total: total / n, grads: grads ? [...grads.list(t.data, 1), duObs, dsObs] : undefined };
+  return { total: total / n, grads: grads ? [...grads.list(like, 1), duObs, dsObs] : undefined };
 }
