@@ -1,5 +1,6 @@
 import { lanczosEigen, Rngs, stats } from "@diffcell/core";
 import type { VelocityGraph } from "./graph.js";
+import { fromRows, type SparseRows } from "./sparse.js";
 import { transitionMatrix } from "./transition.js";
 
 export interface PseudotimeOptions {
@@ -25,10 +26,10 @@ export interface PseudotimeResult {
  * graph (|cosine| on every edge, density-normalised), measured from the most likely root cell (where the
  * backward velocity chain accumulates) and, when asked, averaged with 1 − the distance from the end point.
  *
- * Root and end scores use the stationary distribution of the backward / forward transition matrix (the
- * eigenvector of eigenvalue 1, by power iteration), clipped at the 2nd/98th percentiles, averaged over
- * each cell's kNN and scaled to [0, 1] — scVelo keeps every eigenvector with eigenvalue ≥ 1 − 1e-3; with a
- * connected graph that is this one.
+ * Root and end scores: where the backward / forward velocity chain puts its mass after 100 steps from
+ * the uniform distribution (power iteration; scVelo takes the eigenvectors of eigenvalue ≥ 1 − 1e-3, i.e.
+ * the chain's (quasi-)stationary states), clipped at the 2nd/98th percentiles, averaged over each cell's kNN
+ * and scaled to [0, 1].
  */
 export function velocityPseudotime(velocityGraph: VelocityGraph, options: PseudotimeOptions): PseudotimeResult {
   const rootCells = terminalScore(velocityGraph, options.neighbors, true);
@@ -46,11 +47,14 @@ export function velocityPseudotime(velocityGraph: VelocityGraph, options: Pseudo
 }
 
 /** Stationary distribution of T (or Tᵀ-chain for backward), post-processed as scVelo's terminal_states. */
-function terminalScore(velocityGraph: VelocityGraph, neighbors: Int32Array, backward: boolean): Float64Array {
+function terminalScore(velocityGraph: VelocityGraph, neighbors: Int32Array, backward: boolean, steps = 100): Float64Array {
   const t = transitionMatrix(velocityGraph, { selfTransitions: false, backward });
   const n = t.n;
   let p = new Float64Array(n).fill(1 / n);
-  for (let iter = 0; iter < 500; iter++) {
+  // The chain mixes slowly (second eigenvalue ≈ 0.995 on pancreas), so this is not run to convergence:
+  // after `steps` steps the mass sits where the (backward) velocity flow ends, which is what roots and end
+  // points are.
+  for (let iter = 0; iter < steps; iter++) {
     const next = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) next[t.indices[q]] += p[i] * t.data[q];
@@ -77,52 +81,89 @@ function terminalScore(velocityGraph: VelocityGraph, neighbors: Int32Array, back
 
 /** Top eigenpairs of the density-normalised symmetric kernel built from |cosines| (scanpy's DPT transitions). */
 function diffusionComponents(velocityGraph: VelocityGraph, k: number, seed: number) {
-  const { graph, graphNeg } = velocityGraph;
-  const n = graph.n;
-  // K0 = A + Aᵀ with A = |cos| on every stored edge.
-  const entries = new Map<number, number>();
-  const add = (i: number, j: number, w: number) => {
-    entries.set(i * n + j, (entries.get(i * n + j) ?? 0) + w);
-  };
-  for (const g of [graph, graphNeg]) {
-    for (let i = 0; i < n; i++) {
-      for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) {
-        const w = Math.abs(g.data[p]);
-        add(i, g.indices[p], w);
-        add(g.indices[p], i, w);
-      }
-    }
-  }
-  const rows: number[][] = Array.from({ length: n }, () => []);
-  const weights: number[][] = Array.from({ length: n }, () => []);
-  for (const [key, w] of entries) {
-    const i = Math.floor(key / n);
-    rows[i].push(key % n);
-    weights[i].push(w);
-  }
+  const k0 = symmetricAbsolute(velocityGraph);
+  const { n, indptr, indices } = k0;
+  const weights = Float64Array.from(k0.data);
+  // K = D_q⁻¹ K0 D_q⁻¹ (q = row sums), then T = D_z⁻¹ K D_z⁻¹ with z = √(row sums of K).
   const q = new Float64Array(n);
-  for (let i = 0; i < n; i++) for (const w of weights[i]) q[i] += w;
+  for (let i = 0; i < n; i++) for (let p = indptr[i]; p < indptr[i + 1]; p++) q[i] += weights[p];
   for (let i = 0; i < n; i++) if (q[i] === 0) q[i] = 1;
-  // K = D_q⁻¹ K0 D_q⁻¹, then T = D_z⁻¹ K D_z⁻¹ with z = √(row sums of K).
   const z = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    for (let r = 0; r < rows[i].length; r++) {
-      weights[i][r] /= q[i] * q[rows[i][r]];
-      z[i] += weights[i][r];
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
+      weights[p] /= q[i] * q[indices[p]];
+      z[i] += weights[p];
     }
   }
   for (let i = 0; i < n; i++) z[i] = z[i] > 0 ? Math.sqrt(z[i]) : 1;
-  for (let i = 0; i < n; i++) for (let r = 0; r < rows[i].length; r++) weights[i][r] /= z[i] * z[rows[i][r]];
+  for (let i = 0; i < n; i++) for (let p = indptr[i]; p < indptr[i + 1]; p++) weights[p] /= z[i] * z[indices[p]];
   const apply = (x: Float64Array, y: Float64Array) => {
     for (let i = 0; i < n; i++) {
       let s = 0;
-      const cols = rows[i];
-      const ws = weights[i];
-      for (let r = 0; r < cols.length; r++) s += ws[r] * x[cols[r]];
+      for (let p = indptr[i]; p < indptr[i + 1]; p++) s += weights[p] * x[indices[p]];
       y[i] = s;
     }
   };
   return lanczosEigen(apply, n, Math.min(k, n - 1), { rngs: new Rngs(seed) });
+}
+
+/**
+ * K0 = A + Aᵀ with A = |cosine| on every stored edge (positive and negative graphs), as CSR with sorted
+ * columns: per row, a merge of the row of A and the column of A (the transpose built by counting).
+ */
+function symmetricAbsolute(velocityGraph: VelocityGraph): SparseRows {
+  const { graph, graphNeg } = velocityGraph;
+  const n = graph.n;
+  // A itself: the union of the two graphs (disjoint edges), rows sorted by column.
+  const rowsA: Array<{ cols: number[]; vals: number[] }> = [];
+  for (let i = 0; i < n; i++) {
+    const entries: Array<[number, number]> = [];
+    for (const g of [graph, graphNeg]) {
+      for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) entries.push([g.indices[p], Math.abs(g.data[p])]);
+    }
+    entries.sort((a, b) => a[0] - b[0]);
+    rowsA.push({ cols: entries.map((e) => e[0]), vals: entries.map((e) => e[1]) });
+  }
+  const a = fromRows(n, rowsA);
+  // Aᵀ by counting sort on columns (rows come out sorted because i increases).
+  const counts = new Int32Array(n + 1);
+  for (let p = 0; p < a.indices.length; p++) counts[a.indices[p] + 1]++;
+  for (let j = 0; j < n; j++) counts[j + 1] += counts[j];
+  const tIndices = new Int32Array(a.indices.length);
+  const tData = new Float32Array(a.indices.length);
+  const next = counts.slice(0, n);
+  for (let i = 0; i < n; i++) {
+    for (let p = a.indptr[i]; p < a.indptr[i + 1]; p++) {
+      const j = a.indices[p];
+      tIndices[next[j]] = i;
+      tData[next[j]++] = a.data[p];
+    }
+  }
+  const rows: Array<{ cols: number[]; vals: number[] }> = [];
+  for (let i = 0; i < n; i++) {
+    const cols: number[] = [];
+    const vals: number[] = [];
+    let p = a.indptr[i];
+    let q = counts[i];
+    const pEnd = a.indptr[i + 1];
+    const qEnd = counts[i + 1];
+    while (p < pEnd || q < qEnd) {
+      const cp = p < pEnd ? a.indices[p] : n;
+      const cq = q < qEnd ? tIndices[q] : n;
+      if (cp === cq) {
+        cols.push(cp);
+        vals.push(a.data[p++] + tData[q++]);
+      } else if (cp < cq) {
+        cols.push(cp);
+        vals.push(a.data[p++]);
+      } else {
+        cols.push(cq);
+        vals.push(tData[q++]);
+      }
+    }
+    rows.push({ cols, vals });
+  }
+  return fromRows(n, rows);
 }
 
 /** scanpy's DPT distance from one cell using the diffusion components (λ → λ/(1−λ) below 0.9994). */
