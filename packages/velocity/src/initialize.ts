@@ -1,4 +1,4 @@
-import { stats, tf } from "@diffcell/core";
+import { adam, checkValues, Optimizer, ShapeError, stats, tf, valueAndGrad } from "@diffcell/core";
 import { softplusInverse } from "./kineticsEncoder.js";
 import { fitSteadyState } from "./steadyState.js";
 import type { DifferentiableVelocity, VelocityInput } from "./velocity.js";
@@ -51,4 +51,37 @@ export function initializeFromData(
     if (k.logDuration) k.logDuration.assign(tf.fill([g], softplusInverse(0.6)));
     if (k.logScale) k.logScale.assign(tf.fill([g], softplusInverse(1)));
   });
+}
+
+/**
+ * Fits the time encoder alone to a target ordering (squared error on the time scale), the kinetics frozen.
+ * Used to reverse the direction of time when it came out backwards.
+ */
+export function fitTimeEncoder(
+  op: DifferentiableVelocity,
+  data: VelocityInput,
+  target: ArrayLike<number>,
+  steps = 100,
+): void {
+  const n = data.spliced.shape[0];
+  if (target.length !== n) throw new ShapeError("target", `[${n}]`, [target.length]);
+  checkValues("target", target);
+  const goal = tf.tensor1d(Float32Array.from(target, (t) => Math.min(Math.max(t, 0.02), 0.98)));
+  const frozen = op.kineticsEncoder.parameters().map(([, p]) => [p, p.trainable] as const);
+  for (const [p] of frozen) p.trainable = false;
+  const opt = new Optimizer(op, adam(1e-2));
+  const step = valueAndGrad(
+    (m: DifferentiableVelocity) =>
+      tf.mean(tf.squaredDifference(m.timeEncoder.apply(data.spliced, data.unspliced), goal)) as tf.Scalar,
+  );
+  try {
+    for (let s = 0; s < steps; s++) {
+      const [, grads] = step(op);
+      opt.update(grads);
+    }
+  } finally {
+    opt.dispose();
+    goal.dispose();
+    for (const [p, trainable] of frozen) p.trainable = trainable;
+  }
 }

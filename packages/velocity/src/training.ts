@@ -12,7 +12,9 @@ import {
   valueAndGrad,
 } from "@diffcell/core";
 import { reconstructionLoss, VelocityConsistencyLoss, type VelocityConsistencyOptions } from "@diffcell/losses";
-import { initializeFromData } from "./initialize.js";
+import { fitTimeEncoder, initializeFromData } from "./initialize.js";
+import { orientationScore } from "./orientation.js";
+import { fitSteadyState } from "./steadyState.js";
 import { uniformTimePenalty } from "./timePrior.js";
 import { type DifferentiableVelocity, inverseVarianceWeights, type VelocityInput } from "./velocity.js";
 
@@ -40,12 +42,21 @@ export interface VelocityTrainingOptions {
   basis?: tf.Tensor2D;
   /** Start from `initializeFromData` (default true). */
   initialize?: boolean;
+  /**
+   * After this many epochs, check that latent time runs the way the splicing says (`orientationScore`
+   * against scVelo's steady-state velocity) and, if it runs backwards, refit the time encoder to 1 − t,
+   * re-initialise the kinetics and continue. The kinetic loss alone has a time-reversed local minimum that
+   * training falls into from some seeds. Default: a sixth of the epochs (at least 1); 0 disables.
+   */
+  orientAfter?: number;
   seed?: number;
   onProgress?: ProgressCallback;
 }
 
 export interface TrainingHistory {
   loss: number[];
+  /** The direction check: epoch, score (> 0: time runs with the splicing) and whether time was reversed. */
+  orientation?: { epoch: number; score: number; reversed: boolean };
 }
 
 /**
@@ -106,7 +117,6 @@ export function trainVelocity(
       return knn({ data: x.dataSync() as Float32Array, rows: n, cols: x.shape[1] }, k, { includeSelf: false }).indices;
     });
   const k = neighbors.length / n;
-  const opt = new Optimizer(op, chain(clipByGlobalNorm(1), adam(options.learningRate ?? 1e-2)));
   const step = valueAndGrad((m: DifferentiableVelocity, batch: VelocityInput, batchNeighbors: Int32Array) =>
     velocityLoss(m, batch, {
       consistency,
@@ -118,7 +128,16 @@ export function trainVelocity(
   );
   const history: TrainingHistory = { loss: [] };
   const stepsPerEpoch = Math.ceil(n / batchSize);
+  const orientAfter = options.orientAfter ?? Math.max(1, Math.floor(epochs / 6));
+  let opt = new Optimizer(op, chain(clipByGlobalNorm(1), adam(options.learningRate ?? 1e-2)));
   for (let epoch = 0; epoch < epochs; epoch++) {
+    if (orientAfter > 0 && epoch === orientAfter && epoch < epochs) {
+      history.orientation = { epoch, ...orient(op, data, neighbors) };
+      if (history.orientation.reversed) {
+        opt.dispose();
+        opt = new Optimizer(op, chain(clipByGlobalNorm(1), adam(options.learningRate ?? 1e-2)));
+      }
+    }
     const order = batchSize === n ? null : rngs.permutation(n);
     let epochLoss = 0;
     for (let b = 0; b < stepsPerEpoch; b++) {
@@ -157,4 +176,29 @@ export function restrictNeighbors(neighbors: Int32Array, k: number, batch: Array
     for (let r = 0; r < k; r++) out[b * k + r] = position.get(neighbors[batch[b] * k + r]) ?? b;
   }
   return out;
+}
+
+/**
+ * Checks the direction of latent time against the steady-state velocity and reverses it when needed:
+ * refits the encoder to 1 − t and re-initialises the kinetics for the reversed clock.
+ */
+function orient(
+  op: DifferentiableVelocity,
+  data: VelocityInput,
+  neighbors: Int32Array,
+): { score: number; reversed: boolean } {
+  const [n, g] = data.spliced.shape;
+  const s = data.spliced.dataSync();
+  const u = data.unspliced.dataSync();
+  const t = tidyHost(() => op.timeEncoder.apply(data.spliced, data.unspliced).dataSync() as Float32Array);
+  const { gamma } = fitSteadyState(s, u, n, g);
+  const score = orientationScore(s, u, n, g, gamma, t, neighbors);
+  if (score >= 0) return { score, reversed: false };
+  fitTimeEncoder(
+    op,
+    data,
+    Float32Array.from(t, (x) => 1 - x),
+  );
+  initializeFromData(op, data);
+  return { score, reversed: true };
 }

@@ -200,3 +200,30 @@ describe("acceptance on simulated data", () => {
     tf.dispose([sim.spliced, sim.unspliced]);
   });
 });
+
+describe("orientationScore", () => {
+  it("is positive for the true time and negative for the reversed time on the kinetic simulator", async () => {
+    const { orientationScore } = await import("./orientation.js");
+    const { fitSteadyState } = await import("./steadyState.js");
+    const { knn } = await import("@diffcell/core");
+    const sim = simulateKinetics({ nCells: 400, nGenes: 60, seed: 4 });
+    const s = sim.spliced.dataSync();
+    const u = sim.unspliced.dataSync();
+    const { gamma } = fitSteadyState(s, u, 400, 60);
+    const logS = Float32Array.from(s, Math.log1p);
+    const neighbors = knn({ data: logS, rows: 400, cols: 60 }, 15).indices;
+    const forward = orientationScore(s, u, 400, 60, gamma, sim.truth.time, neighbors);
+    const backward = orientationScore(
+      s,
+      u,
+      400,
+      60,
+      gamma,
+      Float64Array.from(sim.truth.time, (t) => -t),
+      neighbors,
+    );
+    expect(forward).toBeGreaterThan(0.05);
+    expect(backward).toBeCloseTo(-forward, 10);
+    tf.dispose([sim.spliced, sim.unspliced]);
+  });
+});

@@ -47,7 +47,12 @@ export function velocityPseudotime(velocityGraph: VelocityGraph, options: Pseudo
 }
 
 /** Stationary distribution of T (or Tᵀ-chain for backward), post-processed as scVelo's terminal_states. */
-function terminalScore(velocityGraph: VelocityGraph, neighbors: Int32Array, backward: boolean, steps = 100): Float64Array {
+function terminalScore(
+  velocityGraph: VelocityGraph,
+  neighbors: Int32Array,
+  backward: boolean,
+  steps = 100,
+): Float64Array {
   const t = transitionMatrix(velocityGraph, { selfTransitions: false, backward });
   const n = t.n;
   let p = new Float64Array(n).fill(1 / n);

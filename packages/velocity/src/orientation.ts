@@ -1,0 +1,52 @@
+import { ShapeError } from "@diffcell/core";
+
+/**
+ * Which way does latent time run? RNA velocity's own answer: where a gene's unspliced abundance is above
+ * its steady-state line (u > γ′s, scVelo's steady-state velocity), its spliced abundance is rising. For
+ * each cell and gene, compare the steady-state velocity u − γ′s with the change of s towards the cell's
+ * later neighbours (mean over kNN with larger latent time minus mean over kNN with smaller): the score is
+ * the correlation of the two over all cells and genes. Positive: time runs the way the splicing says;
+ * negative: it runs backwards.
+ */
+export function orientationScore(
+  spliced: ArrayLike<number>,
+  unspliced: ArrayLike<number>,
+  n: number,
+  g: number,
+  gamma: ArrayLike<number>,
+  latentTime: ArrayLike<number>,
+  neighbors: Int32Array,
+): number {
+  if (spliced.length !== n * g) throw new ShapeError("spliced", `[${n}, ${g}]`, `${spliced.length} values`);
+  if (unspliced.length !== n * g) throw new ShapeError("unspliced", `[${n}, ${g}]`, `${unspliced.length} values`);
+  if (latentTime.length !== n) throw new ShapeError("latentTime", `[${n}]`, [latentTime.length]);
+  const k = neighbors.length / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  const later = new Float64Array(g);
+  const earlier = new Float64Array(g);
+  for (let i = 0; i < n; i++) {
+    later.fill(0);
+    earlier.fill(0);
+    let nLater = 0;
+    let nEarlier = 0;
+    for (let r = 0; r < k; r++) {
+      const j = neighbors[i * k + r];
+      if (j === i) continue;
+      const target = latentTime[j] > latentTime[i] ? later : earlier;
+      if (latentTime[j] > latentTime[i]) nLater++;
+      else nEarlier++;
+      for (let c = 0; c < g; c++) target[c] += spliced[j * g + c];
+    }
+    if (nLater === 0 || nEarlier === 0) continue;
+    for (let c = 0; c < g; c++) {
+      const ds = later[c] / nLater - earlier[c] / nEarlier;
+      const v = unspliced[i * g + c] - gamma[c] * spliced[i * g + c];
+      sxy += ds * v;
+      sxx += v * v;
+      syy += ds * ds;
+    }
+  }
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+}
