@@ -49,4 +49,13 @@ export {
   sizeFactors,
 } from "./normalize.js";
 export { type PcaOptions, pca, pcaMatrix } from "./pca.js";
-export { randomSource, type UmapOptions, umap, umapEmbedding } from "./umap.js";
+export {
+  type AbParams,
+  findAbParams,
+  randomSource,
+  type UmapEngine,
+  type UmapInit,
+  type UmapOptions,
+  umap,
+  umapEmbedding,
+} from "./umap.js";

@@ -1,120 +1,181 @@
 /**
- * 2-D embedding with umap-js fed our kNN graph (`setPrecomputedKNN`, so umap-js does no search of its
- * own) and a seeded random source from core's `Rngs`: the same seed gives the same `obsm.X_umap`.
- * Defaults follow scanpy's `tl.umap`: min_dist 0.5, spread 1, 500 epochs up to 10 000 cells (200 above).
- * umap-js starts from random positions; by default we start from the first two principal components
- * scaled to [−10, 10] instead (umap-learn's `init="pca"`), which keeps the global layout stable.
+ * 2-D (or n-D) UMAP embedding of the neighbour graph, as scanpy's `tl.umap`: defaults min_dist 0.5,
+ * spread 1, 500 epochs up to 10 000 cells (200 above), spectral start, a and b fitted from min_dist and
+ * spread. Writes `obsm.X_umap` and `uns.umap.params = {a, b}`.
+ *
+ * Two engines on the same kNN graph and seed (`Rngs`; the same seed gives a byte-identical embedding):
+ * - "diffcell" (default): our optimiser (`umap/optimize-layout.ts`) on the fuzzy graph — the stored
+ *   `obsp.connectivities` in `umap()`, `fuzzySimplicialSet` of the kNN lists in `umapEmbedding()`;
+ * - "umap-js": umap-js fed our kNN lists (`umap/umap-js.ts`), kept as the reference.
  */
-import { ConfigError, type KnnResult, type Matrix, type ProgressCallback, Rngs } from "@diffcell/core";
+import { ConfigError, type KnnResult, type Matrix, type ProgressCallback, Rngs, ShapeError } from "@diffcell/core";
 import { type AnnData, type CsrMatrix, toCsr } from "@diffcell/io";
-import { UMAP } from "umap-js";
+import { fuzzySimplicialSet } from "./neighbors/connectivities.js";
 import { knnFromDistanceMatrix } from "./neighbors/knn-graph.js";
 import { neighbors, neighborsInput } from "./neighbors/neighbors.js";
+import { type AbParams, findAbParams } from "./umap/ab-params.js";
+import { initialLayout, type UmapInit } from "./umap/initial-layout.js";
+import { layoutGraph } from "./umap/layout-graph.js";
+import { optimizeLayout } from "./umap/optimize-layout.js";
+import { umapJsAbParams, umapJsEmbedding } from "./umap/umap-js.js";
+
+export { type AbParams, findAbParams } from "./umap/ab-params.js";
+export type { UmapInit } from "./umap/initial-layout.js";
+export { randomSource } from "./umap/umap-js.js";
+
+export type UmapEngine = "diffcell" | "umap-js";
 
 export interface UmapOptions {
+  /** "diffcell" (default): our optimiser; "umap-js": the umap-js reference. */
+  engine?: UmapEngine;
   nComponents?: number;
   minDist?: number;
   spread?: number;
+  /** Default 500 up to 10 000 cells, else 200 (scanpy/umap-learn). */
   nEpochs?: number;
-  /** "pca" (default): first principal components of the input; "random": umap-js's uniform start. */
-  init?: "pca" | "random";
+  /**
+   * Start: "spectral" (Laplacian eigenmaps of the graph; default for "diffcell"), "pca" (leading columns
+   * of the input, its principal components when it is PCA scores; default for "umap-js"), "random".
+   */
+  init?: UmapInit;
+  /** Override the fitted curve parameters (scanpy's `a`, `b`); both or neither. */
+  a?: number;
+  b?: number;
+  /** Initial learning rate (scanpy's `alpha`, default 1). */
+  learningRate?: number;
+  /** Weight of the repulsive term (scanpy's `gamma`, default 1). */
+  repulsionStrength?: number;
+  /** Negative samples per positive sample (default 5). */
+  negativeSampleRate?: number;
   seed?: number;
   rngs?: Rngs;
+  /**
+   * The fuzzy graph to embed ("diffcell" engine): symmetric N × N connectivities. Default:
+   * `fuzzySimplicialSet` of the kNN lists; `umap()` passes the stored `obsp.connectivities`.
+   */
+  graph?: CsrMatrix;
   /** uns key of the neighbour graph (default `neighbors`); computed with defaults if absent. */
   neighborsKey?: string;
-  /** obsm key for the result (default `X_umap`). */
+  /** obsm key for the result (default `X_umap`); uns gets `umap`, or this key when it is not `X_umap`. */
   key?: string;
   onProgress?: ProgressCallback;
 }
 
-/**
- * A umap-js random source drawing from `rngs` in blocks (umap-js calls it millions of times, mostly to
- * pick negative samples). Each value uses one 32-bit Philox word — half the cost of `uniform`'s 53-bit
- * doubles, and resolution 2⁻³² is ample for choosing among cells.
- */
-export function randomSource(rngs: Rngs): () => number {
-  let block: Uint32Array = new Uint32Array(0);
-  let next = 0;
-  return () => {
-    if (next >= block.length) {
-      block = rngs.bits(65536);
-      next = 0;
-    }
-    return block[next++] / 4294967296;
-  };
+/** Options checked and defaulted once for both entry points. */
+interface ResolvedOptions {
+  engine: UmapEngine;
+  nComponents: number;
+  minDist: number;
+  spread: number;
+  nEpochs: number;
+  init: UmapInit;
+  ab: AbParams;
 }
 
-/** Array-level core: embeds `x` (rows = cells) given its kNN lists (self first). Row-major N × nComponents. */
-export async function umapEmbedding(x: Matrix, knn: KnnResult, options: UmapOptions = {}): Promise<Float32Array> {
-  const n = x.rows;
+function resolveOptions(n: number, options: UmapOptions): ResolvedOptions {
+  const engine = options.engine ?? "diffcell";
+  if (engine !== "diffcell" && engine !== "umap-js")
+    throw new ConfigError("umap", "engine", `"diffcell" or "umap-js"`, engine);
   const nComponents = options.nComponents ?? 2;
   if (!Number.isInteger(nComponents) || nComponents < 1)
     throw new ConfigError("umap", "nComponents", "an integer ≥ 1", nComponents);
-  if (knn.n !== n) throw new ConfigError("umap", "knn", `a graph over ${n} cells`, knn.n);
   const nEpochs = options.nEpochs ?? (n <= 10_000 ? 500 : 200);
-  const rngs = options.rngs ?? new Rngs(options.seed ?? 0);
-  const umap = new UMAP({
-    nComponents,
-    nNeighbors: knn.k,
-    minDist: options.minDist ?? 0.5,
-    spread: options.spread ?? 1,
-    nEpochs,
-    random: randomSource(rngs),
-  });
-  const rows: number[][] = Array.from({ length: n }, (_, i) =>
-    Array.from(x.data.subarray(i * x.cols, (i + 1) * x.cols)),
-  );
-  const indices: number[][] = [];
-  const distances: number[][] = [];
-  for (let i = 0; i < n; i++) {
-    const idx: number[] = [];
-    const dist: number[] = [];
-    for (let r = 0; r < knn.k; r++) {
-      // umap-js has no notion of missing neighbours; repeat the cell itself (membership 0).
-      const j = knn.indices[i * knn.k + r];
-      idx.push(j < 0 ? i : j);
-      dist.push(j < 0 ? 0 : knn.distances[i * knn.k + r]);
-    }
-    indices.push(idx);
-    distances.push(dist);
+  if (!Number.isInteger(nEpochs) || nEpochs < 1) throw new ConfigError("umap", "nEpochs", "an integer ≥ 1", nEpochs);
+  const init = options.init ?? (engine === "diffcell" ? "spectral" : "pca");
+  if (init !== "spectral" && init !== "pca" && init !== "random")
+    throw new ConfigError("umap", "init", `"spectral", "pca" or "random"`, init);
+  const minDist = options.minDist ?? 0.5;
+  const spread = options.spread ?? 1;
+  checkPositive("learningRate", options.learningRate, false);
+  checkPositive("repulsionStrength", options.repulsionStrength, true);
+  checkPositive("negativeSampleRate", options.negativeSampleRate, true);
+  let ab: AbParams;
+  if (options.a !== undefined || options.b !== undefined) {
+    if (engine === "umap-js")
+      throw new ConfigError("umap", "a", "unset with engine umap-js (it fits its own)", options.a);
+    checkPositive("a", options.a ?? Number.NaN, false);
+    checkPositive("b", options.b ?? Number.NaN, false);
+    ab = { a: options.a as number, b: options.b as number };
+  } else {
+    ab = findAbParams(spread, minDist); // also validates spread and minDist
+    if (engine === "umap-js") ab = umapJsAbParams(spread, minDist);
   }
-  umap.setPrecomputedKNN(indices, distances);
-  const epochs = umap.initializeFit(rows);
-  if ((options.init ?? "pca") === "pca") pcaInit(umap.getEmbedding(), x, nComponents);
-  const every = Math.max(1, Math.floor(epochs / 50));
-  for (let e = 0; e < epochs; e++) {
-    umap.step();
-    if ((e + 1) % every === 0 || e + 1 === epochs) options.onProgress?.({ stage: "umap", done: e + 1, total: epochs });
-    // Yield to the event loop now and then so progress bars can draw.
-    if ((e + 1) % every === 0) await new Promise((resolve) => setImmediate(resolve));
-  }
-  const embedding = umap.getEmbedding();
-  const out = new Float32Array(n * nComponents);
-  for (let i = 0; i < n; i++) for (let c = 0; c < nComponents; c++) out[i * nComponents + c] = embedding[i][c];
-  return out;
+  return { engine, nComponents, minDist, spread, nEpochs, init, ab };
+}
+
+function checkPositive(field: string, value: number | undefined, allowZero: boolean): void {
+  if (value === undefined) return;
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0))
+    throw new ConfigError("umap", field, allowZero ? "a finite number ≥ 0" : "a finite number > 0", value);
 }
 
 /**
- * Overwrites umap-js's random start in place (its optimiser holds references to these row arrays) with
- * the input's leading coordinates scaled to [−10, 10]. The input is usually PCA scores already, whose
- * columns are the principal axes.
+ * Array-level core: embeds `x` (rows = cells) given its kNN lists (self first, −1 = missing).
+ * Row-major N × nComponents.
  */
-function pcaInit(embedding: number[][], x: Matrix, nComponents: number): void {
-  for (let c = 0; c < nComponents; c++) {
-    const col = Math.min(c, x.cols - 1);
-    let maxAbs = 0;
-    for (let i = 0; i < x.rows; i++) maxAbs = Math.max(maxAbs, Math.abs(x.data[i * x.cols + col]));
-    const scale = maxAbs > 0 ? 10 / maxAbs : 0;
-    for (let i = 0; i < x.rows; i++) embedding[i][c] = c < x.cols ? x.data[i * x.cols + col] * scale : embedding[i][c];
-  }
+export async function umapEmbedding(x: Matrix, knn: KnnResult, options: UmapOptions = {}): Promise<Float32Array> {
+  return (await embed(x, knn, options)).embedding;
 }
 
-/** Computes `obsm.X_umap` from the stored neighbour graph (computing one if needed). */
+async function embed(
+  x: Matrix,
+  knn: KnnResult,
+  options: UmapOptions,
+): Promise<{ embedding: Float32Array; ab: AbParams }> {
+  const n = x.rows;
+  if (x.data.length !== n * x.cols) throw new ShapeError("umap input", `${n} × ${x.cols}`, [x.data.length]);
+  if (knn.n !== n) throw new ConfigError("umap", "knn", `a graph over ${n} cells`, knn.n);
+  const o = resolveOptions(n, options);
+  const rngs = options.rngs ?? new Rngs(options.seed ?? 0);
+  const fuzzyGraph = (): CsrMatrix => {
+    if (options.graph) {
+      if (options.graph.rows !== n || options.graph.cols !== n)
+        throw new ShapeError("umap graph", `${n} × ${n}`, [options.graph.rows, options.graph.cols]);
+      return options.graph;
+    }
+    return fuzzySimplicialSet(knn.indices, knn.distances, n, knn.k);
+  };
+  if (o.engine === "umap-js") {
+    const embedding = await umapJsEmbedding(x, knn, {
+      ...o,
+      learningRate: options.learningRate,
+      repulsionStrength: options.repulsionStrength,
+      negativeSampleRate: options.negativeSampleRate,
+      // umap-js draws from `rngs` itself (as before engines existed); the spectral start from a fork,
+      // which leaves that stream untouched.
+      rngs,
+      spectralStart: () =>
+        initialLayout("spectral", layoutGraph(fuzzyGraph(), o.nEpochs), x, o.nComponents, rngs.fork()),
+      onProgress: options.onProgress,
+    });
+    return { embedding, ab: o.ab };
+  }
+  const [initRngs, layoutRngs] = rngs.split(2);
+  const graph = layoutGraph(fuzzyGraph(), o.nEpochs);
+  const y = initialLayout(o.init, graph, x, o.nComponents, initRngs);
+  await optimizeLayout(y, o.nComponents, graph, {
+    a: o.ab.a,
+    b: o.ab.b,
+    nEpochs: o.nEpochs,
+    learningRate: options.learningRate,
+    repulsionStrength: options.repulsionStrength,
+    negativeSampleRate: options.negativeSampleRate,
+    rngs: layoutRngs,
+    onProgress: options.onProgress,
+  });
+  return { embedding: Float32Array.from(y), ab: o.ab };
+}
+
+/**
+ * Computes `obsm.X_umap` (and `uns.umap.params = {a, b}`) from the stored neighbour graph, computing one
+ * if needed. The "diffcell" engine embeds the stored connectivities, as scanpy does.
+ */
 export async function umap(adata: AnnData, options: UmapOptions = {}): Promise<AnnData> {
   const graphKey = options.neighborsKey ?? "neighbors";
   if (!(graphKey in adata.uns)) neighbors(adata, { seed: options.seed, onProgress: options.onProgress });
   const info = adata.uns[graphKey] as {
     distances_key?: string;
+    connectivities_key?: string;
     params?: { n_neighbors?: number; use_rep?: string; n_pcs?: number };
   };
   const distances = toCsr(adata.obspKey(info.distances_key ?? "distances")) as CsrMatrix;
@@ -123,8 +184,14 @@ export async function umap(adata: AnnData, options: UmapOptions = {}): Promise<A
     1 + Math.max(...Array.from({ length: adata.nObs }, (_, i) => distances.indptr[i + 1] - distances.indptr[i]));
   const knn = knnFromDistanceMatrix(distances, k);
   const { x } = neighborsInput(adata, { useRep: info.params?.use_rep, nPcs: info.params?.n_pcs });
-  const embedding = await umapEmbedding(x, knn, options);
+  const connKey = info.connectivities_key ?? "connectivities";
+  const stored = (options.engine ?? "diffcell") === "diffcell" && connKey in adata.obsp;
+  const graph = options.graph ?? (stored ? (toCsr(adata.obspKey(connKey)) as CsrMatrix) : undefined);
+  const { embedding, ab } = await embed(x, knn, { ...options, graph });
   const nComponents = options.nComponents ?? 2;
-  adata.obsm[options.key ?? "X_umap"] = { format: "dense", data: embedding, rows: adata.nObs, cols: nComponents };
+  const key = options.key ?? "X_umap";
+  adata.obsm[key] = { format: "dense", data: embedding, rows: adata.nObs, cols: nComponents };
+  // scanpy: obsm X_umap ↔ uns umap; a custom key_added names both.
+  adata.uns[key === "X_umap" ? "umap" : key] = { params: { a: ab.a, b: ab.b } };
   return adata;
 }
