@@ -31,7 +31,7 @@ export type VelocityMode = "dynamical" | "standard" | "stochastic";
 export interface VelocityPipelineOptions {
   mode?: VelocityMode;
   seed?: number;
-  /** Training epochs (dynamical/standard). Default 30. */
+  /** Training epochs (dynamical/standard). Default 20. */
   epochs?: number;
   /** obs column with cluster labels, for metrics and reports (default "clusters" when present). */
   clusterKey?: string;
@@ -152,7 +152,7 @@ export async function runVelocityPipeline(
         rngs: new Rngs(seed),
       });
       const history = trainVelocity(op, data, {
-        epochs: options.epochs ?? 30,
+        epochs: options.epochs ?? 20,
         batchSize: Math.min(512, n),
         seed,
         weights: { projection: 0, timePrior: 10 },

@@ -43,20 +43,21 @@ export interface VelocityTrainingOptions {
   /** Start from `initializeFromData` (default true). */
   initialize?: boolean;
   /**
-   * After this many epochs, check that latent time runs the way the splicing says (`orientationScore`
-   * against scVelo's steady-state velocity) and, if it runs backwards, refit the time encoder to 1 − t,
-   * re-initialise the kinetics and continue. The kinetic loss alone has a time-reversed local minimum that
-   * training falls into from some seeds. Default: a sixth of the epochs (at least 1); 0 disables.
+   * Check that latent time runs the way the splicing says (`orientationScore` against scVelo's
+   * steady-state velocity) after a sixth and half of the epochs and at the end; when it runs backwards,
+   * refit the time encoder to 1 − t, re-initialise the kinetics and continue (after the end check: for a
+   * third of the epochs more). The kinetic loss has a time-reversed local minimum that training falls into
+   * from some seeds, early or late. Default true.
    */
-  orientAfter?: number;
+  orient?: boolean;
   seed?: number;
   onProgress?: ProgressCallback;
 }
 
 export interface TrainingHistory {
   loss: number[];
-  /** The direction check: epoch, score (> 0: time runs with the splicing) and whether time was reversed. */
-  orientation?: { epoch: number; score: number; reversed: boolean };
+  /** Direction checks: epoch, score (> 0: time runs with the splicing) and whether time was reversed. */
+  orientation: Array<{ epoch: number; score: number; reversed: boolean }>;
 }
 
 /**
@@ -126,16 +127,20 @@ export function trainVelocity(
       kineticWeights,
     }),
   );
-  const history: TrainingHistory = { loss: [] };
+  const history: TrainingHistory = { loss: [], orientation: [] };
   const stepsPerEpoch = Math.ceil(n / batchSize);
-  const orientAfter = options.orientAfter ?? Math.max(1, Math.floor(epochs / 6));
-  let opt = new Optimizer(op, chain(clipByGlobalNorm(1), adam(options.learningRate ?? 1e-2)));
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    if (orientAfter > 0 && epoch === orientAfter && epoch < epochs) {
-      history.orientation = { epoch, ...orient(op, data, neighbors) };
-      if (history.orientation.reversed) {
+  const checks = options.orient === false ? [] : [Math.floor(epochs / 6), Math.floor(epochs / 2)].filter((e) => e > 0);
+  const newOptimizer = () => new Optimizer(op, chain(clipByGlobalNorm(1), adam(options.learningRate ?? 1e-2)));
+  let opt = newOptimizer();
+  let total = epochs;
+  let finalCheckDone = options.orient === false;
+  for (let epoch = 0; epoch < total; epoch++) {
+    if (checks.includes(epoch)) {
+      const check = { epoch, ...orient(op, data, neighbors) };
+      history.orientation.push(check);
+      if (check.reversed) {
         opt.dispose();
-        opt = new Optimizer(op, chain(clipByGlobalNorm(1), adam(options.learningRate ?? 1e-2)));
+        opt = newOptimizer();
       }
     }
     const order = batchSize === n ? null : rngs.permutation(n);
@@ -158,7 +163,17 @@ export function trainVelocity(
       epochLoss += loss * (idx.length / n);
     }
     history.loss.push(epochLoss);
-    options.onProgress?.({ stage: "train", done: epoch + 1, total: epochs, message: `loss ${epochLoss.toFixed(4)}` });
+    options.onProgress?.({ stage: "train", done: epoch + 1, total, message: `loss ${epochLoss.toFixed(4)}` });
+    if (epoch === total - 1 && !finalCheckDone) {
+      finalCheckDone = true;
+      const check = { epoch: epoch + 1, ...orient(op, data, neighbors) };
+      history.orientation.push(check);
+      if (check.reversed) {
+        opt.dispose();
+        opt = newOptimizer();
+        total += Math.max(1, Math.ceil(epochs / 3));
+      }
+    }
   }
   opt.dispose();
   return history;
