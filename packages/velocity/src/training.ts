@@ -76,6 +76,16 @@ export function velocityLoss(
   },
 ): tf.Scalar {
   const w = { consistency: 1, projection: 0.1, kinetic: 1, timePrior: 0, ...context.weights };
+  if (w.consistency === 0 && w.projection === 0) {
+    // Only latent time and the kinetics are needed: skip velocity and the projection (two N×G passes).
+    return tf.tidy(() => {
+      const { time, state } = op.timeEncoder.encode(batch.spliced, batch.unspliced);
+      const lean: tf.Scalar[] = [];
+      if (w.kinetic > 0) lean.push(tf.mul(op.kineticLoss(batch, time, context.kineticWeights, state ?? undefined), w.kinetic));
+      if (w.timePrior > 0) lean.push(tf.mul(uniformTimePenalty([time], null)[0], w.timePrior));
+      return (lean.length ? tf.addN(lean) : tf.sum(tf.mul(time, 0))) as tf.Scalar;
+    });
+  }
   const [result] = op.apply(batch);
   const terms: tf.Scalar[] = [];
   if (w.consistency > 0) {
