@@ -86,7 +86,7 @@ export function velocityLoss(
       return (lean.length ? tf.addN(lean) : tf.sum(tf.mul(time, 0))) as tf.Scalar;
     });
   }
-  const [result] = op.apply(batch);
+  const result = op.forward(batch, { projection: w.projection > 0 });
   const terms: tf.Scalar[] = [];
   if (w.consistency > 0) {
     const c = context.consistency(result.velocity, batch.spliced, batch.unspliced, {
@@ -96,7 +96,9 @@ export function velocityLoss(
     });
     terms.push(tf.mul(c, w.consistency));
   }
-  if (w.projection > 0) terms.push(tf.mul(reconstructionLoss(result.projectedSpliced, batch.spliced), w.projection));
+  if (w.projection > 0) {
+    terms.push(tf.mul(reconstructionLoss(result.projectedSpliced, batch.spliced), w.projection));
+  }
   if (w.kinetic > 0) {
     terms.push(tf.mul(op.kineticLoss(batch, result.latentTime, context.kineticWeights, result.cellState), w.kinetic));
   }

@@ -76,18 +76,29 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
     state: State = {},
     metadata: Metadata = null,
   ): [VelocityInput & VelocityOutput, State, Metadata] {
+    return [{ ...data, ...this.forward(data) }, state, metadata];
+  }
+
+  /**
+   * The outputs of {@link apply} without the inputs. `projection: false` skips the Euler projection (an
+   * N×G pass a training loss without the projection term does not need); `projectedSpliced` is then absent.
+   */
+  forward(data: VelocityInput, options: { projection?: boolean } = {}): VelocityOutput {
     this.checkInput(data);
-    const out = tf.tidy(() => {
+    const withProjection = options.projection ?? true;
+    return tf.tidy((): tf.TensorContainer => {
       const { spliced, unspliced } = data;
       const { time: latentTime, state: cellState } = this.timeEncoder.encode(spliced, unspliced);
       const k = this.kineticsEncoder.apply();
       // Transcription rates per gene, or per cell and gene when the model has a cell state.
       const rates = cellState ? this.kineticsEncoder.cellAlpha(cellState) : k.alpha;
       const modelUnspliced = this.config.kineticsModel === "dynamical" ? tf.div(unspliced, k.scale) : unspliced;
-      const [projectedSpliced] = eulerProjection([modelUnspliced, spliced, k.alpha, k.beta, k.gamma], {
-        dt: this.config.dt,
-        nSteps: this.config.nSteps,
-      });
+      const projected = withProjection
+        ? eulerProjection([modelUnspliced, spliced, k.alpha, k.beta, k.gamma], {
+            dt: this.config.dt,
+            nSteps: this.config.nSteps,
+          })[0]
+        : null;
       const velocity =
         this.config.velocitySource === "model"
           ? kineticVelocity([latentTime, k.onset, k.duration, rates, k.beta, k.gamma, k.scale], {
@@ -100,14 +111,13 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
         alpha: k.alpha,
         beta: k.beta,
         gamma: k.gamma,
-        projectedSpliced: projectedSpliced as tf.Tensor2D,
+        ...(projected ? { projectedSpliced: projected as tf.Tensor2D } : {}),
         onset: k.onset,
         switchTime: tf.add(k.onset, k.duration) as tf.Tensor1D,
         unsplicedScale: k.scale,
         ...(cellState ? { cellState, cellAlpha: rates as tf.Tensor2D } : {}),
       };
-    });
-    return [{ ...data, ...out }, state, metadata];
+    }) as unknown as VelocityOutput;
   }
 
   /** Per-gene kinetics as positive tensors (caller disposes). */
