@@ -1,28 +1,17 @@
 /**
  * Spectral start for UMAP (Laplacian eigenmaps of the fuzzy graph, umap-learn's `spectral_layout`): the
- * eigenvectors of the normalised Laplacian L = I − D^(−½) W D^(−½) with the smallest eigenvalues after
- * the trivial one, i.e. the leading non-trivial eigenvectors of M = D^(−½) W D^(−½).
- *
- * We run core's Lanczos on (I + M)/2 with the trivial eigenvector u₀ = D^(½)·1/‖D^(½)·1‖ projected out:
- * the shift maps M's spectrum [−1, 1] to [0, 1], so "largest magnitude" (what Lanczos returns) means
- * "largest", and deflating u₀ (an exact eigenvector, M·u₀ = u₀) leaves the wanted pairs on top.
+ * leading non-trivial eigenvectors of D^(−½) W D^(−½), per connected component (see `graph-eigenmap.ts`).
  *
  * A disconnected graph has one trivial eigenvector per component, so, as umap-learn's
- * `multi_component_layout`, each connected component is embedded on its own, scaled to half the
- * distance to the nearest other component and placed at a per-component anchor: ± unit vectors for at
- * most 2·dim components, else the principal coordinates of the component centroids in the input (umap-learn
- * spectrally embeds exp(−d²) of the centroid distances, which degenerates when components are far apart).
- * Components too small for an eigen-decomposition get uniform random positions around their anchor.
+ * `multi_component_layout`, each connected component is embedded on its own, scaled into a ball around a
+ * per-component anchor: ± unit vectors for at most 2·dim components, else the principal coordinates of the
+ * component centroids in the input (umap-learn spectrally embeds exp(−d²) of the centroid distances, which
+ * degenerates when components are far apart). Components too small for an eigen-decomposition get
+ * uniform random positions in their ball.
  */
 import { lanczosEigen, type Matrix, type Rngs } from "@diffcell/core";
+import { graphEigenmap } from "./graph-eigenmap.js";
 import type { LayoutGraph } from "./layout-graph.js";
-
-/**
- * Lanczos steps (core's default). On pancreas (3 696 cells) 60 steps give residuals ‖Mv − λv‖ of 1e-5 and
- * 2e-4 for the two vectors in ~0.15 s; 120 steps reach 1e-14 but cost 0.5 s (full re-orthogonalisation
- * is quadratic in the steps), which an initialisation does not need.
- */
-const LANCZOS_SUBSPACE = 60;
 
 /** Row-major n × dim spectral coordinates (before UMAP's scaling to [0, 10]). */
 export function spectralLayout(graph: LayoutGraph, dim: number, x: Matrix, rngs: Rngs): Float64Array {
@@ -31,23 +20,27 @@ export function spectralLayout(graph: LayoutGraph, dim: number, x: Matrix, rngs:
   const { labels, count } = connectedComponents(graph);
   if (count === 1) {
     const all = Int32Array.from({ length: n }, (_, i) => i);
-    const coords = componentEigenmap(graph, all, dim, rngs);
-    if (coords) return coords;
-    return rngs.uniform(n * dim, -1, 1);
+    return componentLayout(graph, all, dim, x, rngs) ?? rngs.uniform(n * dim, -1, 1);
   }
   const members = groupMembers(labels, count);
   const anchors = count <= 2 * dim ? unitAnchors(count, dim) : centroidAnchors(x, members, dim, rngs);
   for (let c = 0; c < count; c++) {
     const ids = members[c];
-    const range = halfNearestAnchorDistance(anchors, c, count, dim);
-    let coords = componentEigenmap(graph, ids, dim, rngs);
+    const range = componentRadius(anchors, c, count, dim);
+    let coords = componentLayout(graph, ids, dim, x, rngs);
     if (coords) {
-      let maxAbs = 0;
-      for (let t = 0; t < coords.length; t++) maxAbs = Math.max(maxAbs, Math.abs(coords[t]));
-      const scale = maxAbs > 0 ? range / maxAbs : 0;
+      let maxNorm = 0;
+      for (let r = 0; r < ids.length; r++) {
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += coords[r * dim + d] ** 2;
+        maxNorm = Math.max(maxNorm, Math.sqrt(s));
+      }
+      const scale = maxNorm > 0 ? range / maxNorm : 0;
       for (let t = 0; t < coords.length; t++) coords[t] *= scale;
     } else {
-      coords = rngs.uniform(ids.length * dim, -range, range);
+      // A cube inscribed in the ball of radius `range`.
+      const half = range / Math.sqrt(dim);
+      coords = rngs.uniform(ids.length * dim, -half, half);
     }
     for (let r = 0; r < ids.length; r++) {
       for (let d = 0; d < dim; d++) out[ids[r] * dim + d] = coords[r * dim + d] + anchors[c * dim + d];
@@ -95,61 +88,42 @@ function groupMembers(labels: Int32Array, count: number): Int32Array[] {
   return members;
 }
 
+/** Largest eigen-residual ‖Mv − λv‖ accepted; above it the eigensolver did not converge. */
+const MAX_RESIDUAL = 1e-3;
+
 /**
- * Leading non-trivial eigenvectors of one component (row-major |ids| × dim), or null when the component
- * is too small (fewer than 2·dim cells or at most dim + 1, umap-learn's limits).
+ * One component's start (row-major |ids| × dim): its eigenmap, or — when the eigensolver did not converge
+ * (long trajectories, see `graph-eigenmap.ts`) — its cells' leading input coordinates, centred (umap-learn's
+ * "pca" start); null when the component is too small (fewer than 2·dim cells or at most dim + 1, umap-learn's
+ * limits) or there is nothing to fall back on.
  */
-function componentEigenmap(graph: LayoutGraph, ids: Int32Array, dim: number, rngs: Rngs): Float64Array | null {
+function componentLayout(graph: LayoutGraph, ids: Int32Array, dim: number, x: Matrix, rngs: Rngs): Float64Array | null {
   const m = ids.length;
   if (m < 2 * dim || m <= dim + 1) return null;
-  // Local CSR of the component with symmetric normalisation w / √(dᵢ dⱼ).
+  // Local CSR of the component (its edges never leave it).
   const local = new Int32Array(graph.n).fill(-1);
   for (let r = 0; r < m; r++) local[ids[r]] = r;
   const indptr = new Int32Array(m + 1);
   for (let r = 0; r < m; r++) indptr[r + 1] = indptr[r] + graph.indptr[ids[r] + 1] - graph.indptr[ids[r]];
   const cols = new Int32Array(indptr[m]);
-  const vals = new Float64Array(indptr[m]);
-  const degree = new Float64Array(m);
+  const weights = new Float64Array(indptr[m]);
   for (let r = 0; r < m; r++) {
     let t = indptr[r];
     for (let p = graph.indptr[ids[r]]; p < graph.indptr[ids[r] + 1]; p++, t++) {
       cols[t] = local[graph.tail[p]];
-      vals[t] = graph.weight[p];
-      degree[r] += graph.weight[p];
+      weights[t] = graph.weight[p];
     }
   }
-  const invSqrt = degree.map((d) => 1 / Math.sqrt(d));
-  for (let r = 0; r < m; r++) for (let t = indptr[r]; t < indptr[r + 1]; t++) vals[t] *= invSqrt[r] * invSqrt[cols[t]];
-  const u0 = degree.map(Math.sqrt);
-  const norm = l2(u0);
-  for (let r = 0; r < m; r++) u0[r] /= norm;
-  const projected = new Float64Array(m);
-  const apply = (v: Float64Array, y: Float64Array): void => {
-    let c = 0;
-    for (let r = 0; r < m; r++) c += u0[r] * v[r];
-    for (let r = 0; r < m; r++) projected[r] = v[r] - c * u0[r];
-    for (let r = 0; r < m; r++) {
-      let s = projected[r];
-      for (let t = indptr[r]; t < indptr[r + 1]; t++) s += vals[t] * projected[cols[t]];
-      y[r] = 0.5 * s;
-    }
-    // Re-project: rounding would otherwise let u₀ (eigenvalue 1, the largest) creep back in.
-    c = 0;
-    for (let r = 0; r < m; r++) c += u0[r] * y[r];
-    for (let r = 0; r < m; r++) y[r] -= c * u0[r];
-  };
-  const k = Math.min(dim, m - 1);
-  const subspace = Math.min(m, Math.max(LANCZOS_SUBSPACE, 4 * k + 20));
-  const { vectors } = lanczosEigen(apply, m, k, { rngs, subspace });
+  const eigenmap = graphEigenmap(indptr, cols, weights, dim, rngs);
+  if (eigenmap && eigenmap.residual <= MAX_RESIDUAL) return eigenmap.coords;
+  if (x.cols === 0 || x.rows !== graph.n) return eigenmap?.coords ?? null;
   const out = new Float64Array(m * dim);
-  for (let d = 0; d < vectors.length; d++) for (let r = 0; r < m; r++) out[r * dim + d] = vectors[d][r];
+  for (let d = 0; d < Math.min(dim, x.cols); d++) {
+    let mean = 0;
+    for (let r = 0; r < m; r++) mean += x.data[ids[r] * x.cols + d] / m;
+    for (let r = 0; r < m; r++) out[r * dim + d] = x.data[ids[r] * x.cols + d] - mean;
+  }
   return out;
-}
-
-function l2(v: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  return Math.sqrt(s);
 }
 
 /** ±e₁, ±e₂, … : e₁, …, e_⌈C/2⌉, then their negatives, the first C of them (umap-learn's layout). */
@@ -212,13 +186,17 @@ function centroidAnchors(x: Matrix, members: Int32Array[], dim: number, rngs: Rn
   return out;
 }
 
-/** Half the distance from anchor c to the nearest distinct anchor (1 if all coincide). */
-function halfNearestAnchorDistance(anchors: Float64Array, c: number, count: number, dim: number): number {
+/**
+ * Radius of component c's ball: 0.45 × the distance from its anchor to the nearest distinct anchor (0.45
+ * if all coincide), so balls of neighbouring components stay apart. umap-learn uses half the distance and
+ * scales the largest |coordinate| to it, so neighbouring components can touch or overlap.
+ */
+function componentRadius(anchors: Float64Array, c: number, count: number, dim: number): number {
   let best = Number.POSITIVE_INFINITY;
   for (let o = 0; o < count; o++) {
     let s = 0;
     for (let d = 0; d < dim; d++) s += (anchors[o * dim + d] - anchors[c * dim + d]) ** 2;
     if (s > 0 && s < best) best = s;
   }
-  return Number.isFinite(best) ? Math.sqrt(best) / 2 : 1;
+  return 0.45 * (Number.isFinite(best) ? Math.sqrt(best) : 1);
 }
