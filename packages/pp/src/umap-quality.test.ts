@@ -145,6 +145,16 @@ describe("umap quality", () => {
     expect(Math.abs(ours - reference)).toBeLessThan(0.05);
   });
 
+  it("separates the blobs in 3-D too (the any-dimension loop), from a random start", async () => {
+    const { x, labels } = blobs(5, 120, 20, 4, 1);
+    const knn = knnGraph(x, 15);
+    const start = labelAgreement(await embed(x, knn, { init: "random", nEpochs: 1, nComponents: 3 }), labels, 3);
+    const ours = labelAgreement(await embed(x, knn, { init: "random", nComponents: 3 }), labels, 3);
+    console.info(`blobs in 3-D: label agreement ${ours} (start ${start})`);
+    expect(start).toBeLessThan(0.5);
+    expect(ours).toBeGreaterThanOrEqual(0.95);
+  });
+
   it("keeps neighbours of a 1-D curve together, like umap-js", async () => {
     const { x } = curve(600, 2);
     const knn = knnGraph(x, 15);
