@@ -98,6 +98,7 @@ describe("umap", () => {
     await expect(umapEmbedding(x, knn, { a: 1 })).rejects.toThrow(/umap\.b/);
     await expect(umapEmbedding(x, knn, { learningRate: 0 })).rejects.toThrow(/learningRate/);
     await expect(umapEmbedding(x, { ...knn, n: 9 })).rejects.toThrow(/knn/);
+    await expect(umapEmbedding(x, { ...knn, k: 4 })).rejects.toThrow(/umap knn/);
     await expect(umapEmbedding({ ...x, rows: 11 }, knn)).rejects.toThrow(ShapeError);
     const graph = {
       format: "csr" as const,

@@ -125,6 +125,11 @@ async function embed(
   const n = x.rows;
   if (x.data.length !== n * x.cols) throw new ShapeError("umap input", `${n} × ${x.cols}`, [x.data.length]);
   if (knn.n !== n) throw new ConfigError("umap", "knn", `a graph over ${n} cells`, knn.n);
+  if (knn.indices.length !== n * knn.k || knn.distances.length !== n * knn.k)
+    throw new ShapeError("umap knn", `${n} × ${knn.k} indices and distances`, [
+      knn.indices.length,
+      knn.distances.length,
+    ]);
   const o = resolveOptions(n, options);
   const rngs = options.rngs ?? new Rngs(options.seed ?? 0);
   const fuzzyGraph = (): CsrMatrix => {
