@@ -111,8 +111,7 @@ export class VelocityConsistencyLoss {
 }
 
 /** Instances are callable: `loss(velocity, spliced, unspliced, extra?)` (the walk-through's call). */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: merges a call signature into the class on purpose.
-// biome-ignore lint/style/useShorthandFunctionType: an interface is what merges with the class.
 export interface VelocityConsistencyLoss {
+  // biome-ignore lint/style/useShorthandFunctionType: only an interface merges with the class.
   (velocity: tf.Tensor, spliced: tf.Tensor, unspliced: tf.Tensor, extra?: ConsistencyExtras): tf.Scalar;
 }

@@ -95,7 +95,7 @@ describe("normalizePerCell", () => {
     normalizePerCell(adata, { enforce: true, useInitialSize: false });
     // Totals 1.5, 2, 2 → median 2: the first cell is scaled by 4/3.
     const enforced = Array.from(toDense(adata.layer("X")).data);
-    [2 / 3, 4 / 3, 1, 1, 1, 1].forEach((v, i) => expect(enforced[i]).toBeCloseTo(v, 6));
+    for (const [i, v] of [2 / 3, 4 / 3, 1, 1, 1, 1].entries()) expect(enforced[i]).toBeCloseTo(v, 6);
   });
 
   it("leaves empty cells unscaled", () => {

@@ -81,7 +81,8 @@ export function velocityLoss(
     return tf.tidy(() => {
       const { time, state } = op.timeEncoder.encode(batch.spliced, batch.unspliced);
       const lean: tf.Scalar[] = [];
-      if (w.kinetic > 0) lean.push(tf.mul(op.kineticLoss(batch, time, context.kineticWeights, state ?? undefined), w.kinetic));
+      if (w.kinetic > 0)
+        lean.push(tf.mul(op.kineticLoss(batch, time, context.kineticWeights, state ?? undefined), w.kinetic));
       if (w.timePrior > 0) lean.push(tf.mul(uniformTimePenalty([time], null)[0], w.timePrior));
       return (lean.length ? tf.addN(lean) : tf.sum(tf.mul(time, 0))) as tf.Scalar;
     });

@@ -60,8 +60,8 @@ function eulerForward(inputs: readonly HostTensor[], attrs: EulerAttrs) {
         for (let step = 0; step < nSteps; step++) {
           const nu = uu + dt * (a - b * uu);
           const ns = ss + dt * (b * uu - c * ss);
-          uu = nu > 0 ? nu : 0;
-          ss = ns > 0 ? ns : 0;
+          uu = Math.max(nu, 0);
+          ss = Math.max(ns, 0);
         }
         projected[k] = ss;
       }
@@ -129,8 +129,8 @@ function eulerBackward(context: {
         for (let step = 0; step < nSteps; step++) {
           const nu = us[step] + dt * (a - b * us[step]);
           const ns = ss[step] + dt * (b * us[step] - c * ss[step]);
-          us[step + 1] = nu > 0 ? nu : 0;
-          ss[step + 1] = ns > 0 ? ns : 0;
+          us[step + 1] = Math.max(nu, 0);
+          ss[step + 1] = Math.max(ns, 0);
         }
         let au = 0;
         let as = gp;
