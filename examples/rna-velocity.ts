@@ -9,7 +9,19 @@
  * gradient norm clipped at 1, 100 epochs of 5 batches (about 10 s here).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { adam, backendInfo, chain, clipByGlobalNorm, grad, leafNorms, Optimizer, Rngs, stats, tf, valueAndGrad } from "@diffcell/core";
+import {
+  adam,
+  backendInfo,
+  chain,
+  clipByGlobalNorm,
+  grad,
+  leafNorms,
+  Optimizer,
+  Rngs,
+  stats,
+  tf,
+  valueAndGrad,
+} from "@diffcell/core";
 import { reconstructionLoss, VelocityConsistencyLoss } from "@diffcell/losses";
 import { heatmap, lossCurve, phasePortrait, toPng } from "@diffcell/plot";
 import { generateVelocityData } from "@diffcell/sim";
@@ -44,10 +56,18 @@ console.log(`\nExpression statistics:\n Spliced mean: ${f4(sMean)}\n Unspliced m
 console.log(` Spliced/Unspliced ratio: ${(sMean / uMean).toFixed(2)}\n`);
 
 // 3. The operator and apply
-const config = new VelocityConfig({ nGenes: data.nGenes, hiddenDim: 64, dt: 0.1, nSteps: 10, kineticsModel: "standard" });
+const config = new VelocityConfig({
+  nGenes: data.nGenes,
+  hiddenDim: 64,
+  dt: 0.1,
+  nSteps: 10,
+  kineticsModel: "standard",
+});
 const op = new DifferentiableVelocity(config, { rngs: new Rngs(42) });
 console.log("DifferentiableVelocity operator created");
-console.log(` Genes: ${config.nGenes}\n Hidden dimension: ${config.hiddenDim}\n Integration steps: ${config.nSteps}\n Time step: ${config.dt}`);
+console.log(
+  ` Genes: ${config.nGenes}\n Hidden dimension: ${config.hiddenDim}\n Integration steps: ${config.nSteps}\n Time step: ${config.dt}`,
+);
 const input = { spliced: data.spliced, unspliced: data.unspliced };
 let [result] = op.apply(input, {}, null);
 console.log("\nVelocity estimation results:");
@@ -62,12 +82,16 @@ const velocityStats = (label: string) => {
   console.log(`\nVelocity statistics (${label}):`);
   console.log(` Mean velocity: ${f6(stats.mean(v))}\n Std velocity: ${f6(stats.std(v))}`);
   console.log(` Min velocity: ${f6(stats.min(v))}\n Max velocity: ${f6(stats.max(v))}`);
-  console.log(`\n Positive velocity entries: ${positive} / ${v.length}\n Positive fraction: ${((100 * positive) / v.length).toFixed(2)}%`);
+  console.log(
+    `\n Positive velocity entries: ${positive} / ${v.length}\n Positive fraction: ${((100 * positive) / v.length).toFixed(2)}%`,
+  );
 };
 const latentStats = (label: string) => {
   const t = result.latentTime.dataSync();
   console.log(`\nLatent time estimation (${label}):`);
-  console.log(` Mean: ${f4(stats.mean(t))}\n Std: ${f4(stats.std(t))}\n Range: [${f4(stats.min(t))}, ${f4(stats.max(t))}]`);
+  console.log(
+    ` Mean: ${f4(stats.mean(t))}\n Std: ${f4(stats.std(t))}\n Range: [${f4(stats.min(t))}, ${f4(stats.max(t))}]`,
+  );
   console.log(`\n Correlation with true time: ${f4(stats.pearson(t, data.trueTime.dataSync()))}`);
 };
 velocityStats("untrained");
@@ -169,7 +193,9 @@ console.log(` Latest cells (indices): [${Array.from(order.subarray(order.length 
 const meanOf = (idx: Int32Array) => stats.mean(Array.from(idx, (i) => trueTime[i]));
 console.log(`\n Mean true time (early cells): ${f4(meanOf(order.subarray(0, 10)))}`);
 console.log(` Mean true time (late cells): ${f4(meanOf(order.subarray(order.length - 10)))}`);
-const topGenes = Array.from(stats.argsort(Array.from({ length: data.nGenes }, (_, j) => -Math.abs(stats.spearman(column2(j), latent))))).slice(0, 30);
+const topGenes = Array.from(
+  stats.argsort(Array.from({ length: data.nGenes }, (_, j) => -Math.abs(stats.spearman(column2(j), latent)))),
+).slice(0, 30);
 function column2(j: number) {
   return Array.from({ length: data.nCells }, (_, i) => data.spliced.dataSync()[i * data.nGenes + j]);
 }
@@ -197,10 +223,18 @@ console.log("\nVelocity magnitude analysis:");
 console.log(` Mean magnitude: ${f4(stats.mean(magnitude))}\n Std magnitude: ${f4(stats.std(magnitude))}`);
 const dynamic = Array.from(stats.argsort(Array.from(magnitude, (m) => -m)).subarray(0, 10));
 console.log(`\n Most dynamic cells: [${dynamic.join(", ")}]`);
-console.log(` Their latent times: [${dynamic.slice(0, 5).map((i) => f4(latent[i])).join(", ")}]`);
+console.log(
+  ` Their latent times: [${dynamic
+    .slice(0, 5)
+    .map((i) => f4(latent[i]))
+    .join(", ")}]`,
+);
 
 // 10. Gradient verification
-const small = { spliced: tf.slice(data.spliced, [0, 0], [10, -1]) as tf.Tensor2D, unspliced: tf.slice(data.unspliced, [0, 0], [10, -1]) as tf.Tensor2D };
+const small = {
+  spliced: tf.slice(data.spliced, [0, 0], [10, -1]) as tf.Tensor2D,
+  unspliced: tf.slice(data.unspliced, [0, 0], [10, -1]) as tf.Tensor2D,
+};
 const grads = grad((m: DifferentiableVelocity) => {
   const [r] = m.apply(small);
   // The walk-through's check (sum of velocity) plus the kinetic term, which is what reaches the time encoder.
@@ -208,12 +242,20 @@ const grads = grad((m: DifferentiableVelocity) => {
 })(op);
 const norms = leafNorms(grads);
 console.log("\nGradient verification:\n\n Time encoder:");
-console.log(` Linear 1: ${f6(norms["timeEncoder.linear1.kernel"])}\n Linear 2: ${f6(norms["timeEncoder.linear2.kernel"])}`);
+console.log(
+  ` Linear 1: ${f6(norms["timeEncoder.linear1.kernel"])}\n Linear 2: ${f6(norms["timeEncoder.linear2.kernel"])}`,
+);
 console.log(` Time projection: ${f6(norms["timeEncoder.timeProj.kernel"])}`);
 console.log("\n Kinetics encoder:");
-console.log(` Alpha: ${f6(norms["kineticsEncoder.logAlpha"])}\n Beta: ${f6(norms["kineticsEncoder.logBeta"])}\n Gamma: ${f6(norms["kineticsEncoder.logGamma"])}`);
+console.log(
+  ` Alpha: ${f6(norms["kineticsEncoder.logAlpha"])}\n Beta: ${f6(norms["kineticsEncoder.logBeta"])}\n Gamma: ${f6(norms["kineticsEncoder.logGamma"])}`,
+);
 const zero = Object.entries(norms).filter(([, n]) => !(n > 0));
-console.log(zero.length === 0 ? "\nAll gradients are non-zero - model is fully differentiable!" : `\nZero gradients: ${zero.map(([p]) => p).join(", ")}`);
+console.log(
+  zero.length === 0
+    ? "\nAll gradients are non-zero - model is fully differentiable!"
+    : `\nZero gradients: ${zero.map(([p]) => p).join(", ")}`,
+);
 
 // 11. Harmony then velocity
 console.log("\nIntegration pipeline:");
