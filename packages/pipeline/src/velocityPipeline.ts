@@ -13,6 +13,7 @@ import { filterAndNormalize, moments, neighbors, pca, umap } from "@diffcell/pp"
 import {
   crossBoundaryCorrectness,
   DifferentiableVelocity,
+  fitSteadyState,
   fitStochastic,
   innerClusterCoherence,
   type SparseRows,
@@ -122,7 +123,7 @@ export async function runVelocityPipeline(
   const steady = await timed("steady state", () =>
     mode === "stochastic"
       ? fitStochastic(ms, mu, toDenseFloat32(adata.layers.Mss), toDenseFloat32(adata.layers.Mus), n, g)
-      : fitStochastic(ms, mu, ms, ms, n, g),
+      : fitSteadyState(ms, mu, n, g),
   );
   const genes = Array.from(steady.velocityGenes, (v, j) => (v ? j : -1)).filter((j) => j >= 0);
   const velocity = new Float32Array(n * g).fill(Number.NaN);
