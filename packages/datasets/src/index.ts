@@ -3,7 +3,7 @@
  * endocrinogenesis benchmark (3696 × 2000, raw spliced/unspliced counts) and scVelo's small
  * preprocessed test fixtures.
  */
-export { PANCREAS_CLUSTERS, PANCREAS_COARSE_CLUSTERS, pancreas } from "./pancreas.js";
+export { PANCREAS_CLUSTERS, PANCREAS_COARSE_CLUSTERS, PANCREAS_EDGES, pancreas } from "./pancreas.js";
 export { dataDir, dataFile } from "./paths.js";
 export {
   dentategyrus50,

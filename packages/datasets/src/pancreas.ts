@@ -29,6 +29,20 @@ export const PANCREAS_CLUSTERS = [
   "Epsilon",
 ] as const;
 
+/**
+ * The known lineage (Bastidas-Ponce et al. 2019), as "from → to" cluster pairs: ductal → Ngn3 low EP →
+ * Ngn3 high EP → pre-endocrine → {alpha, beta, delta, epsilon}. The edges CBDir is published with.
+ */
+export const PANCREAS_EDGES: ReadonlyArray<readonly [string, string]> = [
+  ["Ductal", "Ngn3 low EP"],
+  ["Ngn3 low EP", "Ngn3 high EP"],
+  ["Ngn3 high EP", "Pre-endocrine"],
+  ["Pre-endocrine", "Alpha"],
+  ["Pre-endocrine", "Beta"],
+  ["Pre-endocrine", "Delta"],
+  ["Pre-endocrine", "Epsilon"],
+];
+
 export const PANCREAS_COARSE_CLUSTERS = [
   "Ductal",
   "Ngn3 low EP",
