@@ -1,0 +1,57 @@
+/**
+ * The report in a real browser: headless Chromium (Debian's `chromium`) parses the HTML, renders every
+ * figure, and a screenshot is taken. Skipped with a message when no Chromium is installed.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bufferIo, main } from "./index.js";
+
+const candidates = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
+const chromium = candidates.find((p): p is string => !!p && existsSync(p));
+if (!chromium)
+  console.warn("chromium.test.ts: no Chromium found (set CHROMIUM=/path); the browser check of the report is skipped");
+
+describe.skipIf(!chromium)("report in headless Chromium", () => {
+  it("renders every figure and the tables", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "diffcell-chromium-"));
+    const sim = join(dir, "sim.h5ad");
+    const report = join(dir, "report.html");
+    expect(await main(["simulate", "-o", sim, "--n-cells", "300", "--n-genes", "50", "--seed", "1"], bufferIo())).toBe(
+      0,
+    );
+    const io = bufferIo();
+    const code = await main(["velocity", "-i", sim, "--report", report, "--epochs", "10", "--no-png", "--quiet"], io);
+    expect(code, io.err).toBe(0);
+    const flags = [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--hide-scrollbars",
+      `--user-data-dir=${join(dir, "profile")}`,
+    ];
+    const url = `file://${report}`;
+    const dom = execFileSync(chromium as string, [...flags, "--dump-dom", url], {
+      encoding: "utf8",
+      timeout: 60_000,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    // The browser's DOM: as many inline SVG figures as the file has, headings and the metrics table intact.
+    const inFile = (readFileSync(report, "utf8").match(/<svg[\s>]/g) ?? []).length;
+    expect(inFile).toBeGreaterThanOrEqual(8);
+    expect((dom.match(/<svg[\s>]/g) ?? []).length).toBe(inFile);
+    for (const heading of ["Metrics", "Velocity on the UMAP", "Phase portraits", "Timings"])
+      expect(dom).toContain(heading);
+    const screenshot = join(dir, "report.png");
+    execFileSync(chromium as string, [...flags, "--window-size=1280,3000", `--screenshot=${screenshot}`, url], {
+      timeout: 60_000,
+      stdio: "ignore",
+    });
+    const png = readFileSync(screenshot);
+    expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
+    // A blank or failed page compresses to a few kB; a page of scatter plots does not.
+    expect(statSync(screenshot).size).toBeGreaterThan(100_000);
+  });
+});
