@@ -53,9 +53,14 @@ export function formatResult(r: BenchResult): string {
   const base =
     r.baselineMs === undefined
       ? ""
-      : ` | ${r.baselineName}: ${formatMs(r.baselineMs)} | ratio ${(r.baselineMs / r.oursMs).toFixed(2)}× faster`;
+      : ` | ${r.baselineName}: ${formatMs(r.baselineMs)} | ${ratio(r.baselineMs / r.oursMs)}`;
   const ref = r.reference ? ` | reference: ${r.reference}` : "";
   return `${r.group} / ${r.name}: ${ours}${base}${ref}`;
+}
+
+/** "3.20× faster" or "1.71× slower" (ours against the baseline). */
+function ratio(speedup: number): string {
+  return speedup >= 1 ? `${speedup.toFixed(2)}× faster` : `${(1 / speedup).toFixed(2)}× slower`;
 }
 
 function formatMs(ms: number): string {
