@@ -195,7 +195,12 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
         neighbours: nNeighbors,
         edges: edges ? edges.map(([a, b]) => `${a} → ${b}`).join("; ") : "—",
       },
-      metrics: metricRows(metrics, mode),
+      metrics: [
+        ...metricRows(metrics, mode),
+        ...Object.entries(result.metrics.cbdir?.perEdge ?? {}).map(
+          ([edge, value]) => [`CBDir ${edge} (PCA neighbours)`, value.toFixed(3), "—"] as [string, string, string],
+        ),
+      ],
       timings: { ...timings, total: seconds },
     });
     writeReport(reportPath, report, flags["no-png"] !== true);
