@@ -132,6 +132,12 @@ export interface BatchMixingOptions {
   k?: number;
   /** Precomputed neighbour lists, N × k row-major (self entries are skipped); default: exact kNN of the embedding. */
   neighbors?: Int32Array;
+  /**
+   * Per-cell bandwidths β_i to use instead of calibrating them on the current embedding (e.g. computed once
+   * with {@link calibrateBandwidths} on a reference embedding): the loss is then an exact function of the
+   * embedding, which finite differences can check; otherwise β follows the embedding but gets no gradient.
+   */
+  beta?: Float64Array;
   /** Target batch distribution (one value per batch in sorted-label order, normalised here); default the observed proportions. */
   proportions?: ArrayLike<number>;
 }
@@ -182,7 +188,11 @@ export function batchMixingLoss(
     neighbors = knn({ data: values, rows: n, cols: d }, k + 1, { includeSelf: true }).indices;
     k += 1;
   }
-  const beta = calibrateBandwidths(values, d, neighbors, k, perplexity);
+  let beta: Float64Array;
+  if (options.beta) {
+    if (options.beta.length !== n) throw new ShapeError("beta", `[${n}]`, [options.beta.length]);
+    beta = options.beta;
+  } else beta = calibrateBandwidths(values, d, neighbors, k, perplexity);
   const [loss] = batchMixingKernel([embeddings], { neighbors, k, beta, batches: codes, proportions });
   return loss as tf.Scalar;
 }
@@ -191,7 +201,7 @@ export function batchMixingLoss(
  * β_i so that the neighbour weights exp(−β_i d_ij) have entropy log(perplexity): the bisection LISI uses
  * (start 1, doubling/halving until bracketed, tolerance 1e-5, 50 steps).
  */
-function calibrateBandwidths(
+export function calibrateBandwidths(
   x: Float32Array,
   d: number,
   neighbors: Int32Array,

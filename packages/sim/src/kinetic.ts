@@ -24,6 +24,8 @@ export interface KineticSimulation {
     branchFactor: Float64Array;
     /** Per (batch, gene): multiplicative batch effect, row-major [nBatches, nGenes]. */
     batchFactor: Float64Array;
+    /** Per (batch, gene): extra factor on unspliced counts only (unspliced capture differs by batch), all 1 by default. */
+    unsplicedBatchFactor: Float64Array;
     /** Noise-free abundances and ds/dt = β·u − γ·s at each cell's time, [nCells, nGenes] row-major. */
     unsplicedMean: Float32Array;
     splicedMean: Float32Array;
@@ -75,6 +77,11 @@ export function simulateKinetics(init: KineticSimulationInit | KineticSimulation
     (z) => cfg.librarySize * Math.exp(cfg.librarySpread * z),
   );
   const batchFactor = Float64Array.from(batchRng.normal(cfg.nBatches * nGenes), (z) => Math.exp(cfg.batchEffect * z));
+  // Drawn after batchFactor from the same stream, so adding it leaves every earlier draw unchanged.
+  const unsplicedBatchFactor =
+    cfg.unsplicedBatchEffect > 0
+      ? Float64Array.from(batchRng.normal(cfg.nBatches * nGenes), (z) => Math.exp(cfg.unsplicedBatchEffect * z))
+      : new Float64Array(cfg.nBatches * nGenes).fill(1);
 
   const unsplicedMean = new Float32Array(nCells * nGenes);
   const splicedMean = new Float32Array(nCells * nGenes);
@@ -116,13 +123,14 @@ export function simulateKinetics(init: KineticSimulationInit | KineticSimulation
   const unspliced = new Float32Array(nCells * nGenes);
   const spliced = new Float32Array(nCells * nGenes);
   const [noiseU, noiseS] = noiseRng.split(2);
-  const observe = (mean: Float32Array, out: Float32Array, rng: Rngs) => {
+  const observe = (mean: Float32Array, out: Float32Array, rng: Rngs, extra: Float64Array | null) => {
     const normals = cfg.noise === "normal" ? rng.normal(mean.length, 0, cfg.noiseSd) : null;
     const next = rng.uniformSource();
     for (let i = 0; i < nCells; i++) {
       for (let g = 0; g < nGenes; g++) {
         const k = i * nGenes + g;
-        const mu = mean[k] * librarySize[i] * batchFactor[batch[i] * nGenes + g];
+        const b = batch[i] * nGenes + g;
+        const mu = mean[k] * librarySize[i] * batchFactor[b] * (extra ? extra[b] : 1);
         if (cfg.noise === "none") out[k] = mu;
         else if (cfg.noise === "normal") out[k] = Math.max(0, mu + (normals as Float64Array)[k]);
         else if (cfg.noise === "poisson") out[k] = samplePoisson(next, mu);
@@ -130,8 +138,8 @@ export function simulateKinetics(init: KineticSimulationInit | KineticSimulation
       }
     }
   };
-  observe(unsplicedMean, unspliced, noiseU);
-  observe(splicedMean, spliced, noiseS);
+  observe(unsplicedMean, unspliced, noiseU, unsplicedBatchFactor);
+  observe(splicedMean, spliced, noiseS, null);
 
   return {
     spliced: tf.tensor2d(spliced, [nCells, nGenes]),
@@ -149,6 +157,7 @@ export function simulateKinetics(init: KineticSimulationInit | KineticSimulation
       branchSpecific,
       branchFactor,
       batchFactor,
+      unsplicedBatchFactor,
       unsplicedMean,
       splicedMean,
       velocity,

@@ -25,6 +25,11 @@ export interface KineticSimulationInit {
   /** Number of batches; each (batch, gene) gets a log-normal multiplicative effect of sd `batchEffect`. */
   nBatches?: number;
   batchEffect?: number;
+  /**
+   * Sd of an extra log-normal (batch, gene) factor on unspliced counts only: batches that capture intronic
+   * reads differently (e.g. chemistries, nuclei vs cells). Default 0.
+   */
+  unsplicedBatchEffect?: number;
   /** Expected count = librarySize · abundance; library sizes are log-normal with sd `librarySpread`. */
   librarySize?: number;
   librarySpread?: number;
@@ -51,6 +56,7 @@ export class KineticSimulationConfig extends Config {
   readonly branchGeneFraction: number;
   readonly nBatches: number;
   readonly batchEffect: number;
+  readonly unsplicedBatchEffect: number;
   readonly librarySize: number;
   readonly librarySpread: number;
   readonly noise: CountNoise;
@@ -75,6 +81,7 @@ export class KineticSimulationConfig extends Config {
     this.branchGeneFraction = this.number("branchGeneFraction", init.branchGeneFraction ?? 0.3, { min: 0, max: 1 });
     this.nBatches = this.integer("nBatches", init.nBatches ?? 1, { min: 1 });
     this.batchEffect = this.number("batchEffect", init.batchEffect ?? 0, { min: 0 });
+    this.unsplicedBatchEffect = this.number("unsplicedBatchEffect", init.unsplicedBatchEffect ?? 0, { min: 0 });
     this.librarySize = this.number("librarySize", init.librarySize ?? 1, { gt: 0 });
     this.librarySpread = this.number("librarySpread", init.librarySpread ?? 0.2, { min: 0 });
     this.noise = this.oneOf("noise", init.noise ?? "poisson", ["poisson", "negativeBinomial", "normal", "none"]);
