@@ -196,6 +196,63 @@ export async function runVelocityPipeline(
     });
   }
 
+  const metrics = await writeVelocityResults(adata, {
+    mode,
+    seed,
+    nNeighbors,
+    velocity,
+    ms,
+    knn,
+    steady,
+    latentTime,
+    fit,
+    clusterKey: options.clusterKey,
+    umap: options.umap,
+    edges: options.edges,
+    onProgress: progress,
+    timed,
+  });
+  return { adata, loss, curves, metrics, timings, velocityGenes: genes.length };
+}
+
+/** What {@link writeVelocityResults} needs: a fitted velocity field and the neighbour sets it lives on. */
+export interface VelocityResultsInput {
+  mode: VelocityMode;
+  seed: number;
+  nNeighbors: number;
+  /** Velocity [N, G] (NaN outside the velocity genes) and the spliced moments it is compared with. */
+  velocity: Float32Array;
+  ms: Float32Array;
+  /** kNN indices N × k, the cell itself first. */
+  knn: Int32Array;
+  steady: { gamma: ArrayLike<number>; r2: ArrayLike<number>; velocityGenes: Uint8Array };
+  latentTime: Float32Array;
+  fit: {
+    alpha: Float64Array;
+    beta: Float64Array;
+    gamma: Float64Array;
+    scaling: Float64Array;
+    switchTime: Float64Array;
+  };
+  clusterKey?: string;
+  umap?: boolean;
+  edges?: Array<[string, string]>;
+  onProgress?: ProgressCallback;
+  /** Runs one named step and records its time (default: just runs it). */
+  timed?: <T>(step: string, fn: () => T | Promise<T>) => Promise<T>;
+}
+
+/**
+ * The post-processing of {@link runVelocityPipeline}, shared with the batch-corrected pipeline: velocity
+ * graph, confidence, pseudotime, UMAP and the velocity projection, CBDir/ICCoh; writes scVelo's keys
+ * (layers.velocity, obs.*, var.*, obsp.velocity_graph*, obsm.X_umap/velocity_umap, uns.velocity_params).
+ */
+export async function writeVelocityResults(adata: AnnData, input: VelocityResultsInput): Promise<PipelineMetrics> {
+  const { mode, seed, nNeighbors, velocity, ms, knn, steady, latentTime, fit, edges } = input;
+  const progress = input.onProgress;
+  const timed = input.timed ?? (async <T>(_step: string, fn: () => T | Promise<T>): Promise<T> => await fn());
+  const options = { clusterKey: input.clusterKey, umap: input.umap, edges };
+  const [n, g] = adata.shape;
   const geneMask = steady.velocityGenes;
   const graph = await timed("velocity graph", () =>
     velocityGraph(velocity, ms, n, g, {
@@ -257,7 +314,7 @@ export async function runVelocityPipeline(
     const ic = innerClusterCoherence({ clusters, neighbors: knn, velocity: vg.values, nGenes: vg.g });
     metrics.iccoh = { mean: ic.mean, perCluster: Object.fromEntries(ic.perCluster) };
   }
-  return { adata, loss, curves, metrics, timings, velocityGenes: genes.length };
+  return metrics;
 }
 
 function toIoCsr(m: SparseRows): CsrMatrix {
