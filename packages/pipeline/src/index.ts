@@ -9,6 +9,15 @@ export {
   HarmonyVelocityPipeline,
   type JointHistory,
 } from "./batchVelocity.js";
+export {
+  type HarmonyVelocityMetrics,
+  type HarmonyVelocityResult,
+  type HarmonyVelocityRunOptions,
+  JointObjective,
+  type JointObjectiveInput,
+  type JointObjectiveOutput,
+  runHarmonyVelocity,
+} from "./harmonyVelocity.js";
 export { knnIndices } from "./neighbors.js";
 export { type SimulatedBatches, simulateBatches } from "./simulated.js";
 export {
@@ -18,4 +27,6 @@ export {
   type VelocityMode,
   type VelocityPipelineOptions,
   type VelocityPipelineResult,
+  type VelocityResultsInput,
+  writeVelocityResults,
 } from "./velocityPipeline.js";
