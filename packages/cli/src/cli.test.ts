@@ -163,6 +163,50 @@ describe("diffcell simulate → velocity", () => {
   });
 });
 
+describe("diffcell velocity --batch-key", () => {
+  it("runs Harmony and velocity together and reports batch mixing", async () => {
+    const sim = join(dir, "batches.h5ad");
+    await run(
+      "simulate",
+      "-o",
+      sim,
+      "--n-cells",
+      "300",
+      "--n-genes",
+      "60",
+      "--n-batches",
+      "2",
+      "--batch-effect",
+      "0.3",
+    );
+    const output = join(dir, "batches-velocity.h5ad");
+    const r = await run(
+      "velocity",
+      "-i",
+      sim,
+      "-o",
+      output,
+      "--batch-key",
+      "batch",
+      "--epochs",
+      "10",
+      "--no-umap",
+      "-q",
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/iLISI before [\d.]+, iLISI after [\d.]+/);
+    const a = await readH5ad(output);
+    expect(a.obsm.X_pca_harmony).toBeDefined();
+    expect(a.obs.has("latent_time")).toBe(true);
+    const wrongMode = await run("velocity", "-i", sim, "--batch-key", "batch", "--mode", "stochastic");
+    expect(wrongMode.code).toBe(2);
+    expect(wrongMode.err).toContain("dynamical");
+    const wrongKey = await run("velocity", "-i", sim, "--batch-key", "donor", "-q");
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.err).toMatch(/--batch-key donor: obs has no column "donor"/);
+  });
+});
+
 describe("diffcell velocity: bad input is one clear line", () => {
   it("missing layer, wrong cluster key, empty or missing file, output = input", async () => {
     const noUnspliced = join(dir, "no-unspliced.h5ad");

@@ -6,7 +6,12 @@ import { resolve } from "node:path";
 import { InputError, stats } from "@diffcell/core";
 import { PANCREAS_EDGES } from "@diffcell/datasets";
 import { writeH5ad } from "@diffcell/io";
-import { runVelocityPipeline, type VelocityMode, type VelocityPipelineResult } from "@diffcell/pipeline";
+import {
+  runHarmonyVelocity,
+  runVelocityPipeline,
+  type VelocityMode,
+  type VelocityPipelineResult,
+} from "@diffcell/pipeline";
 import { type CommandSpec, parseCommand, UsageError } from "./args.js";
 import type { CliIo } from "./io.js";
 import { loadInput, requireObsColumn } from "./load.js";
@@ -137,13 +142,21 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     edges,
     onProgress: bar.onProgress,
   };
-  if (batchKey) throw new UsageError("--batch-key: the batch pipeline is not available in this build");
-  const result: VelocityPipelineResult = await runVelocityPipeline(adata, options);
+  if (batchKey && flags.mode !== undefined && mode !== "dynamical")
+    throw new UsageError(
+      `--batch-key uses the dynamical model (Harmony and velocity fitted together); got --mode ${mode}`,
+    );
+  const result: VelocityPipelineResult & { metrics: { ilisi?: { before: number; after: number; nBatches: number } } } =
+    batchKey ? await runHarmonyVelocity(adata, { ...options, batchKey }) : await runVelocityPipeline(adata, options);
 
   const metrics: Record<string, number> = {};
   if (result.metrics.cbdir) metrics.cbdir = result.metrics.cbdir.mean;
   if (result.metrics.cbdirUmap) metrics.cbdirUmap = result.metrics.cbdirUmap.mean;
   if (result.metrics.iccoh) metrics.iccoh = result.metrics.iccoh.mean;
+  if (result.metrics.ilisi) {
+    metrics.iLisiBefore = result.metrics.ilisi.before;
+    metrics.iLisiAfter = result.metrics.ilisi.after;
+  }
   if (clusters && edges) {
     const depth = edgeDepth(edges);
     const cells = clusters.map((c, i) => (depth.has(c) ? i : -1)).filter((i) => i >= 0);
@@ -229,6 +242,8 @@ const LABELS: Record<string, string> = {
   iccoh: "ICCoh",
   latentTimeSpearman: "time ρ",
   pseudotimeSpearman: "pseudotime ρ",
+  iLisiBefore: "iLISI before",
+  iLisiAfter: "iLISI after",
 };
 
 export function summaryLine(s: VelocitySummary): string {
@@ -256,6 +271,8 @@ function metricRows(metrics: Record<string, number>, mode: VelocityMode): Array<
     iccoh: "ICCoh",
     latentTimeSpearman: "latent time Spearman vs lineage order",
     pseudotimeSpearman: "velocity pseudotime Spearman vs lineage order",
+    iLisiBefore: "median iLISI of the batches, uncorrected PCA",
+    iLisiAfter: "median iLISI of the batches, Harmony-corrected",
   };
   const ref = mode === "stochastic" ? "stochastic" : "dynamical";
   return Object.entries(metrics).map(([k, v]) => [names[k] ?? k, v.toFixed(3), SCVELO[k]?.[ref] ?? "—"]);
