@@ -95,3 +95,19 @@ describe("gradients through the whole pipeline", () => {
     op.dispose();
   });
 });
+
+describe("knnIndices", () => {
+  it("puts the cell itself in the slots of neighbours at distance 0 (dropped from the sparse graph)", async () => {
+    const { csr } = await import("@diffcell/io");
+    const { knnIndices } = await import("./index.js");
+    // Row 0: neighbours 2 (0.5) and 1 (0.2); row 1: only 2 (its twin, cell 0, is at distance 0); row 2: 1, 0.
+    const m = csr(
+      Float32Array.from([0.5, 0.2, 0.3, 0.3, 0.5]),
+      Int32Array.from([2, 1, 2, 1, 0]),
+      Int32Array.from([0, 2, 3, 5]),
+      3,
+      3,
+    );
+    expect(Array.from(knnIndices(m, 3))).toEqual([0, 1, 2, 1, 2, 1, 2, 1, 0]);
+  });
+});
