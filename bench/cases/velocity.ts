@@ -116,6 +116,8 @@ export default function cases(): BenchCase[] {
   ]) {
     const d = randomData(n, g, 2);
     const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: g }), { rngs: new Rngs(0) });
+    // As trainVelocity does: the data are constants (no input gradients; log1p reused across steps).
+    op.constantInputs = true;
     const opt = new Optimizer(op, adam(1e-3));
     const step = valueAndGrad(seedLoss);
     const plain = new PlainModel(g, 64, 3);

@@ -3,6 +3,7 @@ import { grad, stopGradient, valueAndGrad } from "./autodiff.js";
 import { checkGrad } from "./checkgrad.js";
 import { Module, Param } from "./module.js";
 import { gelu, Linear } from "./nn.js";
+import { matMul } from "./ops/matmul.js";
 import { Rngs } from "./rng.js";
 import { tf } from "./tf.js";
 import { disposeTree, leafNorms } from "./tree.js";
@@ -105,6 +106,20 @@ describe("grad / valueAndGrad", () => {
     const model = new Model(new Rngs(3));
     expect(() => valueAndGrad((m: Model) => m.logRate.value as unknown as tf.Scalar)(model)).toThrow(/scalar/);
     model.dispose();
+  });
+
+  it("matMul with constantA: same value and right gradient, zero gradient for the data matrix", () => {
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const b = tf.tensor2d([0.5, -1, 2, 0.25, -0.5, 1], [3, 2]);
+    const f = (constantA: boolean) => (x: tf.Tensor, y: tf.Tensor) =>
+      tf.sum(tf.square(matMul(x as tf.Tensor2D, y as tf.Tensor2D, { constantA }))) as tf.Scalar;
+    const [da, db] = tf.grads(f(false))([a, b]);
+    const [da0, db0] = tf.grads(f(true))([a, b]);
+    expect(Array.from(db0.dataSync())).toEqual(Array.from(db.dataSync()));
+    expect(Array.from(da0.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(tf.max(tf.abs(da)).dataSync()[0]).toBeGreaterThan(0);
+    expect(f(true)(a, b).dataSync()[0]).toBeCloseTo(f(false)(a, b).dataSync()[0], 6);
+    tf.dispose([a, b, da, db, da0, db0]);
   });
 
   it("stopGradient passes values and blocks gradients", () => {

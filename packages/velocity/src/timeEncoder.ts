@@ -18,6 +18,21 @@ export class TimeEncoder extends Module {
   readonly stateProj: Linear | null;
   readonly inputMean: Param;
   readonly inputScale: Param;
+  /**
+   * The inputs are fixed data, not functions of parameters (true while `trainVelocity` trains): their
+   * gradients are not computed and their log1p is reused across steps on the same tensors.
+   */
+  get constantInputs(): boolean {
+    return this.constant;
+  }
+
+  set constantInputs(value: boolean) {
+    this.constant = value;
+    if (!value) this.clearCache();
+  }
+
+  private constant = false;
+  private cache: { spliced: tf.Tensor; unspliced: tf.Tensor; logS: tf.Tensor2D; logU: tf.Tensor2D } | null = null;
 
   constructor(
     readonly nGenes: number,
@@ -45,14 +60,16 @@ export class TimeEncoder extends Module {
   /** Hidden representation h [N, H] shared by the time and state heads. */
   hidden(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
+      const [logS, logU] = this.logInputs(spliced, unspliced);
       const g = this.nGenes;
       const kernel = this.linear1.kernel.value as tf.Tensor2D;
       const hiddenDim = kernel.shape[1];
       const scaled = tf.mul(kernel, tf.reshape(this.inputScale.value, [2 * g, 1])) as tf.Tensor2D;
       const offset = matMul(tf.reshape(this.inputMean.value, [1, 2 * g]), scaled);
+      const constantA = this.constantInputs;
       let h1 = tf.add(
-        matMul(tf.log1p(spliced), tf.slice(scaled, [0, 0], [g, hiddenDim])),
-        matMul(tf.log1p(unspliced), tf.slice(scaled, [g, 0], [g, hiddenDim])),
+        matMul(logS, tf.slice(scaled, [0, 0], [g, hiddenDim]), { constantA }),
+        matMul(logU, tf.slice(scaled, [g, 0], [g, hiddenDim]), { constantA }),
       );
       h1 = tf.sub(h1, offset);
       if (this.linear1.bias) h1 = tf.add(h1, this.linear1.bias.value);
@@ -61,6 +78,37 @@ export class TimeEncoder extends Module {
   }
 
   /** Pre-activation of the output unit [N]. */
+  /**
+   * log1p of the inputs. With `constantInputs` the result is kept for the next call with the same two
+   * tensors (a full-batch training loop passes the same data every step); the cache is freed when other
+   * inputs arrive, when `constantInputs` is switched off, or on `dispose`.
+   */
+  private logInputs(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
+    if (!this.constantInputs) {
+      this.clearCache();
+      return [tf.log1p(spliced), tf.log1p(unspliced)];
+    }
+    const c = this.cache;
+    if (c && c.spliced === spliced && c.unspliced === unspliced && !spliced.isDisposed && !unspliced.isDisposed)
+      return [c.logS, c.logU];
+    this.clearCache();
+    // Kept: the enclosing tidy must not free the cache.
+    const logS = tf.keep(tf.log1p(spliced));
+    const logU = tf.keep(tf.log1p(unspliced));
+    this.cache = { spliced, unspliced, logS, logU };
+    return [logS, logU];
+  }
+
+  private clearCache(): void {
+    if (this.cache) tf.dispose([this.cache.logS, this.cache.logU]);
+    this.cache = null;
+  }
+
+  override dispose(): void {
+    this.clearCache();
+    super.dispose();
+  }
+
   logits(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => tf.reshape(this.timeProj.apply(this.hidden(spliced, unspliced)), [-1]) as tf.Tensor1D);
   }

@@ -116,6 +116,17 @@ export function trainVelocity(
   data: VelocityInput,
   options: VelocityTrainingOptions = {},
 ): TrainingHistory {
+  // The training data are constants here: no gradients for them, log1p computed once per tensor.
+  const wasConstant = op.constantInputs;
+  op.constantInputs = true;
+  try {
+    return trainOn(op, data, options);
+  } finally {
+    op.constantInputs = wasConstant;
+  }
+}
+
+function trainOn(op: DifferentiableVelocity, data: VelocityInput, options: VelocityTrainingOptions): TrainingHistory {
   const n = data.spliced.shape[0];
   const epochs = options.epochs ?? 200;
   const batchSize = Math.min(options.batchSize ?? n, n);

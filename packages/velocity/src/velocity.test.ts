@@ -1,4 +1,4 @@
-import { leafNorms, Rngs, stats, tf, valueAndGrad } from "@diffcell/core";
+import { disposeTree, leafNorms, Rngs, stats, tf, valueAndGrad } from "@diffcell/core";
 import { disposeVelocityData, generateVelocityData, simulateKinetics } from "@diffcell/sim";
 import { describe, expect, it } from "vitest";
 import { VelocityConfig } from "./config.js";
@@ -53,6 +53,52 @@ describe("DifferentiableVelocity", () => {
     const t = r.latentTime.dataSync();
     expect(Math.min(...t)).toBeGreaterThan(0);
     expect(Math.max(...t)).toBeLessThan(1);
+    op.dispose();
+    disposeVelocityData(data);
+  });
+
+  it("constantInputs: same loss and parameter gradients, no input gradient through the encoder, log1p cached and freed", () => {
+    const data = small();
+    const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: 12 }), { rngs: new Rngs(3) });
+    const input = { spliced: data.spliced, unspliced: data.unspliced };
+    const loss = (m: DifferentiableVelocity, x: typeof input) => {
+      const [r] = m.apply(x);
+      return tf.add(
+        tf.mean(tf.square(r.projectedSpliced)),
+        tf.mean(tf.mul(r.latentTime, tf.mean(r.velocity, 1))),
+      ) as tf.Scalar;
+    };
+    const step = valueAndGrad(loss);
+    const before = tf.memory().numTensors;
+    const [plainLoss, plainGrads] = step(op, input);
+    const plain = leafNorms(plainGrads);
+    disposeTree(plainGrads);
+    op.constantInputs = true;
+    const [cachedLoss, cachedGrads] = step(op, input);
+    const again = step(op, input);
+    expect(cachedLoss).toBeCloseTo(plainLoss, 6);
+    expect(again[0]).toBeCloseTo(plainLoss, 6);
+    const cached = leafNorms(cachedGrads);
+    for (const [path, norm] of Object.entries(plain)) expect(cached[path], path).toBeCloseTo(norm as number, 5);
+    // Input gradients: zero with constantInputs (data), non-zero without.
+    const inputGrad = (constant: boolean) => {
+      op.constantInputs = constant;
+      const gS = tf.grad((s: tf.Tensor) => loss(op, { spliced: s as tf.Tensor2D, unspliced: data.unspliced }))(
+        data.spliced,
+      );
+      const norm = tf.tidy(() => tf.norm(gS).dataSync()[0]);
+      gS.dispose();
+      return norm;
+    };
+    expect(inputGrad(false)).toBeGreaterThan(0);
+    // Euler and velocity terms still reach the input; only the encoder's first layer stops.
+    const withCache = inputGrad(true);
+    const without = inputGrad(false);
+    expect(withCache).toBeLessThan(without);
+    op.constantInputs = false;
+    disposeTree(cachedGrads);
+    disposeTree(again[1]);
+    expect(tf.memory().numTensors).toBe(before);
     op.dispose();
     disposeVelocityData(data);
   });

@@ -71,6 +71,19 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
     this.kineticsEncoder = new KineticsEncoder(config.nGenes, config.kineticsModel, kineticsRngs, config.stateDim);
   }
 
+  /**
+   * The inputs are fixed data rather than functions of other parameters: skip their gradients and reuse
+   * log1p of the same tensors across steps (see {@link TimeEncoder.constantInputs}). `trainVelocity` sets it
+   * while it trains; a loss that must reach the inputs (e.g. through Harmony) needs it false (the default).
+   */
+  get constantInputs(): boolean {
+    return this.timeEncoder.constantInputs;
+  }
+
+  set constantInputs(value: boolean) {
+    this.timeEncoder.constantInputs = value;
+  }
+
   apply(
     data: VelocityInput,
     state: State = {},

@@ -5,8 +5,8 @@ import { customGrad, tf } from "../tf.js";
  * GEMM runs only without transpose flags; tfjs autodiff of `tf.matMul` emits `transposeA/B` calls that
  * fall back to a loop 8–10× slower (ENGINE.md rule 1). Use this for every weight matrix.
  */
-export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return matMulOp(a, b) as tf.Tensor2D;
+export function matMul(a: tf.Tensor2D, b: tf.Tensor2D, options: { constantA?: boolean } = {}): tf.Tensor2D {
+  return (options.constantA ? matMulConstantAOp(a, b) : matMulOp(a, b)) as tf.Tensor2D;
 }
 
 const matMulOp = customGrad(([a, b], save) => {
@@ -17,6 +17,18 @@ const matMulOp = customGrad(([a, b], save) => {
       tf.matMul(dy as tf.Tensor2D, tf.transpose(savedB as tf.Tensor2D)),
       rightGradient(savedA as tf.Tensor2D, dy as tf.Tensor2D),
     ],
+  };
+});
+
+/**
+ * `a` is data (no parameter upstream): its gradient dy·bᵀ — an N×in product as costly as the forward pass
+ * for a wide data matrix — is not computed; zeros keep tfjs's shape check satisfied.
+ */
+const matMulConstantAOp = customGrad(([a, b], save) => {
+  save([a]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    gradFunc: (dy, [savedA]) => [tf.zerosLike(savedA), rightGradient(savedA as tf.Tensor2D, dy as tf.Tensor2D)],
   };
 });
 
