@@ -119,7 +119,16 @@ describe("grad / valueAndGrad", () => {
     expect(Array.from(da0.dataSync())).toEqual([0, 0, 0, 0, 0, 0]);
     expect(tf.max(tf.abs(da)).dataSync()[0]).toBeGreaterThan(0);
     expect(f(true)(a, b).dataSync()[0]).toBeCloseTo(f(false)(a, b).dataSync()[0], 6);
-    tf.dispose([a, b, da, db, da0, db0]);
+    // With the caller's aᵀ: the same gradient for b.
+    const aT = tf.transpose(a) as tf.Tensor2D;
+    const [, dbT] = tf.grads(
+      (x: tf.Tensor, y: tf.Tensor) =>
+        tf.sum(
+          tf.square(matMul(x as tf.Tensor2D, y as tf.Tensor2D, { constantA: true, transposedA: aT })),
+        ) as tf.Scalar,
+    )([a, b]);
+    expect(Array.from(dbT.dataSync())).toEqual(Array.from(db.dataSync()));
+    tf.dispose([a, b, da, db, da0, db0, aT, dbT]);
   });
 
   it("stopGradient passes values and blocks gradients", () => {

@@ -32,7 +32,14 @@ export class TimeEncoder extends Module {
   }
 
   private constant = false;
-  private cache: { spliced: tf.Tensor; unspliced: tf.Tensor; logS: tf.Tensor2D; logU: tf.Tensor2D } | null = null;
+  private cache: {
+    spliced: tf.Tensor;
+    unspliced: tf.Tensor;
+    logS: tf.Tensor2D;
+    logU: tf.Tensor2D;
+    logST: tf.Tensor2D;
+    logUT: tf.Tensor2D;
+  } | null = null;
 
   constructor(
     readonly nGenes: number,
@@ -61,6 +68,7 @@ export class TimeEncoder extends Module {
   hidden(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const [logS, logU] = this.logInputs(spliced, unspliced);
+      const cached = this.constantInputs ? this.cache : null;
       const g = this.nGenes;
       const kernel = this.linear1.kernel.value as tf.Tensor2D;
       const hiddenDim = kernel.shape[1];
@@ -68,8 +76,8 @@ export class TimeEncoder extends Module {
       const offset = matMul(tf.reshape(this.inputMean.value, [1, 2 * g]), scaled);
       const constantA = this.constantInputs;
       let h1 = tf.add(
-        matMul(logS, tf.slice(scaled, [0, 0], [g, hiddenDim]), { constantA }),
-        matMul(logU, tf.slice(scaled, [g, 0], [g, hiddenDim]), { constantA }),
+        matMul(logS, tf.slice(scaled, [0, 0], [g, hiddenDim]), { constantA, transposedA: cached?.logST }),
+        matMul(logU, tf.slice(scaled, [g, 0], [g, hiddenDim]), { constantA, transposedA: cached?.logUT }),
       );
       h1 = tf.sub(h1, offset);
       if (this.linear1.bias) h1 = tf.add(h1, this.linear1.bias.value);
@@ -95,12 +103,15 @@ export class TimeEncoder extends Module {
     // Kept: the enclosing tidy must not free the cache.
     const logS = tf.keep(tf.log1p(spliced));
     const logU = tf.keep(tf.log1p(unspliced));
-    this.cache = { spliced, unspliced, logS, logU };
+    // Transposes too: the first layer's weight gradient is then xᵀ·dy, one flag-free GEMM per step.
+    const logST = tf.keep(tf.transpose(logS));
+    const logUT = tf.keep(tf.transpose(logU));
+    this.cache = { spliced, unspliced, logS, logU, logST, logUT };
     return [logS, logU];
   }
 
   private clearCache(): void {
-    if (this.cache) tf.dispose([this.cache.logS, this.cache.logU]);
+    if (this.cache) tf.dispose([this.cache.logS, this.cache.logU, this.cache.logST, this.cache.logUT]);
     this.cache = null;
   }
 

@@ -5,8 +5,27 @@ import { customGrad, tf } from "../tf.js";
  * GEMM runs only without transpose flags; tfjs autodiff of `tf.matMul` emits `transposeA/B` calls that
  * fall back to a loop 8–10× slower (ENGINE.md rule 1). Use this for every weight matrix.
  */
-export function matMul(a: tf.Tensor2D, b: tf.Tensor2D, options: { constantA?: boolean } = {}): tf.Tensor2D {
-  return (options.constantA ? matMulConstantAOp(a, b) : matMulOp(a, b)) as tf.Tensor2D;
+export function matMul(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  options: {
+    /** `a` is data: no gradient is computed for it (zeros). */
+    constantA?: boolean;
+    /** With `constantA`: aᵀ, kept by the caller across calls, makes b's gradient one flag-free GEMM. */
+    transposedA?: tf.Tensor2D;
+  } = {},
+): tf.Tensor2D {
+  if (!options.constantA) return matMulOp(a, b) as tf.Tensor2D;
+  const aT = options.transposedA;
+  if (!aT) return matMulConstantAOp(a, b) as tf.Tensor2D;
+  const op = customGrad(([x, y], save) => {
+    save([x]);
+    return {
+      value: tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D),
+      gradFunc: (dy, [savedA]) => [tf.zerosLike(savedA), tf.matMul(aT, dy as tf.Tensor2D)],
+    };
+  });
+  return op(a, b) as tf.Tensor2D;
 }
 
 const matMulOp = customGrad(([a, b], save) => {
