@@ -35,6 +35,7 @@ export {
 export { type PseudotimeOptions, type PseudotimeResult, velocityPseudotime } from "./trajectory/pseudotime.js";
 export { fromRows, neighborSets, type SparseRows } from "./trajectory/sparse.js";
 export { type TransitionOptions, transitionMatrix } from "./trajectory/transition.js";
+export { geneTimeUnits } from "./trajectory/units.js";
 export {
   DifferentiableVelocity,
   inverseVarianceWeights,

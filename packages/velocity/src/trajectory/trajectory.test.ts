@@ -1,0 +1,106 @@
+import { fileURLToPath } from "node:url";
+import { readH5ad, toCsr, toDenseFloat32 } from "@diffcell/io";
+import { describe, expect, it } from "vitest";
+import { velocityGraph } from "./graph.js";
+import { crossBoundaryCorrectness, innerClusterCoherence } from "./metrics.js";
+import { geneTimeUnits } from "./units.js";
+
+const reference = fileURLToPath(new URL("../../testdata/dentategyrus-dynamical/adata_100.h5ad", import.meta.url));
+
+/** kNN lists N × k (self first) from scanpy's distance graph. */
+function knnFromDistances(
+  m: { rows: number; indptr: Int32Array; indices: Int32Array; data: ArrayLike<number> },
+  k: number,
+) {
+  const out = new Int32Array(m.rows * k);
+  for (let i = 0; i < m.rows; i++) {
+    const order = Array.from({ length: m.indptr[i + 1] - m.indptr[i] }, (_, r) => m.indptr[i] + r).sort(
+      (a, b) => m.data[a] - m.data[b],
+    );
+    out[i * k] = i;
+    for (let r = 0; r < k - 1; r++) out[i * k + 1 + r] = r < order.length ? m.indices[order[r]] : i;
+  }
+  return out;
+}
+
+describe("velocityGraph", () => {
+  it("equals scVelo's velocity_graph pair by pair (dentate gyrus, dynamical velocities)", async () => {
+    const a = await readH5ad(reference);
+    const [n, g] = a.shape;
+    const graph = velocityGraph(toDenseFloat32(a.layer("velocity")), toDenseFloat32(a.layer("Ms")), n, g, {
+      neighbors: knnFromDistances(toCsr(a.obsp.distances), 30),
+      recurse: 1,
+      genes: Uint8Array.from(a.var.numbers("velocity_genes")),
+    });
+    for (const [ours, key] of [
+      [graph.graph, "velocity_graph"],
+      [graph.graphNeg, "velocity_graph_neg"],
+    ] as const) {
+      const ref = toCsr(a.obsp[key]);
+      let compared = 0;
+      let maxDiff = 0;
+      for (let i = 0; i < n; i++) {
+        const row = new Map<number, number>();
+        for (let p = ref.indptr[i]; p < ref.indptr[i + 1]; p++) row.set(ref.indices[p], ref.data[p]);
+        for (let p = ours.indptr[i]; p < ours.indptr[i + 1]; p++) {
+          const expected = row.get(ours.indices[p]);
+          if (expected === undefined) continue;
+          compared++;
+          maxDiff = Math.max(maxDiff, Math.abs(expected - ours.data[p]));
+        }
+      }
+      expect(compared, key).toBeGreaterThan(1000);
+      expect(maxDiff, key).toBeLessThan(1e-5);
+    }
+  });
+});
+
+describe("geneTimeUnits", () => {
+  it("scales each gene's velocity by std(s)/std(v) and leaves other genes alone", () => {
+    // 3 cells × 3 genes; gene 2 is not a velocity gene (NaN velocity).
+    const v = Float32Array.from([1, 0, Number.NaN, 3, 2, Number.NaN, 5, -2, Number.NaN]);
+    const s = Float32Array.from([0, 1, 7, 2, 1, 7, 4, 4, 7]);
+    const { velocity, timeScale } = geneTimeUnits(v, s, 3, 3, Uint8Array.from([1, 1, 0]));
+    // gene 0: std(v) = std(1,3,5) = √(8/3), std(s) = std(0,2,4) = √(8/3) → τ = 1.
+    expect(timeScale[0]).toBeCloseTo(1, 6);
+    // gene 1: std(v) = std(0,2,−2) = √(8/3), std(s) = std(1,1,4) = √2 → τ = √2/√(8/3) = √3/2.
+    expect(timeScale[1]).toBeCloseTo(Math.sqrt(3) / 2, 6);
+    expect(velocity[4]).toBeCloseTo(2 * (Math.sqrt(3) / 2), 5);
+    expect(velocity[7]).toBeCloseTo(-2 * (Math.sqrt(3) / 2), 5);
+    expect(Number.isNaN(velocity[2]) && Number.isNaN(timeScale[2])).toBe(true);
+    expect(v[4]).toBe(2); // input untouched
+  });
+});
+
+describe("CBDir and ICCoh", () => {
+  // Five cells on a line: A = {0, 1, 2} at x = 0, 1, 2; B = {3, 4} at x = 3, 4; every cell sees all others.
+  const clusters = ["A", "A", "A", "B", "B"];
+  const neighbors = Int32Array.from({ length: 25 }, (_, t) => {
+    const i = Math.floor(t / 5);
+    const r = t % 5;
+    return r === 0 ? i : r <= i ? r - 1 : r;
+  });
+  const embedding = Float32Array.from([0, 0, 1, 0, 2, 0, 3, 0, 4, 0]);
+
+  it("CBDir is +1 when A's velocities point at B, −1 when away, 0 when orthogonal", () => {
+    const towards = Float32Array.from([1, 0, 1, 0, 1, 0, 1, 0, 1, 0]);
+    const away = Float32Array.from(towards, (x) => -x);
+    const up = Float32Array.from([0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+    const cb = (velocityEmbedding: Float32Array) =>
+      crossBoundaryCorrectness({ clusters, neighbors, embedding, velocityEmbedding }, [["A", "B"]]).mean;
+    expect(cb(towards)).toBeCloseTo(1, 6);
+    expect(cb(away)).toBeCloseTo(-1, 6);
+    expect(cb(up)).toBeCloseTo(0, 6);
+  });
+
+  it("ICCoh is 1 for identical velocities inside clusters and averages cosines otherwise", () => {
+    const same = Float32Array.from([1, 2, 1, 2, 1, 2, 3, 0, 3, 0]);
+    expect(innerClusterCoherence({ clusters, neighbors, velocity: same, nGenes: 2 }).mean).toBeCloseTo(1, 6);
+    // Cluster B: cells 3 and 4 orthogonal → each cell: (1 + 0)/2 = 0.5; cluster A all identical → 1.
+    const mixed = Float32Array.from([1, 2, 1, 2, 1, 2, 1, 0, 0, 1]);
+    const ic = innerClusterCoherence({ clusters, neighbors, velocity: mixed, nGenes: 2 });
+    expect(ic.perCluster.get("A")).toBeCloseTo(1, 6);
+    expect(ic.perCluster.get("B")).toBeCloseTo(0.5, 6);
+    expect(ic.mean).toBeCloseTo(0.75, 6);
+  });
+});
