@@ -57,6 +57,17 @@ export const velocitySpec: CommandSpec = {
       description:
         "known transitions for CBDir/ICCoh and time-order checks (default for bundled pancreas: its lineage)",
     },
+    restarts: {
+      kind: "integer",
+      min: 1,
+      max: 20,
+      description: "model fits from different starts, lowest loss kept (default 3 up to 10⁶ cell×gene entries, else 1)",
+    },
+    "velocity-units": {
+      kind: "string",
+      choices: ["gene", "latent"],
+      description: "model velocity per gene's own time (default, as scVelo) or per shared latent time",
+    },
     "min-shared-counts": { kind: "integer", min: 0, description: "gene filter (default 20)" },
     "n-top-genes": { kind: "integer", min: 2, description: "highly variable genes (default 2000)" },
     "n-pcs": { kind: "integer", min: 2, max: 200, description: "principal components (default 30)" },
@@ -140,6 +151,8 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     nNeighbors,
     umap: flags["no-umap"] !== true,
     edges,
+    restarts: flags.restarts as number | undefined,
+    velocityUnits: flags["velocity-units"] as "gene" | "latent" | undefined,
     onProgress: bar.onProgress,
   };
   if (batchKey && flags.mode !== undefined && mode !== "dynamical")

@@ -37,6 +37,8 @@ export interface HarmonyVelocityRunOptions extends Omit<HarmonyVelocityOptions, 
   umap?: boolean;
   /** Known transitions "A → B" for CBDir. */
   edges?: Array<[string, string]>;
+  /** Units of the model velocity: "gene" (default, each gene's own time, as scVelo) or "latent". */
+  velocityUnits?: "gene" | "latent";
 }
 
 export interface HarmonyVelocityMetrics extends PipelineMetrics {
@@ -183,6 +185,7 @@ export async function runHarmonyVelocity(
       clusterKey,
       umap: options.umap,
       edges: options.edges,
+      velocityUnits: options.velocityUnits,
       onProgress: progress,
       timed,
     })) as HarmonyVelocityMetrics;

@@ -1,4 +1,4 @@
-import { knn as exactKnn, type ProgressCallback, Rngs, tf, tidyHost } from "@diffcell/core";
+import { knn as exactKnn, InputError, type ProgressCallback, Rngs, tf, tidyHost } from "@diffcell/core";
 import {
   type AnnData,
   booleanColumn,
@@ -15,6 +15,7 @@ import {
   DifferentiableVelocity,
   fitSteadyState,
   fitStochastic,
+  geneTimeUnits,
   innerClusterCoherence,
   type SparseRows,
   trainVelocity,
@@ -45,6 +46,13 @@ export interface VelocityPipelineOptions {
   umap?: boolean;
   /** Known transitions "A → B" for CBDir (and ICCoh over clusters). */
   edges?: Array<[string, string]>;
+  /**
+   * Model fits from different initialisations, the lowest final loss kept (dynamical/standard). Default:
+   * 3 when the model has at most 10⁶ cell × gene entries (a few seconds each), else 1 — a time budget.
+   */
+  restarts?: number;
+  /** Units of the model velocity (see {@link VelocityResultsInput.velocityUnits}); default "gene". */
+  velocityUnits?: "gene" | "latent";
   onProgress?: ProgressCallback;
 }
 
@@ -149,17 +157,29 @@ export async function runVelocityPipeline(
         return tf.tensor2d(out, [n, genes.length]);
       };
       const data = { spliced: subset(ms), unspliced: subset(mu) };
-      const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: genes.length, kineticsModel: mode }), {
-        rngs: new Rngs(seed),
-      });
-      const history = trainVelocity(op, data, {
-        epochs: options.epochs ?? 20,
-        batchSize: Math.min(512, n),
-        seed,
-        weights: { projection: 0, timePrior: 10 },
-        onProgress: progress,
-      });
-      loss = history.loss;
+      // Restarts from different initialisations, the lowest final loss kept: which way latent time runs
+      // is decided from noisy data, and a fit that went the wrong way ends with a clearly higher loss.
+      const restarts = options.restarts ?? defaultRestarts(n, genes.length);
+      let op: DifferentiableVelocity | null = null;
+      for (let r = 0; r < restarts; r++) {
+        const candidate = new DifferentiableVelocity(
+          new VelocityConfig({ nGenes: genes.length, kineticsModel: mode }),
+          { rngs: new Rngs(seed + 7919 * r) },
+        );
+        const history = trainVelocity(candidate, data, {
+          epochs: options.epochs ?? 20,
+          batchSize: Math.min(512, n),
+          seed: seed + r,
+          weights: { projection: 0, timePrior: 10 },
+          onProgress: progress,
+        });
+        if (op === null || history.loss[history.loss.length - 1] < loss[loss.length - 1]) {
+          op?.dispose();
+          op = candidate;
+          loss = history.loss;
+        } else candidate.dispose();
+      }
+      if (!op) throw new InputError("restarts", "must be at least 1");
       const [result] = op.apply(data);
       const v = result.velocity.dataSync();
       const m = genes.length;
@@ -209,6 +229,7 @@ export async function runVelocityPipeline(
     clusterKey: options.clusterKey,
     umap: options.umap,
     edges: options.edges,
+    velocityUnits: options.velocityUnits,
     onProgress: progress,
     timed,
   });
@@ -238,6 +259,12 @@ export interface VelocityResultsInput {
   umap?: boolean;
   edges?: Array<[string, string]>;
   onProgress?: ProgressCallback;
+  /**
+   * Model velocities as written and used for the graph: "gene" (default) in each gene's own time units
+   * (`geneTimeUnits`: ×τ_g, stored as var.velocity_time_scale), as scVelo's dynamical model; "latent" per
+   * unit of the shared latent time. Ignored in stochastic mode.
+   */
+  velocityUnits?: "gene" | "latent";
   /** Runs one named step and records its time (default: just runs it). */
   timed?: <T>(step: string, fn: () => T | Promise<T>) => Promise<T>;
 }
@@ -248,11 +275,15 @@ export interface VelocityResultsInput {
  * (layers.velocity, obs.*, var.*, obsp.velocity_graph*, obsm.X_umap/velocity_umap, uns.velocity_params).
  */
 export async function writeVelocityResults(adata: AnnData, input: VelocityResultsInput): Promise<PipelineMetrics> {
-  const { mode, seed, nNeighbors, velocity, ms, knn, steady, latentTime, fit, edges } = input;
+  const { mode, seed, nNeighbors, ms, knn, steady, latentTime, fit, edges } = input;
   const progress = input.onProgress;
+  const [n, g] = adata.shape;
+  // Model velocities (per unit of the shared latent time) in each gene's own time units, as scVelo's.
+  const units = mode !== "stochastic" && (input.velocityUnits ?? "gene") === "gene" ? "gene" : "latent";
+  const rescaled = units === "gene" ? geneTimeUnits(input.velocity, ms, n, g, steady.velocityGenes) : null;
+  const velocity = rescaled ? rescaled.velocity : input.velocity;
   const timed = input.timed ?? (async <T>(_step: string, fn: () => T | Promise<T>): Promise<T> => await fn());
   const options = { clusterKey: input.clusterKey, umap: input.umap, edges };
-  const [n, g] = adata.shape;
   const geneMask = steady.velocityGenes;
   const graph = await timed("velocity graph", () =>
     velocityGraph(velocity, ms, n, g, {
@@ -284,7 +315,14 @@ export async function writeVelocityResults(adata: AnnData, input: VelocityResult
   }
   adata.obsp.velocity_graph = toIoCsr(graph.graph);
   adata.obsp.velocity_graph_neg = toIoCsr(graph.graphNeg);
-  adata.uns.velocity_params = { mode, n_neighbors: nNeighbors, mode_neighbors: "distances", n_recurse_neighbors: 2 };
+  if (rescaled) adata.var.set("velocity_time_scale", numericColumn(Float32Array.from(rescaled.timeScale)));
+  adata.uns.velocity_params = {
+    mode,
+    n_neighbors: nNeighbors,
+    mode_neighbors: "distances",
+    n_recurse_neighbors: 2,
+    velocity_units: mode === "stochastic" ? "steady_state" : units,
+  };
 
   const metrics: PipelineMetrics = {};
   const clusterKey = options.clusterKey ?? (adata.obs.has("clusters") ? "clusters" : undefined);
@@ -315,6 +353,11 @@ export async function writeVelocityResults(adata: AnnData, input: VelocityResult
     metrics.iccoh = { mean: ic.mean, perCluster: Object.fromEntries(ic.perCluster) };
   }
   return metrics;
+}
+
+/** Restarts the time budget allows: 3 for models up to 10⁶ cell × gene entries, else 1. */
+export function defaultRestarts(nCells: number, nGenes: number): number {
+  return nCells * nGenes <= 1_000_000 ? 3 : 1;
 }
 
 function toIoCsr(m: SparseRows): CsrMatrix {
