@@ -116,6 +116,7 @@ export async function runHarmonyVelocity(
     nPcs: _p,
     umap: _u,
     edges: _e,
+    velocityUnits: _v,
     ...pipelineOptions
   } = options;
   const op = new HarmonyVelocityPipeline(f, { ...pipelineOptions, nNeighbors, seed });
