@@ -113,7 +113,8 @@ describe("diffcell simulate → velocity", () => {
 
   it("velocity (dynamical) writes every SPEC key, a report with SVG/PNG figures, and leaves the input alone", async () => {
     const before = sha(sim);
-    const output = join(dir, "velocity.h5ad");
+    // Output folders that do not exist yet are created (as `npm start` needs for out/).
+    const output = join(dir, "new-folder", "velocity.h5ad");
     const report = join(dir, "report", "sim.html");
     const edges = "stage0>stage1;stage1>stage2;stage2>stage3;stage3>stage4";
     const r = await run("velocity", "-i", sim, "-o", output, "--report", report, "--epochs", "30", "--edges", edges);

@@ -2,7 +2,8 @@
  * `diffcell simulate`: spliced/unspliced counts from the kinetic simulator, written as .h5ad with the
  * truth in obs/var (scVelo's simulation keys: true_t, true_alpha, true_beta, true_gamma, true_t_).
  */
-import { resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { tf } from "@diffcell/core";
 import { AnnData, booleanColumn, categoricalColumn, DataFrame, dense, numericColumn, writeH5ad } from "@diffcell/io";
 import { simulateKinetics } from "@diffcell/sim";
@@ -97,6 +98,7 @@ export async function simulateCommand(argv: readonly string[], io: CliIo): Promi
       ) as Record<string, number | string>,
     },
   });
+  mkdirSync(dirname(resolve(output)), { recursive: true });
   await writeH5ad(adata, resolve(output));
   io.stdout(
     `simulate: ${n} cells × ${g} genes, ${sim.config.branches} fate(s), ${nBatches} batch(es), seed ${sim.config.seed}, ` +

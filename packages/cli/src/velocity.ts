@@ -2,7 +2,8 @@
  * `diffcell velocity`: preprocessing as scVelo → the velocity model → velocity graph → UMAP and the
  * projection on it → confidence, latent time, pseudotime → .h5ad, report, one-line summary.
  */
-import { resolve } from "node:path";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { InputError, stats } from "@diffcell/core";
 import { PANCREAS_EDGES } from "@diffcell/datasets";
 import { writeH5ad } from "@diffcell/io";
@@ -191,6 +192,7 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
   if (output) {
     bar.onProgress({ stage: "write h5ad", done: 0, total: 1 });
     const t0 = performance.now();
+    mkdirSync(dirname(resolve(output)), { recursive: true });
     await writeH5ad(adata, output);
     writeSeconds = (performance.now() - t0) / 1000;
     bar.onProgress({ stage: "write h5ad", done: 1, total: 1 });
