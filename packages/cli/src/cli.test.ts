@@ -286,6 +286,59 @@ describe("diffcell harmony", () => {
     const col = (rows: string[], j: number) => rows.slice(1).map((l) => Number(l.split("\t")[j]));
     for (const j of [0, 1, 29]) expect(stats.pearson(col(lines, j), col(refLines, j))).toBeGreaterThan(0.95);
 
+    // Cells named in both tables: metadata in another order is matched by name, not by row.
+    const { gunzipSync } = await import("node:zlib");
+    const pcsRows = gunzipSync(readFileSync(`${data}pbmc_3500_pcs.tsv.gz`))
+      .toString("utf8")
+      .trim()
+      .split("\n");
+    const metaRows = gunzipSync(readFileSync(`${data}pbmc_3500_meta.tsv.gz`))
+      .toString("utf8")
+      .trim()
+      .split("\n");
+    // Two barcodes repeat across donors in this table: make the names unique for the by-name test.
+    const cells = metaRows.slice(1).map((l, i) => `${l.split("\t")[1]}-${i}`);
+    const uniqueMeta = [metaRows[0], ...metaRows.slice(1).map((l, i) => `${l.split("\t")[0]}\t${cells[i]}`)];
+    const named = join(dir, "named-pcs.tsv");
+    writeFileSync(named, [`cell\t${pcsRows[0]}`, ...pcsRows.slice(1).map((l, i) => `${cells[i]}\t${l}`)].join("\n"));
+    const shuffled = join(dir, "shuffled-meta.tsv");
+    writeFileSync(shuffled, [uniqueMeta[0], ...uniqueMeta.slice(1).reverse()].join("\n"));
+    const byName = join(dir, "by-name.tsv");
+    const rn = await run(
+      "harmony",
+      "-i",
+      named,
+      "--meta",
+      shuffled,
+      "--batch-key",
+      "donor",
+      "-o",
+      byName,
+      "-q",
+      "--no-lisi",
+    );
+    expect(rn.code, rn.err).toBe(0);
+    const byNameLines = readFileSync(byName, "utf8").trim().split("\n");
+    expect(byNameLines[1].split("\t")[0]).toBe(cells[0]);
+    expect(byNameLines[1].split("\t").slice(1)).toEqual(lines[1].split("\t"));
+    const partial = join(dir, "partial-meta.tsv");
+    writeFileSync(partial, uniqueMeta.slice(0, 100).join("\n"));
+    const rp = await run("harmony", "-i", named, "--meta", partial, "--batch-key", "donor", "-q");
+    expect(rp.code).toBe(1);
+    expect(rp.err).toMatch(/has no row for cell/);
+    // With the table's own (repeating) barcodes, a reordered metadata table cannot be matched: a clear error.
+    const barcodes = metaRows.slice(1).map((l) => l.split("\t")[1]);
+    const dupNamed = join(dir, "dup-named-pcs.tsv");
+    writeFileSync(
+      dupNamed,
+      [`cell\t${pcsRows[0]}`, ...pcsRows.slice(1).map((l, i) => `${barcodes[i]}\t${l}`)].join("\n"),
+    );
+    const dupShuffled = join(dir, "dup-shuffled-meta.tsv");
+    writeFileSync(dupShuffled, [metaRows[0], ...metaRows.slice(1).reverse()].join("\n"));
+    const rd = await run("harmony", "-i", dupNamed, "--meta", dupShuffled, "--batch-key", "donor", "-q");
+    expect(rd.code).toBe(1);
+    expect(rd.err).toMatch(/occurs twice/);
+
     const badKey = await run(
       "harmony",
       "--input",

@@ -53,20 +53,24 @@ export async function harmonyCommand(argv: readonly string[], io: CliIo): Promis
   const { names, columns, data } = numericBlock(table, input);
   const rows = table.nRows;
   const meta = readTable(flags.meta as string);
-  if (meta.nRows !== rows)
-    throw new InputError(
-      flags.meta as string,
-      `has ${meta.nRows} rows; --input has ${rows} cells (rows must match, in order)`,
-    );
   const keys = (flags["batch-key"] as string)
     .split(",")
     .map((k) => k.trim())
     .filter(Boolean);
+  // When both tables name the cells, metadata rows are matched by name (a reordered table would otherwise
+  // silently attach the wrong batches); otherwise rows are taken in order.
+  const order = names ? metaOrder(meta, names, flags.meta as string, io) : null;
+  if (!order && meta.nRows !== rows)
+    throw new InputError(
+      flags.meta as string,
+      `has ${meta.nRows} rows; --input has ${rows} cells (rows must match, in order, or both tables name the cells)`,
+    );
   const labels: Record<string, string[]> = {};
   for (const key of keys) {
     if (!meta.columnNames.includes(key))
       throw new InputError(`${flags.meta}: column ${key}`, `not found (columns: ${meta.columnNames.join(", ")})`);
-    labels[key] = meta.strings(key);
+    const values = meta.strings(key);
+    labels[key] = order ? Array.from(order, (r) => values[r]) : values;
   }
   const batchLabels = labels;
 
@@ -113,6 +117,48 @@ export async function harmonyCommand(argv: readonly string[], io: CliIo): Promis
     io.stderr(`${summary}\n`);
   }
   return 0;
+}
+
+/**
+ * Row of `meta` for each named cell: through the metadata column holding exactly the input's cell names
+ * (in any order). None: a warning, rows in order. Partial: an error naming the first unmatched cell.
+ */
+function metaOrder(meta: DataFrame, names: string[], path: string, io: CliIo): Int32Array | null {
+  const wanted = new Set(names);
+  for (const column of meta.columnNames) {
+    const kind = meta.get(column).kind;
+    if (kind !== "string" && kind !== "categorical") continue;
+    const values = meta.strings(column);
+    const matched = values.filter((v) => wanted.has(v)).length;
+    if (matched === 0) continue;
+    if (values.length === names.length && values.every((v, r) => v === names[r])) return null;
+    const repeated = firstRepeat(values) ?? firstRepeat(names);
+    if (repeated !== undefined)
+      throw new InputError(
+        `${path}: column ${column}`,
+        `cell name ${JSON.stringify(repeated)} occurs twice, so rows cannot be matched by name; give the tables in the same order`,
+      );
+    const row = new Map(values.map((v, r) => [v, r]));
+    const missing = names.findIndex((nm) => !row.has(nm));
+    if (missing >= 0)
+      throw new InputError(
+        `${path}: column ${column}`,
+        `has no row for cell ${JSON.stringify(names[missing])}`,
+        missing,
+      );
+    return Int32Array.from(names, (nm) => row.get(nm) as number);
+  }
+  io.stderr(`diffcell harmony: warning: ${path} has no column with the input's cell names; rows are taken in order\n`);
+  return null;
+}
+
+function firstRepeat(values: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const v of values) {
+    if (seen.has(v)) return v;
+    seen.add(v);
+  }
+  return undefined;
 }
 
 function readTable(path: string): DataFrame {
