@@ -111,6 +111,10 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     throw new UsageError(`--report must end in .html; got ${JSON.stringify(reportPath)}`);
   const mode = (flags.mode as VelocityMode | undefined) ?? "dynamical";
   const seed = (flags.seed as number | undefined) ?? 0;
+  if (flags["batch-key"] !== undefined && flags.mode !== undefined && mode !== "dynamical")
+    throw new UsageError(
+      `--batch-key uses the dynamical model (Harmony and velocity fitted together); got --mode ${mode}`,
+    );
   const bar = progressBar(io, flags.quiet === true);
 
   bar.onProgress({ stage: "load", done: 0, total: 1 });
@@ -156,10 +160,6 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     velocityUnits: flags["velocity-units"] as "gene" | "latent" | undefined,
     onProgress: bar.onProgress,
   };
-  if (batchKey && flags.mode !== undefined && mode !== "dynamical")
-    throw new UsageError(
-      `--batch-key uses the dynamical model (Harmony and velocity fitted together); got --mode ${mode}`,
-    );
   const result: VelocityPipelineResult & { metrics: { ilisi?: { before: number; after: number; nBatches: number } } } =
     batchKey ? await runHarmonyVelocity(adata, { ...options, batchKey }) : await runVelocityPipeline(adata, options);
 
