@@ -4,10 +4,10 @@
  * own (differentiable) operator can be chained in front of Harmony with core's `Sequential` and one
  * gradient taken through everything.
  */
-import { InputError, type Metadata, Module, type Operator, type State, tf, tidyHost } from "@diffcell/core";
+import { InputError, type Metadata, Module, type Operator, type State, type tf } from "@diffcell/core";
 import { cLisi, iLisi } from "@diffcell/harmony";
-import { type AnnData, dense, numericColumn, toDenseFloat32 } from "@diffcell/io";
-import { filterAndNormalize, neighbors, pca } from "@diffcell/pp";
+import { type AnnData, dense, toDenseFloat32 } from "@diffcell/io";
+import { neighbors } from "@diffcell/pp";
 import { fitSteadyState } from "@diffcell/velocity";
 import {
   type BatchVelocityInput,
@@ -15,12 +15,8 @@ import {
   HarmonyVelocityPipeline,
   type JointHistory,
 } from "./batchVelocity.js";
-import {
-  type FittedCurves,
-  type PipelineMetrics,
-  type VelocityPipelineResult,
-  writeVelocityResults,
-} from "./velocityPipeline.js";
+import { fittedKinetics, preprocessForVelocity, stepTimer } from "./model.js";
+import { type PipelineMetrics, type VelocityPipelineResult, writeVelocityResults } from "./velocityPipeline.js";
 
 export interface HarmonyVelocityRunOptions extends Omit<HarmonyVelocityOptions, "nNeighbors"> {
   /** obs column with the batch of each cell (required). */
@@ -79,22 +75,9 @@ export async function runHarmonyVelocity(
   const seed = options.seed ?? 0;
   const nNeighbors = options.nNeighbors ?? 30;
   const progress = options.onProgress;
-  const timings: Array<{ step: string; seconds: number }> = [];
-  const timed = async <T>(step: string, fn: () => T | Promise<T>): Promise<T> => {
-    progress?.({ stage: step, done: 0, total: 1 });
-    const t0 = performance.now();
-    const out = await fn();
-    timings.push({ step, seconds: (performance.now() - t0) / 1000 });
-    progress?.({ stage: step, done: 1, total: 1 });
-    return out;
-  };
+  const { timings, timed } = stepTimer(progress);
 
-  adata.layer("spliced");
-  adata.layer("unspliced");
-  await timed("preprocess", () => {
-    filterAndNormalize(adata, { minSharedCounts: options.minSharedCounts ?? 20, nTopGenes: options.nTopGenes ?? 2000 });
-    pca(adata, { nComps: Math.min(options.nPcs ?? 30, adata.nVars - 1, adata.nObs - 1), seed });
-  });
+  await preprocessForVelocity(adata, options, seed, timed);
   const [n, g] = adata.shape;
   const pcs = toDenseFloat32(adata.obsm.X_pca);
   const f = adata.obsm.X_pca.cols;
@@ -128,35 +111,7 @@ export async function runHarmonyVelocity(
     if (!model) throw new InputError("HarmonyVelocityPipeline", "fit produced no velocity model");
 
     // Per-gene kinetics of the fitted model, on the modelled genes (NaN elsewhere), and its trajectories.
-    const fit = {
-      alpha: new Float64Array(g).fill(Number.NaN),
-      beta: new Float64Array(g).fill(Number.NaN),
-      gamma: new Float64Array(g).fill(Number.NaN),
-      scaling: new Float64Array(g).fill(Number.NaN),
-      switchTime: new Float64Array(g).fill(Number.NaN),
-    };
-    const curves: FittedCurves = tidyHost(() => {
-      const k = model.kinetics();
-      const put = (target: Float64Array, values: tf.Tensor) => {
-        const d = values.dataSync();
-        genes.forEach((j, c) => {
-          target[j] = d[c];
-        });
-      };
-      put(fit.alpha, k.alpha);
-      put(fit.beta, k.beta);
-      put(fit.gamma, k.gamma);
-      put(fit.scaling, k.scale);
-      put(fit.switchTime, tf.add(k.onset, k.duration));
-      const time = tf.linspace(0, 1, 200) as tf.Tensor1D;
-      const predicted = model.predict(time);
-      return {
-        genes,
-        time: time.dataSync() as Float32Array,
-        unspliced: tf.transpose(predicted.unspliced).dataSync() as Float32Array,
-        spliced: tf.transpose(predicted.spliced).dataSync() as Float32Array,
-      };
-    });
+    const { fit, curves } = fittedKinetics(model, genes, g);
 
     // The steady-state fit on the moments the model saw, for velocity_gamma/r2; the velocity genes are the
     // genes the model was trained on.
@@ -190,7 +145,6 @@ export async function runHarmonyVelocity(
       onProgress: progress,
       timed,
     })) as HarmonyVelocityMetrics;
-    adata.obs.set("latent_time", numericColumn(out.latentTime));
 
     const perplexity = Math.min(30, Math.floor((n - 1) / 3));
     const before = { data: pcs, rows: n, cols: f };

@@ -1,4 +1,4 @@
-import { knn as exactKnn, InputError, type ProgressCallback, Rngs, tf, tidyHost } from "@diffcell/core";
+import { knn as exactKnn, type ProgressCallback, tf } from "@diffcell/core";
 import {
   type AnnData,
   booleanColumn,
@@ -9,24 +9,31 @@ import {
   toCsr,
   toDenseFloat32,
 } from "@diffcell/io";
-import { filterAndNormalize, moments, neighbors, pca, umap } from "@diffcell/pp";
+import { moments, neighbors, umap } from "@diffcell/pp";
 import {
   crossBoundaryCorrectness,
-  DifferentiableVelocity,
   fitSteadyState,
   fitStochastic,
   geneTimeUnits,
   innerClusterCoherence,
   type SparseRows,
-  trainVelocity,
   transitionMatrix,
-  VelocityConfig,
   velocityConfidence,
   velocityEmbedding,
   velocityGraph,
   velocityPseudotime,
 } from "@diffcell/velocity";
+import {
+  type FittedCurves,
+  type FittedRates,
+  fittedKinetics,
+  preprocessForVelocity,
+  stepTimer,
+  trainBestOf,
+} from "./model.js";
 import { knnIndices } from "./neighbors.js";
+
+export type { FittedCurves, FittedRates } from "./model.js";
 
 export type VelocityMode = "dynamical" | "standard" | "stochastic";
 
@@ -63,17 +70,6 @@ export interface PipelineMetrics {
   iccoh?: { mean: number; perCluster: Record<string, number> };
 }
 
-/** The fitted kinetic model's trajectory of each modelled gene, for phase portraits. */
-export interface FittedCurves {
-  /** Gene indices (columns of `adata`) the curves belong to. */
-  genes: number[];
-  /** Latent times the curves are sampled at. */
-  time: Float32Array;
-  /** [genes.length, time.length] row-major: predicted unspliced (observed scale) and spliced. */
-  unspliced: Float32Array;
-  spliced: Float32Array;
-}
-
 export interface VelocityPipelineResult {
   adata: AnnData;
   /** Training loss per epoch (empty in stochastic mode). */
@@ -103,23 +99,10 @@ export async function runVelocityPipeline(
   const mode = options.mode ?? "dynamical";
   const seed = options.seed ?? 0;
   const nNeighbors = options.nNeighbors ?? 30;
-  const timings: Array<{ step: string; seconds: number }> = [];
   const progress = options.onProgress;
-  const timed = async <T>(step: string, fn: () => T | Promise<T>): Promise<T> => {
-    progress?.({ stage: step, done: 0, total: 1 });
-    const t0 = performance.now();
-    const out = await fn();
-    timings.push({ step, seconds: (performance.now() - t0) / 1000 });
-    progress?.({ stage: step, done: 1, total: 1 });
-    return out;
-  };
+  const { timings, timed } = stepTimer(progress);
 
-  adata.layer("spliced");
-  adata.layer("unspliced");
-  await timed("preprocess", () => {
-    filterAndNormalize(adata, { minSharedCounts: options.minSharedCounts ?? 20, nTopGenes: options.nTopGenes ?? 2000 });
-    pca(adata, { nComps: Math.min(options.nPcs ?? 30, adata.nVars - 1, adata.nObs - 1), seed });
-  });
+  await preprocessForVelocity(adata, options, seed, timed);
   await timed("neighbors", () => neighbors(adata, { nNeighbors, seed, onProgress: progress }));
   await timed("moments", () => moments(adata, { nNeighbors, secondOrder: mode === "stochastic" }));
   const [n, g] = adata.shape;
@@ -134,85 +117,38 @@ export async function runVelocityPipeline(
       : fitSteadyState(ms, mu, n, g),
   );
   const genes = Array.from(steady.velocityGenes, (v, j) => (v ? j : -1)).filter((j) => j >= 0);
+  const m = genes.length;
   const velocity = new Float32Array(n * g).fill(Number.NaN);
-  const latentTime = new Float32Array(n);
+  let latentTime: Float32Array | undefined;
   let loss: number[] = [];
   let curves: FittedCurves | undefined;
-  const fit = {
-    alpha: new Float64Array(g).fill(Number.NaN),
-    beta: new Float64Array(g).fill(Number.NaN),
-    gamma: new Float64Array(g).fill(Number.NaN),
-    scaling: new Float64Array(g).fill(Number.NaN),
-    switchTime: new Float64Array(g).fill(Number.NaN),
-  };
+  let fit: FittedRates | undefined;
   if (mode === "stochastic") {
     for (const j of genes)
       for (let i = 0; i < n; i++) velocity[i * g + j] = mu[i * g + j] - steady.gamma[j] * ms[i * g + j];
   } else {
     await timed("train", () => {
       const subset = (x: Float32Array) => {
-        const out = new Float32Array(n * genes.length);
-        for (let i = 0; i < n; i++)
-          for (let c = 0; c < genes.length; c++) out[i * genes.length + c] = x[i * g + genes[c]];
-        return tf.tensor2d(out, [n, genes.length]);
+        const out = new Float32Array(n * m);
+        for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) out[i * m + c] = x[i * g + genes[c]];
+        return tf.tensor2d(out, [n, m]);
       };
       const data = { spliced: subset(ms), unspliced: subset(mu) };
-      // Restarts from different initialisations, the lowest final loss kept: which way latent time runs
-      // is decided from noisy data, and a fit that went the wrong way ends with a clearly higher loss.
-      const restarts = options.restarts ?? defaultRestarts(n, genes.length);
-      let op: DifferentiableVelocity | null = null;
-      for (let r = 0; r < restarts; r++) {
-        const candidate = new DifferentiableVelocity(
-          new VelocityConfig({ nGenes: genes.length, kineticsModel: mode }),
-          { rngs: new Rngs(seed + 7919 * r) },
-        );
-        const history = trainVelocity(candidate, data, {
-          epochs: options.epochs ?? 20,
-          batchSize: Math.min(512, n),
-          seed: seed + r,
-          weights: { projection: 0, timePrior: 10 },
-          onProgress: progress,
-        });
-        if (op === null || history.loss[history.loss.length - 1] < loss[loss.length - 1]) {
-          op?.dispose();
-          op = candidate;
-          loss = history.loss;
-        } else candidate.dispose();
-      }
-      if (!op) throw new InputError("restarts", "must be at least 1");
-      const [result] = op.apply(data);
-      const v = result.velocity.dataSync();
-      const m = genes.length;
-      for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) velocity[i * g + genes[c]] = v[i * m + c];
-      latentTime.set(result.latentTime.dataSync());
-      const put = (target: Float64Array, values: tf.Tensor) => {
-        const d = values.dataSync();
-        genes.forEach((j, c) => {
-          target[j] = d[c];
-        });
-      };
-      put(fit.alpha, result.alpha);
-      put(fit.beta, result.beta);
-      put(fit.gamma, result.gamma);
-      put(fit.scaling, result.unsplicedScale);
-      put(fit.switchTime, result.switchTime);
-      curves = tidyHost(() => {
-        const time = tf.linspace(0, 1, 200) as tf.Tensor1D;
-        const predicted = op.predict(time);
-        return {
-          genes,
-          time: time.dataSync() as Float32Array,
-          unspliced: tf.transpose(predicted.unspliced).dataSync() as Float32Array,
-          spliced: tf.transpose(predicted.spliced).dataSync() as Float32Array,
-        };
+      const best = trainBestOf(data, {
+        kineticsModel: mode,
+        restarts: options.restarts ?? defaultRestarts(n, m),
+        seed,
+        epochs: options.epochs,
+        onProgress: progress,
       });
-      tf.dispose([data.spliced, data.unspliced]);
-      tf.dispose(
-        Object.values(result).filter(
-          (x) => x instanceof tf.Tensor && x !== data.spliced && x !== data.unspliced,
-        ) as tf.Tensor[],
-      );
-      op.dispose();
+      loss = best.loss;
+      const result = best.model.forward(data, { projection: false });
+      const v = result.velocity.dataSync();
+      for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) velocity[i * g + genes[c]] = v[i * m + c];
+      latentTime = Float32Array.from(result.latentTime.dataSync());
+      ({ fit, curves } = fittedKinetics(best.model, genes, g));
+      tf.dispose([data.spliced, data.unspliced, ...(Object.values(result) as tf.Tensor[])]);
+      best.model.dispose();
     });
   }
 
@@ -247,14 +183,9 @@ export interface VelocityResultsInput {
   /** kNN indices N × k, the cell itself first. */
   knn: Int32Array;
   steady: { gamma: ArrayLike<number>; r2: ArrayLike<number>; velocityGenes: Uint8Array };
-  latentTime: Float32Array;
-  fit: {
-    alpha: Float64Array;
-    beta: Float64Array;
-    gamma: Float64Array;
-    scaling: Float64Array;
-    switchTime: Float64Array;
-  };
+  /** Latent time and fitted rates of a trained model (absent in stochastic mode). */
+  latentTime?: Float32Array;
+  fit?: FittedRates;
   clusterKey?: string;
   umap?: boolean;
   edges?: Array<[string, string]>;
@@ -302,11 +233,11 @@ export async function writeVelocityResults(adata: AnnData, input: VelocityResult
   adata.obs.set("velocity_pseudotime", numericColumn(Float32Array.from(vpt.pseudotime)));
   adata.obs.set("root_cells", numericColumn(Float32Array.from(vpt.rootCells)));
   adata.obs.set("end_points", numericColumn(Float32Array.from(vpt.endPoints)));
-  if (mode !== "stochastic") adata.obs.set("latent_time", numericColumn(latentTime));
+  if (latentTime) adata.obs.set("latent_time", numericColumn(latentTime));
   adata.var.set("velocity_gamma", numericColumn(Float32Array.from(steady.gamma)));
   adata.var.set("velocity_r2", numericColumn(Float32Array.from(steady.r2)));
   adata.var.set("velocity_genes", booleanColumn(steady.velocityGenes));
-  if (mode !== "stochastic") {
+  if (fit) {
     adata.var.set("fit_alpha", numericColumn(Float32Array.from(fit.alpha)));
     adata.var.set("fit_beta", numericColumn(Float32Array.from(fit.beta)));
     adata.var.set("fit_gamma", numericColumn(Float32Array.from(fit.gamma)));
