@@ -37,8 +37,9 @@ export class TimeEncoder extends Module {
     unspliced: tf.Tensor;
     logS: tf.Tensor2D;
     logU: tf.Tensor2D;
-    logST: tf.Tensor2D;
-    logUT: tf.Tensor2D;
+    /** xᵀ of logS and logU, made lazily once the same inputs come back (a one-off call never needs them). */
+    transposed: [tf.Tensor2D | null, tf.Tensor2D | null];
+    reused: boolean;
   } | null = null;
 
   constructor(
@@ -68,7 +69,8 @@ export class TimeEncoder extends Module {
   hidden(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const [logS, logU] = this.logInputs(spliced, unspliced);
-      const cached = this.constantInputs ? this.cache : null;
+      // Data reused across steps: W's gradient from the kept transpose (made on the first backward pass).
+      const reused = this.constantInputs && this.cache?.reused === true;
       const g = this.nGenes;
       const kernel = this.linear1.kernel.value as tf.Tensor2D;
       const hiddenDim = kernel.shape[1];
@@ -76,8 +78,14 @@ export class TimeEncoder extends Module {
       const offset = matMul(tf.reshape(this.inputMean.value, [1, 2 * g]), scaled);
       const constantA = this.constantInputs;
       let h1 = tf.add(
-        matMul(logS, tf.slice(scaled, [0, 0], [g, hiddenDim]), { constantA, transposedA: cached?.logST }),
-        matMul(logU, tf.slice(scaled, [g, 0], [g, hiddenDim]), { constantA, transposedA: cached?.logUT }),
+        matMul(logS, tf.slice(scaled, [0, 0], [g, hiddenDim]), {
+          constantA,
+          transposedA: reused ? () => this.keptTranspose(0) : undefined,
+        }),
+        matMul(logU, tf.slice(scaled, [g, 0], [g, hiddenDim]), {
+          constantA,
+          transposedA: reused ? () => this.keptTranspose(1) : undefined,
+        }),
       );
       h1 = tf.sub(h1, offset);
       if (this.linear1.bias) h1 = tf.add(h1, this.linear1.bias.value);
@@ -85,7 +93,6 @@ export class TimeEncoder extends Module {
     });
   }
 
-  /** Pre-activation of the output unit [N]. */
   /**
    * log1p of the inputs. With `constantInputs` the result is kept for the next call with the same two
    * tensors (a full-batch training loop passes the same data every step); the cache is freed when other
@@ -97,21 +104,31 @@ export class TimeEncoder extends Module {
       return [tf.log1p(spliced), tf.log1p(unspliced)];
     }
     const c = this.cache;
-    if (c && c.spliced === spliced && c.unspliced === unspliced && !spliced.isDisposed && !unspliced.isDisposed)
+    if (c && c.spliced === spliced && c.unspliced === unspliced && !spliced.isDisposed && !unspliced.isDisposed) {
+      c.reused = true;
       return [c.logS, c.logU];
+    }
     this.clearCache();
     // Kept: the enclosing tidy must not free the cache.
     const logS = tf.keep(tf.log1p(spliced));
     const logU = tf.keep(tf.log1p(unspliced));
-    // Transposes too: the first layer's weight gradient is then xᵀ·dy, one flag-free GEMM per step.
-    const logST = tf.keep(tf.transpose(logS));
-    const logUT = tf.keep(tf.transpose(logU));
-    this.cache = { spliced, unspliced, logS, logU, logST, logUT };
+    this.cache = { spliced, unspliced, logS, logU, transposed: [null, null], reused: false };
     return [logS, logU];
   }
 
+  /** xᵀ of cached input 0 (spliced) or 1 (unspliced), made once and kept with the cache. */
+  private keptTranspose(which: 0 | 1): tf.Tensor2D {
+    const c = this.cache as NonNullable<typeof this.cache>;
+    const existing = c.transposed[which];
+    if (existing) return existing;
+    const t = tf.keep(tf.transpose(which === 0 ? c.logS : c.logU));
+    c.transposed[which] = t;
+    return t;
+  }
+
   private clearCache(): void {
-    if (this.cache) tf.dispose([this.cache.logS, this.cache.logU, this.cache.logST, this.cache.logUT]);
+    const c = this.cache;
+    if (c) tf.dispose([c.logS, c.logU, ...c.transposed.filter((t): t is tf.Tensor2D => t !== null)]);
     this.cache = null;
   }
 
@@ -120,6 +137,7 @@ export class TimeEncoder extends Module {
     super.dispose();
   }
 
+  /** Pre-activation of the output unit [N]. */
   logits(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): tf.Tensor1D {
     return tf.tidy(() => tf.reshape(this.timeProj.apply(this.hidden(spliced, unspliced)), [-1]) as tf.Tensor1D);
   }

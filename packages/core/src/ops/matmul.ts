@@ -11,8 +11,11 @@ export function matMul(
   options: {
     /** `a` is data: no gradient is computed for it (zeros). */
     constantA?: boolean;
-    /** With `constantA`: aᵀ, kept by the caller across calls, makes b's gradient one flag-free GEMM. */
-    transposedA?: tf.Tensor2D;
+    /**
+     * With `constantA`: aᵀ kept by the caller across calls (or a function returning it, called only when the
+     * backward pass runs), making b's gradient one flag-free GEMM aᵀ·dy.
+     */
+    transposedA?: tf.Tensor2D | (() => tf.Tensor2D);
   } = {},
 ): tf.Tensor2D {
   if (!options.constantA) return matMulOp(a, b) as tf.Tensor2D;
@@ -22,7 +25,10 @@ export function matMul(
     save([x]);
     return {
       value: tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D),
-      gradFunc: (dy, [savedA]) => [tf.zerosLike(savedA), tf.matMul(aT, dy as tf.Tensor2D)],
+      gradFunc: (dy, [savedA]) => [
+        tf.zerosLike(savedA),
+        tf.matMul(typeof aT === "function" ? aT() : aT, dy as tf.Tensor2D),
+      ],
     };
   });
   return op(a, b) as tf.Tensor2D;
