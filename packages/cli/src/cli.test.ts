@@ -260,20 +260,19 @@ describe("diffcell velocity: bad input is one clear line", () => {
 
 describe("diffcell harmony", () => {
   const data = new URL("../../harmony/testdata/pbmc3500/", import.meta.url).pathname;
+  const pbmc = (batchKey: string, ...more: string[]) => [
+    "harmony",
+    "--input",
+    `${data}pbmc_3500_pcs.tsv.gz`,
+    "--meta",
+    `${data}pbmc_3500_meta.tsv.gz`,
+    "--batch-key",
+    batchKey,
+    ...more,
+  ];
   it("corrects pbmc3500 PCs like R harmony, in input order, with a summary line", async () => {
     const output = join(dir, "corrected.tsv");
-    const r = await run(
-      "harmony",
-      "--input",
-      `${data}pbmc_3500_pcs.tsv.gz`,
-      "--meta",
-      `${data}pbmc_3500_meta.tsv.gz`,
-      "--batch-key",
-      "donor",
-      "--output",
-      output,
-      "--quiet",
-    );
+    const r = await run(...pbmc("donor", "--output", output, "--quiet"));
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(
       /^harmony: 3500 cells × 30 features, batches donor \(3\).*median iLISI \(donor\) [\d.]+ → [\d.]+ of 3 → /,
@@ -339,15 +338,7 @@ describe("diffcell harmony", () => {
     expect(rd.code).toBe(1);
     expect(rd.err).toMatch(/occurs twice/);
 
-    const badKey = await run(
-      "harmony",
-      "--input",
-      `${data}pbmc_3500_pcs.tsv.gz`,
-      "--meta",
-      `${data}pbmc_3500_meta.tsv.gz`,
-      "--batch-key",
-      "donr",
-    );
+    const badKey = await run(...pbmc("donr"));
     expect(badKey.code).toBe(1);
     expectOneLine(badKey.err);
     expect(badKey.err).toContain("column donr");

@@ -2,6 +2,7 @@ import { checkGrad, stats, tf } from "@diffcell/core";
 import { cLisi, iLisi } from "@diffcell/harmony";
 import { describe, expect, it } from "vitest";
 import { HarmonyVelocityPipeline, simulateBatches } from "./index.js";
+import { TINY_OPTIONS, tinyBatches } from "./testing/tiny.js";
 
 describe("HarmonyVelocityPipeline on 3 simulated batches", () => {
   // Strong batch effects: a (batch, gene) factor on all counts (sd 0.35 in log) and another on unspliced
@@ -62,23 +63,14 @@ describe("HarmonyVelocityPipeline on 3 simulated batches", () => {
     const b = run();
     expect(b.out.latentTime).toEqual(a.out.latentTime);
     expect(b.out.correctedEmbeddings).toEqual(a.out.correctedEmbeddings);
-    expect(Number.isFinite(stats.spearman(a.out.latentTime, sim.truth.time))).toBe(true);
+    expect(stats.spearman(a.out.latentTime, sim.truth.time)).toBeGreaterThanOrEqual(0.9);
   });
 });
 
 describe("gradients through the whole pipeline", () => {
   it("match finite differences with respect to the input embedding (Harmony → soft weights → moments → losses)", () => {
-    const tiny = simulateBatches({ nCells: 60, nGenes: 16, nBatches: 2, batchEffect: 0.3, seed: 4, nPcs: 4 });
-    const op = new HarmonyVelocityPipeline(tiny.nFeatures, {
-      nNeighbors: 8,
-      harmonyRounds: 1,
-      kmeansIterations: 1,
-      nClusters: 3,
-      sigma: 0.5,
-      epochs: 2,
-      jointSteps: 0,
-      weights: { velocity: 1, mixing: 1, harmony: 1e-3 },
-    });
+    const tiny = tinyBatches();
+    const op = new HarmonyVelocityPipeline(tiny.nFeatures, TINY_OPTIONS);
     op.fit(tiny);
     const x = tf.tensor2d(tiny.embeddings, [tiny.nCells, tiny.nFeatures]);
     const loss = (embeddings: tf.Tensor) => {

@@ -24,6 +24,7 @@ import {
   runHarmonyVelocity,
   simulateBatches,
 } from "./index.js";
+import { TINY_OPTIONS, tinyBatches } from "./testing/tiny.js";
 
 /** A user's own differentiable step in front of Harmony: a learnable linear map of the PCs. */
 class LinearMap extends Module implements Operator {
@@ -76,19 +77,9 @@ function simulatedAnnData(options: {
 }
 
 describe("JointObjective in a Sequential: one gradient through a user operator, Harmony and velocity", () => {
-  const tiny = simulateBatches({ nCells: 60, nGenes: 16, nBatches: 2, batchEffect: 0.3, seed: 4, nPcs: 4 });
+  const tiny = tinyBatches();
   const makePipeline = () => {
-    const pipeline = new HarmonyVelocityPipeline(tiny.nFeatures, {
-      nNeighbors: 8,
-      harmonyRounds: 1,
-      kmeansIterations: 1,
-      nClusters: 3,
-      sigma: 0.5,
-      epochs: 2,
-      jointSteps: 0,
-      weights: { velocity: 1, mixing: 1, harmony: 1e-3 },
-      seed: 1,
-    });
+    const pipeline = new HarmonyVelocityPipeline(tiny.nFeatures, { ...TINY_OPTIONS, seed: 1 });
     pipeline.fit(tiny);
     return pipeline;
   };

@@ -16,26 +16,25 @@ import {
   type JointHistory,
 } from "./batchVelocity.js";
 import { fittedKinetics, preprocessForVelocity, stepTimer } from "./model.js";
-import { type PipelineMetrics, type VelocityPipelineResult, writeVelocityResults } from "./velocityPipeline.js";
+import {
+  type PipelineMetrics,
+  type VelocityPipelineOptions,
+  type VelocityPipelineResult,
+  writeVelocityResults,
+} from "./velocityPipeline.js";
 
-export interface HarmonyVelocityRunOptions extends Omit<HarmonyVelocityOptions, "nNeighbors"> {
-  /** obs column with the batch of each cell (required). */
-  batchKey: string;
-  /** obs column with cluster labels, for metrics (default "clusters" when present) and cLISI. */
-  clusterKey?: string;
-  /** Preprocessing as `runVelocityPipeline`: filter_and_normalize(min_shared_counts, n_top_genes), log1p, PCA. */
-  minSharedCounts?: number;
-  nTopGenes?: number;
-  nPcs?: number;
-  /** Neighbour set size, the cell itself included (default 30). */
-  nNeighbors?: number;
-  /** UMAP on the corrected embedding and the velocity projection on it (default true). */
-  umap?: boolean;
-  /** Known transitions "A → B" for CBDir. */
-  edges?: Array<[string, string]>;
-  /** Units of the model velocity: "gene" (default, each gene's own time, as scVelo) or "latent". */
-  velocityUnits?: "gene" | "latent";
-}
+/**
+ * The batch job's options: the preprocessing, neighbours, UMAP, edges and velocity units of
+ * `runVelocityPipeline`, plus the batch column and the joint fit's own settings.
+ */
+export type HarmonyVelocityRunOptions = Omit<HarmonyVelocityOptions, "nNeighbors"> &
+  Pick<
+    VelocityPipelineOptions,
+    "clusterKey" | "minSharedCounts" | "nTopGenes" | "nPcs" | "nNeighbors" | "umap" | "edges" | "velocityUnits"
+  > & {
+    /** obs column with the batch of each cell (required). */
+    batchKey: string;
+  };
 
 export interface HarmonyVelocityMetrics extends PipelineMetrics {
   /** Median iLISI (perplexity 30) of the PCA before and after correction; the maximum is `nBatches`. */
