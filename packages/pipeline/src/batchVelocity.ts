@@ -46,7 +46,7 @@ import {
 import { BatchCorrectionConfig, DifferentiableHarmony } from "@diffcell/harmony";
 import { batchMixingLoss, calibrateBandwidths, VelocityConsistencyLoss } from "@diffcell/losses";
 import { type DifferentiableVelocity, fitSteadyState, inverseVarianceWeights, velocityLoss } from "@diffcell/velocity";
-import { trainBestOf, VELOCITY_WEIGHTS } from "./model.js";
+import { scatterColumns, takeColumns, trainBestOf, VELOCITY_WEIGHTS } from "./model.js";
 
 export interface HarmonyVelocityOptions {
   /** Neighbour set size, the cell itself included (default 30). */
@@ -234,9 +234,7 @@ export class HarmonyVelocityPipeline extends Module implements Operator<BatchVel
         latentTime: result.latentTime.dataSync() as Float32Array,
       };
     });
-    const m = ctx.genes.length;
-    const full = new Float32Array(n * g).fill(Number.NaN);
-    for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) full[i * g + ctx.genes[c]] = out.modelVelocity[i * m + c];
+    const full = scatterColumns(out.modelVelocity, n, g, ctx.genes);
     const output: BatchVelocityOutput = {
       correctedEmbeddings: out.correctedEmbeddings,
       ms: out.ms,
@@ -406,27 +404,15 @@ export class HarmonyVelocityPipeline extends Module implements Operator<BatchVel
     const bandwidthT = tf.tensor2d(bandwidth, [n, 1]);
 
     // Steady-state fit on uniform-weight moments picks the velocity genes.
-    const uniform = (x: Float32Array) => {
-      const out = new Float32Array(n * g);
-      for (let i = 0; i < n; i++)
-        for (let r = 0; r < k; r++) {
-          const j = neighbors[i * k + r];
-          for (let c = 0; c < g; c++) out[i * g + c] += x[j * g + c] / k;
-        }
-      return out;
-    };
+    const uniform = (x: Float32Array) =>
+      tidyHost(() => neighborAverage(tf.tensor2d(x, [n, g]), neighbors).dataSync() as Float32Array);
     const steady = fitSteadyState(uniform(data.spliced), uniform(data.unspliced), n, g);
     const genes = Array.from(steady.velocityGenes, (v, j) => (v ? j : -1)).filter((j) => j >= 0);
     if (genes.length < 2)
       throw new InputError("spliced/unspliced", `only ${genes.length} velocity genes; need at least 2`);
     const m = genes.length;
-    const subset = (x: Float32Array) => {
-      const out = new Float32Array(n * m);
-      for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) out[i * m + c] = x[i * g + genes[c]];
-      return out;
-    };
-    const spliced = subset(data.spliced);
-    const unspliced = subset(data.unspliced);
+    const spliced = takeColumns(data.spliced, n, g, genes);
+    const unspliced = takeColumns(data.unspliced, n, g, genes);
     if (o.batchScale && levels.length > 1) {
       const init = (x: Float32Array) =>
         tf.tensor2d(initialBatchScale(x, n, m, codes, levels.length, neighbors, k), [levels.length, m]);

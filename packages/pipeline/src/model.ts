@@ -3,7 +3,7 @@
  * a trained model's per-gene rates and trajectories.
  */
 import { InputError, type ProgressCallback, Rngs, tf, tidyHost } from "@diffcell/core";
-import type { AnnData } from "@diffcell/io";
+import { type AnnData, dense, selectColumns } from "@diffcell/io";
 import { filterAndNormalize, pca } from "@diffcell/pp";
 import {
   DifferentiableVelocity,
@@ -33,6 +33,24 @@ export interface FittedRates {
   gamma: Float64Array;
   scaling: Float64Array;
   switchTime: Float64Array;
+}
+
+/** Columns `genes` of a dense [n, g] row-major array, as [n, genes.length]. */
+export function takeColumns(x: Float32Array, n: number, g: number, genes: ArrayLike<number>): Float32Array {
+  return selectColumns(dense(x, n, g), genes).data as Float32Array;
+}
+
+/** [n, genes.length] values placed in columns `genes` of an [n, g] array, NaN elsewhere (genes not modelled). */
+export function scatterColumns(
+  values: ArrayLike<number>,
+  n: number,
+  g: number,
+  genes: readonly number[],
+): Float32Array {
+  const m = genes.length;
+  const out = new Float32Array(n * g).fill(Number.NaN);
+  for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) out[i * g + genes[c]] = values[i * m + c];
+  return out;
 }
 
 /** Named steps with progress events and wall-clock times. */

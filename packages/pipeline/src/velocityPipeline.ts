@@ -28,7 +28,9 @@ import {
   type FittedRates,
   fittedKinetics,
   preprocessForVelocity,
+  scatterColumns,
   stepTimer,
+  takeColumns,
   trainBestOf,
 } from "./model.js";
 import { knnIndices } from "./neighbors.js";
@@ -118,7 +120,7 @@ export async function runVelocityPipeline(
   );
   const genes = Array.from(steady.velocityGenes, (v, j) => (v ? j : -1)).filter((j) => j >= 0);
   const m = genes.length;
-  const velocity = new Float32Array(n * g).fill(Number.NaN);
+  let velocity: Float32Array = new Float32Array(n * g).fill(Number.NaN);
   let latentTime: Float32Array | undefined;
   let loss: number[] = [];
   let curves: FittedCurves | undefined;
@@ -128,12 +130,10 @@ export async function runVelocityPipeline(
       for (let i = 0; i < n; i++) velocity[i * g + j] = mu[i * g + j] - steady.gamma[j] * ms[i * g + j];
   } else {
     await timed("train", () => {
-      const subset = (x: Float32Array) => {
-        const out = new Float32Array(n * m);
-        for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) out[i * m + c] = x[i * g + genes[c]];
-        return tf.tensor2d(out, [n, m]);
+      const data = {
+        spliced: tf.tensor2d(takeColumns(ms, n, g, genes), [n, m]),
+        unspliced: tf.tensor2d(takeColumns(mu, n, g, genes), [n, m]),
       };
-      const data = { spliced: subset(ms), unspliced: subset(mu) };
       const best = trainBestOf(data, {
         kineticsModel: mode,
         restarts: options.restarts ?? defaultRestarts(n, m),
@@ -143,8 +143,7 @@ export async function runVelocityPipeline(
       });
       loss = best.loss;
       const result = best.model.forward(data, { projection: false });
-      const v = result.velocity.dataSync();
-      for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) velocity[i * g + genes[c]] = v[i * m + c];
+      velocity = scatterColumns(result.velocity.dataSync(), n, g, genes);
       latentTime = Float32Array.from(result.latentTime.dataSync());
       ({ fit, curves } = fittedKinetics(best.model, genes, g));
       tf.dispose([data.spliced, data.unspliced, ...(Object.values(result) as tf.Tensor[])]);
@@ -297,9 +296,7 @@ function toIoCsr(m: SparseRows): CsrMatrix {
 
 function velocityGenesOnly(v: Float32Array, n: number, g: number, mask: Uint8Array) {
   const keep = Array.from(mask, (x, j) => (x ? j : -1)).filter((j) => j >= 0);
-  const values = new Float32Array(n * keep.length);
-  for (let i = 0; i < n; i++) for (let c = 0; c < keep.length; c++) values[i * keep.length + c] = v[i * g + keep[c]];
-  return { values, g: keep.length };
+  return { values: takeColumns(v, n, g, keep), g: keep.length };
 }
 
 /** kNN (self first) in the 2-D embedding: the "UMAP neighbours" convention of the published CBDir. */
