@@ -70,7 +70,7 @@ describe("diffcell: usage", () => {
       ["B", "D"],
     ]);
     expect(() => parseEdges("A>Z", clusters, "clusters")).toThrow(/no cluster named "Z"/);
-    expect(() => parseEdges("A-B", clusters, "clusters")).toThrow(/From>To/);
+    expect(() => parseEdges("A-B", clusters, "clusters")).toThrow(/not of the form "A>B"/);
     expect([
       ...edgeDepth([
         ["A", "B"],

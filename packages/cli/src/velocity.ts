@@ -13,6 +13,7 @@ import {
   type VelocityMode,
   type VelocityPipelineResult,
 } from "@diffcell/pipeline";
+import { parseEdges as parseEdgeList } from "@diffcell/velocity";
 import { type CommandSpec, parseCommand, UsageError } from "./args.js";
 import type { CliIo } from "./io.js";
 import { loadInput, requireObsColumn } from "./load.js";
@@ -301,23 +302,21 @@ export function parseEdges(
 ): Array<[string, string]> {
   if (!clusters)
     throw new UsageError('--edges needs cluster labels: pass --cluster-key (obs has no "clusters" column)');
-  const known = new Set(clusters);
-  const edges: Array<[string, string]> = [];
-  for (const part of text.split(";")) {
-    if (part.trim() === "") continue;
-    const pair = part.split(/\s*(?:->|→|>)\s*/);
-    if (pair.length !== 2 || !pair[0].trim() || !pair[1].trim())
-      throw new UsageError(`--edges: ${JSON.stringify(part.trim())} is not of the form "From>To"`);
-    const [a, b] = pair.map((p) => p.trim());
-    for (const c of [a, b])
-      if (!known.has(c))
-        throw new InputError(
-          `--edges ${c}`,
-          `no cluster named "${c}" in obs.${clusterKey} (clusters: ${[...known].slice(0, 20).join(", ")})`,
-        );
-    edges.push([a, b]);
+  let edges: Array<[string, string]>;
+  try {
+    edges = parseEdgeList(text);
+  } catch (error) {
+    throw error instanceof InputError ? new UsageError(`--edges: ${error.problem}`) : error;
   }
   if (edges.length === 0) throw new UsageError("--edges lists no transitions");
+  // Checked before any work starts (the metrics would only find out after training).
+  const known = new Set(clusters);
+  for (const c of edges.flat())
+    if (!known.has(c))
+      throw new InputError(
+        `--edges ${c}`,
+        `no cluster named "${c}" in obs.${clusterKey} (clusters: ${[...known].slice(0, 20).join(", ")})`,
+      );
   return edges;
 }
 

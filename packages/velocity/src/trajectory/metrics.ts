@@ -110,14 +110,14 @@ export function innerClusterCoherence(input: ClusterMetricsInput & { velocity: A
   return { mean: values.reduce((a, b) => a + b, 0) / values.length, perCluster };
 }
 
-/** Parses `"A>B;B>C"` (the CLI's `--edges`) into pairs. */
+/** Parses `"A>B;B>C"` (the CLI's `--edges`; `->` and `→` work too) into pairs. */
 export function parseEdges(text: string): Array<[string, string]> {
   return text
     .split(";")
     .map((e) => e.trim())
     .filter((e) => e.length > 0)
     .map((e) => {
-      const parts = e.split(">").map((p) => p.trim());
+      const parts = e.split(/->|→|>/).map((p) => p.trim());
       if (parts.length !== 2 || !parts[0] || !parts[1])
         throw new InputError("edges", `"${e}" is not of the form "A>B"`);
       return [parts[0], parts[1]] as [string, string];
