@@ -23,6 +23,7 @@ import {
   adam,
   ConfigError,
   chain,
+  checkValues,
   clipByGlobalNorm,
   gatherRows,
   InputError,
@@ -38,6 +39,7 @@ import {
   Param,
   type ProgressCallback,
   Rngs,
+  ShapeError,
   type State,
   tf,
   tidyHost,
@@ -507,15 +509,14 @@ function initialBatchScale(
 function check(data: BatchVelocityInput): void {
   const { nCells: n, nGenes: g, nFeatures: f } = data;
   const sizes: Array<[string, ArrayLike<number>, number]> = [
-    ["spliced", data.spliced, n * g],
-    ["unspliced", data.unspliced, n * g],
-    ["embeddings", data.embeddings, n * f],
+    ["spliced", data.spliced, g],
+    ["unspliced", data.unspliced, g],
+    ["embeddings", data.embeddings, f],
   ];
-  for (const [name, values, expected] of sizes) {
-    if (values.length !== expected)
-      throw new InputError(name, `has ${values.length} values; expected ${expected} (${n} cells)`);
-    for (let i = 0; i < values.length; i++)
-      if (!Number.isFinite(values[i])) throw new InputError(name, `non-finite value ${values[i]}`, i);
+  for (const [name, values, cols] of sizes) {
+    if (values.length !== n * cols)
+      throw new ShapeError(name, `[${n}, ${cols}] (${n * cols} values)`, `${values.length} values`);
+    checkValues(name, values, { rowLength: cols });
   }
   if (data.batchLabels.length !== n)
     throw new InputError("batchLabels", `has ${data.batchLabels.length} labels; expected one per cell (${n})`);
