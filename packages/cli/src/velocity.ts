@@ -19,6 +19,7 @@ import type { CliIo } from "./io.js";
 import { loadInput, requireObsColumn } from "./load.js";
 import { progressBar } from "./progress.js";
 import { buildReport, writeReport } from "./report.js";
+import { parseGeneList } from "./reportGenes.js";
 
 export const velocitySpec: CommandSpec = {
   name: "velocity",
@@ -74,6 +75,11 @@ export const velocitySpec: CommandSpec = {
     "n-top-genes": { kind: "integer", min: 2, description: "highly variable genes (default 2000)" },
     "n-pcs": { kind: "integer", min: 2, max: 200, description: "principal components (default 30)" },
     "n-neighbors": { kind: "integer", min: 2, max: 200, description: "neighbours incl. the cell itself (default 30)" },
+    genes: {
+      kind: "string",
+      value: "A,B,…",
+      description: "genes for the report's phase portraits (default: the top 6 by fit likelihood)",
+    },
     "no-umap": { kind: "boolean", description: "skip UMAP and the embedding projection" },
     "no-png": { kind: "boolean", description: "report figures as SVG only" },
     json: { kind: "boolean", description: "print the summary as JSON instead of one line" },
@@ -116,6 +122,8 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     throw new UsageError(
       `--batch-key uses the dynamical model (Harmony and velocity fitted together); got --mode ${mode}`,
     );
+  if (flags.genes !== undefined && !reportPath)
+    throw new UsageError("--genes chooses the report's phase portraits; pass --report too");
   const bar = progressBar(io, flags.quiet === true);
 
   bar.onProgress({ stage: "load", done: 0, total: 1 });
@@ -124,6 +132,9 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
   const loadSeconds = (performance.now() - loadStart) / 1000;
   bar.onProgress({ stage: "load", done: 1, total: 1, message: `${loaded.adata.nObs} × ${loaded.adata.nVars}` });
   const { adata } = loaded;
+  const genes = flags.genes
+    ? parseGeneList(flags.genes as string, adata.varNames, loaded.path ?? loaded.name)
+    : undefined;
   for (const layer of ["spliced", "unspliced"]) {
     if (!adata.hasLayer(layer))
       throw new InputError(
@@ -205,7 +216,6 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
 
   if (reportPath) {
     bar.onProgress({ stage: "report", done: 0, total: 1 });
-    const t0 = performance.now();
     const report = buildReport({
       result,
       title: `RNA velocity — ${loaded.name}`,
@@ -223,6 +233,7 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
         PCs: options.nPcs ?? 30,
         neighbours: nNeighbors,
         edges: edges ? edges.map(([a, b]) => `${a} → ${b}`).join("; ") : "—",
+        "phase-portrait genes": genes ? genes.join(", ") : "top 6 by fit likelihood",
       },
       metrics: [
         ...metricRows(metrics, mode),
@@ -230,10 +241,16 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
           ([edge, value]) => [`CBDir ${edge} (PCA neighbours)`, value.toFixed(3), "—"] as [string, string, string],
         ),
       ],
-      timings: { ...timings, total: seconds },
+      timings,
+      totalSeconds: seconds,
+      genes,
+      onWarning: (message) => {
+        bar.finish();
+        io.stderr(`diffcell velocity: warning: ${message}\n`);
+      },
     });
     writeReport(reportPath, report, flags["no-png"] !== true);
-    bar.onProgress({ stage: "report", done: 1, total: 1, message: `${((performance.now() - t0) / 1000).toFixed(1)}s` });
+    bar.onProgress({ stage: "report", done: 1, total: 1 });
   }
   bar.finish();
 
