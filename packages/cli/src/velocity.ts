@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InputError, stats } from "@diffcell/core";
 import { PANCREAS_EDGES } from "@diffcell/datasets";
-import { writeH5ad } from "@diffcell/io";
+import { type Compression, writeH5ad, writeLoom } from "@diffcell/io";
 import {
   runHarmonyVelocity,
   runVelocityPipeline,
@@ -26,7 +26,7 @@ export const velocitySpec: CommandSpec = {
   summary:
     "RNA velocity on spliced/unspliced counts: scVelo's preprocessing, the differentiable velocity model, velocity graph, UMAP projection, confidence, latent time and pseudotime.",
   usage:
-    "diffcell velocity [--input FILE|DIR] [--output out.h5ad] [--report report.html] [--cluster-key clusters] [--batch-key KEY] [--mode dynamical|standard|stochastic] [--seed N] [--epochs N]",
+    "diffcell velocity [--input FILE|DIR] [--output out.h5ad|out.loom] [--compression gzip|none] [--report report.html] [--cluster-key clusters] [--batch-key KEY] [--mode dynamical|standard|stochastic] [--seed N] [--epochs N]",
   flags: {
     input: {
       kind: "string",
@@ -34,7 +34,17 @@ export const velocitySpec: CommandSpec = {
       short: "i",
       description: ".h5ad, .loom, or a folder with spliced/ and unspliced/ 10x output (default: bundled pancreas)",
     },
-    output: { kind: "string", value: "FILE", short: "o", description: "write the result as .h5ad (scVelo's keys)" },
+    output: {
+      kind: "string",
+      value: "FILE",
+      short: "o",
+      description: "write the result as .h5ad (scVelo's keys) or .loom (layers, attributes, graphs; no uns)",
+    },
+    compression: {
+      kind: "string",
+      choices: ["gzip", "none"],
+      description: "compression of the output's numeric datasets (default none, as anndata)",
+    },
     report: { kind: "string", value: "FILE", description: "write an HTML report (figures also as SVG/PNG beside it)" },
     "cluster-key": {
       kind: "string",
@@ -110,8 +120,11 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
   const input = flags.input as string | undefined;
   const output = flags.output as string | undefined;
   const reportPath = flags.report as string | undefined;
-  if (output && !/\.h5ad$/i.test(output))
-    throw new UsageError(`--output must end in .h5ad; got ${JSON.stringify(output)}`);
+  if (output && !/\.(h5ad|loom)$/i.test(output))
+    throw new UsageError(`--output must end in .h5ad or .loom; got ${JSON.stringify(output)}`);
+  if (flags.compression !== undefined && !output)
+    throw new UsageError("--compression applies to --output; pass it too");
+  const compression = flags.compression as Compression | undefined;
   if (output && input && resolve(output) === resolve(input))
     throw new UsageError("--output is the input file; diffcell never overwrites its input");
   if (reportPath && !/\.html?$/i.test(reportPath))
@@ -201,18 +214,20 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
   }
 
   let writeSeconds = 0;
+  const writeStage = output && /\.loom$/i.test(output) ? "write loom" : "write h5ad";
   if (output) {
-    bar.onProgress({ stage: "write h5ad", done: 0, total: 1 });
+    bar.onProgress({ stage: writeStage, done: 0, total: 1 });
     const t0 = performance.now();
     mkdirSync(dirname(resolve(output)), { recursive: true });
-    await writeH5ad(adata, output);
+    if (/\.loom$/i.test(output)) await writeLoom(adata, output, { compression: compression ?? "gzip" });
+    else await writeH5ad(adata, output, { compression });
     writeSeconds = (performance.now() - t0) / 1000;
-    bar.onProgress({ stage: "write h5ad", done: 1, total: 1 });
+    bar.onProgress({ stage: writeStage, done: 1, total: 1 });
   }
   const seconds = (performance.now() - started) / 1000;
   const timings: Record<string, number> = { load: loadSeconds };
   for (const t of result.timings) timings[t.step] = t.seconds;
-  if (output) timings["write h5ad"] = writeSeconds;
+  if (output) timings[writeStage] = writeSeconds;
 
   if (reportPath) {
     bar.onProgress({ stage: "report", done: 0, total: 1 });
