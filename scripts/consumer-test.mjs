@@ -15,7 +15,7 @@
  *
  * KEEP=1 keeps the temporary folder. Exit code 1 on the first failure.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -86,6 +86,20 @@ try {
     }
     console.log(`  ${pkg.filename}: ${pkg.entryCount} files, ${(pkg.size / 1024).toFixed(0)} kB`);
   }
+
+  step("npm publish --dry-run: the manifests as npm will publish them");
+  // npm silently rewrites some fields on publish (and drops e.g. a bin path written "./bin/x.js"); the
+  // warning is the only signal, so any auto-correction fails here.
+  const publish = spawnSync("npm", ["publish", "--dry-run", "--ignore-scripts", "--workspaces"], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  const corrected = `${publish.stdout}\n${publish.stderr}`
+    .split("\n")
+    .filter((l) => /auto-corrected|was invalid|normalized to/.test(l));
+  if (publish.status !== 0 || corrected.length)
+    fail(`npm publish --dry-run:\n${corrected.join("\n") || publish.stderr}`);
+  console.log(`  ${packages.length} manifests publish as written`);
 
   step("publint and arethetypeswrong on every tarball");
   const { publint } = await import("publint");
@@ -200,6 +214,7 @@ try {
         "out/report.html",
         "--json",
         "--quiet",
+        "--no-png",
       ],
       { cwd: app },
     ),

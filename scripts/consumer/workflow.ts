@@ -47,7 +47,9 @@ t0 = performance.now();
 const result = await runVelocityPipeline(adata, {
   seed: 0,
   epochs: 10,
-  restarts: 1,
+  // Three restarts, the default at this size: with one, latent time on this simulation runs backwards
+  // (ρ ≈ −0.92 at seed 0).
+  restarts: 3,
   minSharedCounts: 0,
   nNeighbors: 15,
   edges: [
@@ -58,7 +60,7 @@ const result = await runVelocityPipeline(adata, {
 const latent = result.adata.obs.numbers("latent_time");
 const rho = stats.spearman(Array.from(latent), Array.from(sim.truth.time));
 console.log(`velocity: latent time ρ with the true time ${rho.toFixed(3)} (${seconds(t0)} s)`);
-assert.ok(Math.abs(rho) > 0.5, `latent time should follow the simulated time (ρ = ${rho})`);
+assert.ok(rho > 0.8, `latent time should follow the simulated time (ρ = ${rho})`);
 await writeH5ad(result.adata, "out/simulated.h5ad");
 const back = await readH5ad("out/simulated.h5ad");
 assert.deepEqual(back.shape, result.adata.shape);
