@@ -15,6 +15,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readH5ad, writeLoom } from "@diffcell/io";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bufferIo, main } from "./index.js";
 
@@ -170,10 +171,9 @@ describe.skipIf(!ANNDATA)("scVelo's keys in our .h5ad, read by anndata", () => {
   }
 
   it.skipIf(!LOOMPY)("the .loom opens with anndata.read_loom (loompy): layers, names, embeddings", async () => {
+    // The same result as .loom (what `--output x.loom` writes), without a second run.
     const loom = join(dir, "out.loom");
-    const io = bufferIo();
-    const args = ["velocity", "-i", join(dir, "sim.h5ad"), "-o", loom, "--epochs", "3", "--restarts", "1", "--quiet"];
-    expect(await main(args, io), io.err).toBe(0);
+    await writeLoom(await readH5ad(join(dir, "out.h5ad")), loom);
     const keys = keysOf(loom);
     const shape = ours.shape as unknown as number[];
     expect(keys.shape).toEqual(shape);
