@@ -170,16 +170,24 @@ describe.skipIf(!ANNDATA)("scVelo's keys in our .h5ad, read by anndata", () => {
     } else it(`${key}: scVelo's name, shape and dtype`, check);
   }
 
-  it.skipIf(!LOOMPY)("the .loom opens with anndata.read_loom (loompy): layers, names, embeddings", async () => {
-    // The same result as .loom (what `--output x.loom` writes), without a second run.
-    const loom = join(dir, "out.loom");
-    await writeLoom(await readH5ad(join(dir, "out.h5ad")), loom);
-    const keys = keysOf(loom);
-    const shape = ours.shape as unknown as number[];
-    expect(keys.shape).toEqual(shape);
-    for (const layer of ["spliced", "unspliced", "Ms", "Mu", "velocity"])
-      expect(keys[`layers/${layer}`]?.shape, layer).toEqual(shape);
-    for (const key of ["obsm/X_umap", "obsm/velocity_umap"]) expect(keys[key]?.shape, key).toEqual([shape[0], 2]);
-    for (const key of ["obs/latent_time", "obs/clusters", "var/fit_alpha"]) expect(keys[key], key).toBeDefined();
-  });
+  it.skipIf(!LOOMPY)(
+    "the .loom passes loompy's validator and opens with anndata.read_loom: layers, names, embeddings",
+    async () => {
+      // The same result as .loom (what `--output x.loom` writes), without a second run.
+      const loom = join(dir, "out.loom");
+      await writeLoom(await readH5ad(join(dir, "out.h5ad")), loom);
+      // loompy's own validator of the Loom 2.0.1 spec.
+      const validate =
+        "import sys; from loompy.loom_validator import LoomValidator as V; v = V(); ok = v.validate(sys.argv[1]); print(v.errors); sys.exit(0 if ok else 1)";
+      const validation = spawnSync(PYTHON, ["-c", validate, loom], { encoding: "utf8" });
+      expect(validation.status, validation.stdout + validation.stderr).toBe(0);
+      const keys = keysOf(loom);
+      const shape = ours.shape as unknown as number[];
+      expect(keys.shape).toEqual(shape);
+      for (const layer of ["spliced", "unspliced", "Ms", "Mu", "velocity"])
+        expect(keys[`layers/${layer}`]?.shape, layer).toEqual(shape);
+      for (const key of ["obsm/X_umap", "obsm/velocity_umap"]) expect(keys[key]?.shape, key).toEqual([shape[0], 2]);
+      for (const key of ["obs/latent_time", "obs/clusters", "var/fit_alpha"]) expect(keys[key], key).toBeDefined();
+    },
+  );
 });
