@@ -17,7 +17,7 @@ describe("harmonyObjectiveTensor", () => {
 
   it("equals the host objective on Harmony's output (σ with temperature, θ per level, floored O and E)", () => {
     const z = out.correctedEmbeddings.arraySync() as number[][];
-    const r = out.clusterAssignments.dataSync();
+    const r = out.clusterAssignments.dataSync() as Float32Array;
     const k = 6;
     // Host: cosine-normalised Z, centroids Y = normalise(RᵀẐ), d = 2(1 − ẐYᵀ).
     const zHat = z.map((row) => {
@@ -26,7 +26,11 @@ describe("harmonyObjectiveTensor", () => {
     });
     const y = Array.from({ length: k }, (_, c) => {
       const sum = new Float64Array(5);
-      zHat.forEach((row, i) => row.forEach((v, f) => (sum[f] += r[i * k + c] * v)));
+      zHat.forEach((row, i) => {
+        row.forEach((v, f) => {
+          sum[f] += r[i * k + c] * v;
+        });
+      });
       const norm = Math.hypot(...sum);
       return Array.from(sum, (v) => v / norm);
     });
@@ -37,7 +41,7 @@ describe("harmonyObjectiveTensor", () => {
     const design = encodeBatches(blobs.batch, 120);
     const theta = perLevel("theta", harmony.config.theta, design);
     const sigma = Float64Array.from(
-      (harmony.logSigma?.value as tf.Tensor).dataSync(),
+      (harmony.logSigma as { value: tf.Tensor }).value.dataSync(),
       (v) => Math.exp(v) * harmony.config.temperature,
     );
     const stats = batchClusterStatistics(r, 120, k, design.codes, design.nVariables, design.nLevels);
@@ -55,7 +59,7 @@ describe("harmonyObjectiveTensor", () => {
     const report = checkGrad(
       (z: tf.Tensor, logSigma: tf.Tensor) =>
         harmonyObjectiveTensor(z as tf.Tensor2D, r, logSigma as tf.Tensor1D, options),
-      [out.correctedEmbeddings, harmony.logSigma?.value as tf.Tensor],
+      [out.correctedEmbeddings, (harmony.logSigma as { value: tf.Tensor }).value],
     );
     expect(report.ok, report.message).toBe(true);
   });
