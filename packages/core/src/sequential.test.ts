@@ -53,3 +53,36 @@ describe("Sequential", () => {
     pipeline.dispose();
   });
 });
+
+describe("Sequential.from(...).pipe(...): typed chains", () => {
+  interface Counts {
+    counts: tf.Tensor1D;
+  }
+  interface Scaled {
+    scaled: tf.Tensor1D;
+  }
+  interface Logged {
+    logged: tf.Tensor1D;
+  }
+  const scale: Operator<Counts, Scaled> = {
+    apply: (data, state = {}, metadata = null) => [{ ...data, scaled: tf.mul(data.counts, 2) }, state, metadata],
+  };
+  const log: Operator<Scaled, Logged> = {
+    apply: (data, state = {}, metadata = null) => [{ ...data, logged: tf.log1p(data.scaled) }, state, metadata],
+  };
+
+  it("passes each step's outputs to the next and types the result", () => {
+    const chain = Sequential.from(scale).pipe(log);
+    const [out] = chain.apply({ counts: tf.tensor1d([0, 1.5]) });
+    expect(Array.from(out.logged.dataSync())).toEqual([0, Math.fround(Math.log1p(3))]);
+    expect(Array.from(out.counts.dataSync())).toEqual([0, 1.5]);
+  });
+
+  it("rejects a step whose inputs no earlier step provides (checked by tsc in `npm run lint`)", () => {
+    // @ts-expect-error `log` needs `scaled`, which nothing before it produces.
+    const broken = Sequential.from(log).pipe(scale).pipe(log).pipe(Sequential.from(scale));
+    expect(broken.steps).toHaveLength(4);
+    // @ts-expect-error the chain starts from counts only; `log` alone cannot follow `from(logOnly)` without scaled.
+    Sequential.from<Counts, object>({ apply: (d, s = {}, m = null) => [d, s, m] }).pipe(log);
+  });
+});

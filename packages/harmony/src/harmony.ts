@@ -25,7 +25,6 @@ export interface HarmonyInput {
   embeddings: tf.Tensor2D;
   /** One label per cell (integers or strings), or several batch variables by name. */
   batchLabels: BatchLabels;
-  [key: string]: unknown;
 }
 
 export interface HarmonyOutput {
@@ -35,7 +34,6 @@ export interface HarmonyOutput {
   clusterAssignments: tf.Tensor2D;
   /** Harmony objective after initialisation and after each round (R's `objective_harmony`, scaled by 2000/N). */
   objective: number[];
-  [key: string]: unknown;
 }
 
 /** What `apply` adds to the state under `state.harmony`. */

@@ -23,7 +23,7 @@ describe("HarmonyVelocityPipeline on 3 simulated batches", () => {
       const op = new HarmonyVelocityPipeline(f, { jointSteps: 3, seed: 0 });
       op.fit(sim);
       const [out] = op.apply(sim);
-      const scale = op.logUnsplicedScale?.value.arraySync() as number[][];
+      const scale = op.moments?.logUnsplicedScale?.value.arraySync() as number[][];
       const history = op.history;
       op.dispose();
       return { out, scale, history };

@@ -7,6 +7,7 @@ export {
   type BatchVelocityOutput,
   type HarmonyVelocityOptions,
   HarmonyVelocityPipeline,
+  type JointData,
   type JointHistory,
 } from "./batchVelocity.js";
 export {
@@ -29,6 +30,7 @@ export {
   type JointObjectiveOutput,
   runHarmonyVelocity,
 } from "./harmonyVelocity.js";
+export { jointObjective, type LossTerm } from "./jointLoss.js";
 export { knnIndices } from "./neighbors.js";
 export {
   edgeDepth,
@@ -38,6 +40,13 @@ export {
   writeVelocityResults,
 } from "./results.js";
 export { type SimulatedBatches, simulateBatches } from "./simulated.js";
+export {
+  initialBatchScale,
+  type SoftMomentsInit,
+  type SoftMomentsInput,
+  type SoftMomentsOutput,
+  SoftNeighborMoments,
+} from "./softNeighborMoments.js";
 export {
   type FittedCurves,
   type FittedRates,

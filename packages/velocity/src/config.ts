@@ -31,6 +31,11 @@ export interface VelocityConfigInit {
    * z, cells at the same latent time but on different branches get their own trajectories and velocities.
    */
   stateDim?: number;
+  /**
+   * Whether `apply` computes the Euler projection (`projectedSpliced`, an extra N×G pass). Default true (the
+   * walk-through's output); models trained without the projection term (the pipelines') turn it off.
+   */
+  projection?: boolean;
 }
 
 /** Settings of {@link DifferentiableVelocity}; validated on construction (`ConfigError` names the field). */
@@ -42,6 +47,7 @@ export class VelocityConfig extends Config {
   readonly kineticsModel: KineticsModel;
   readonly velocitySource: VelocitySource;
   readonly stateDim: number;
+  readonly projection: boolean;
 
   constructor(init: VelocityConfigInit) {
     super("VelocityConfig");
@@ -53,6 +59,7 @@ export class VelocityConfig extends Config {
     const defaultSource = this.kineticsModel === "dynamical" ? "model" : "observed";
     this.velocitySource = this.oneOf("velocitySource", init.velocitySource ?? defaultSource, ["observed", "model"]);
     this.stateDim = this.integer("stateDim", init.stateDim ?? 0, { min: 0, max: 64 });
+    this.projection = this.boolean("projection", init.projection ?? true);
     this.finish(init);
   }
 }

@@ -20,12 +20,15 @@ export { orientationScore } from "./orientation.js";
 export { fitSteadyState, fitStochastic, type SteadyStateFit } from "./steadyState.js";
 export { TimeEncoder } from "./timeEncoder.js";
 export {
+  DEFAULT_WEIGHTS,
   type LossWeights,
   restrictNeighbors,
   type TrainingHistory,
   trainVelocity,
+  type VelocityLossContext,
   type VelocityTrainingOptions,
   velocityLoss,
+  velocityObjective,
 } from "./training.js";
 export { velocityConfidence } from "./trajectory/confidence.js";
 export { type EmbeddingProjectionOptions, velocityEmbedding } from "./trajectory/embedding.js";

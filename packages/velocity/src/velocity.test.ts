@@ -18,6 +18,7 @@ describe("VelocityConfig", () => {
       kineticsModel: "standard",
       velocitySource: "observed",
       stateDim: 0,
+      projection: true,
     });
     expect(new VelocityConfig({ nGenes: 3, kineticsModel: "dynamical" }).velocitySource).toBe("model");
     expect(() => new VelocityConfig({ nGenes: 0 })).toThrow("VelocityConfig.nGenes must be an integer ≥ 1; got 0");

@@ -20,7 +20,6 @@ export interface VelocityInput {
   spliced: tf.Tensor2D;
   /** Unspliced abundances [N, G] (counts or moments `Mu`), ≥ 0. */
   unspliced: tf.Tensor2D;
-  [key: string]: unknown;
 }
 
 export interface VelocityOutput {
@@ -44,7 +43,6 @@ export interface VelocityOutput {
   /** Cell state z [N, d] and the cell-specific transcription rates [N, G] (models with `stateDim` > 0). */
   cellState?: tf.Tensor2D;
   cellAlpha?: tf.Tensor2D;
-  [key: string]: unknown;
 }
 
 /**
@@ -94,11 +92,12 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
 
   /**
    * The outputs of {@link apply} without the inputs. `projection: false` skips the Euler projection (an
-   * N×G pass a training loss without the projection term does not need); `projectedSpliced` is then absent.
+   * N×G pass a training loss without the projection term does not need; default `config.projection`);
+   * `projectedSpliced` is then absent.
    */
   forward(data: VelocityInput, options: { projection?: boolean } = {}): VelocityOutput {
     this.checkInput(data);
-    const withProjection = options.projection ?? true;
+    const withProjection = options.projection ?? this.config.projection;
     return tf.tidy((): tf.TensorContainer => {
       const { spliced, unspliced } = data;
       const { time: latentTime, state: cellState } = this.timeEncoder.encode(spliced, unspliced);
