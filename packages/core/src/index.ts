@@ -18,12 +18,12 @@ export {
   type FusedOp,
   type HostArray,
   type HostTensor,
-  isTaping,
   type KernelBackward,
   type KernelForward,
   toHost,
 } from "./kernel.js";
 export { expm1Ratio, expm1RatioDerivative, splicedAt, splicingKernel, unsplicedAt } from "./kinetics.js";
+export { SOLUTION_SIZE, solveInterval, solveValues } from "./kineticsInterval.js";
 export {
   fromTensor,
   hostMatMul,
@@ -55,6 +55,18 @@ export {
   scaleByLearningRate,
   sgd,
 } from "./optim/transforms.js";
+export {
+  defineKernel,
+  type KernelArgs,
+  type ParallelKernel,
+  runChunks,
+  setThreadCount,
+  sharedFloat64,
+  sharedLike,
+  threadCount,
+  toShared,
+  useThreads,
+} from "./parallel/pool.js";
 export { type ProgressCallback, type ProgressEvent, report } from "./progress.js";
 export { philox, Rngs } from "./rng.js";
 export { Sequential, sequential } from "./sequential.js";
@@ -62,6 +74,7 @@ export { loadParams, type ParamsFile, saveParams } from "./serialize.js";
 export * as stats from "./stats.js";
 export type { Scalar, Tensor, Tensor1D, Tensor2D } from "./tf.js";
 export { customGrad, tf, tidyHost } from "./tf.js";
+export { isTaping } from "./tfjs.js";
 export { disposeTree, flattenTree, globalNorm, leafNorms, mapTree, type TensorTree, unflattenTree } from "./tree.js";
 export { checkMatrix, checkTensorValues, checkValues, checkVector } from "./validate.js";
 

@@ -101,11 +101,6 @@ export function toHost(t: tf.Tensor): HostTensor {
   return { data: t.dataSync() as Float32Array, shape: t.shape };
 }
 
-/** True while tfjs is recording a tape (inside `grad`/`valueAndGrad`), i.e. a backward pass may follow. */
-export function isTaping(): boolean {
-  const state = (tf.engine() as unknown as { state: { gradientDepth: number } }).state;
-  return state.gradientDepth > 0;
-}
 
 function pack(outputs: readonly HostTensor[]): Float32Array {
   if (outputs.length === 1) return asFloat32(outputs[0].data);

@@ -4,7 +4,6 @@
 export { type KineticsModel, VelocityConfig, type VelocityConfigInit, type VelocitySource } from "./config.js";
 export { type InitializeOptions, initializeFromData } from "./initialize.js";
 export { type EulerAttrs, eulerProjection } from "./kinetics/euler.js";
-export { SOLUTION_SIZE, solveInterval } from "./kinetics/solution.js";
 export {
   kineticReconstruction,
   kineticTrajectory,
