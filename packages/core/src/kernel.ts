@@ -101,7 +101,6 @@ export function toHost(t: tf.Tensor): HostTensor {
   return { data: t.dataSync() as Float32Array, shape: t.shape };
 }
 
-
 function pack(outputs: readonly HostTensor[]): Float32Array {
   if (outputs.length === 1) return asFloat32(outputs[0].data);
   const total = outputs.reduce((n, o) => n + o.data.length, 0);

@@ -1,14 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DiffcellError } from "../errors.js";
-import {
-  defineKernel,
-  runChunks,
-  setThreadCount,
-  sharedFloat64,
-  threadCount,
-  toShared,
-  useThreads,
-} from "./pool.js";
+import { defineKernel, runChunks, setThreadCount, sharedFloat64, threadCount, toShared, useThreads } from "./pool.js";
 
 interface RowArgs {
   n: number;
