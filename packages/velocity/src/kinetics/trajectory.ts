@@ -39,8 +39,8 @@ export interface TrajectoryAttrs {
 const CHUNKS = 16;
 /** Elements below which a pass stays on the calling thread (dispatch costs ~0.1 ms). */
 const MIN_PARALLEL_ELEMENTS = 40_000;
-/** Velocity partials kept between forward and backward only up to this many values (~256 MB in float32). */
-const MAX_STORED_PARTIALS = 64 * 1024 * 1024;
+/** Velocity partials kept between forward and backward only up to this many values (~256 MB in float64). */
+const MAX_STORED_PARTIALS = 32 * 1024 * 1024;
 
 type Extra = Partial<Pick<TrajectoryArgs, "in0" | "in1" | "store" | "grads" | "weightUnspliced" | "weightSpliced">>;
 
@@ -83,7 +83,7 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
     in1: empty,
     out0: allocLike(like, 0),
     out1: allocLike(like, 0),
-    partials: allocLike(like, 0),
+    partials: empty,
     store: 0,
     grads: 0,
     weightUnspliced: empty,
@@ -99,7 +99,7 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
     if (value.length > 0) args[key] = share(value as Float32Array | Float64Array);
   }
   const run = () => runChunks(TRAJECTORY_KERNEL, args as unknown as KernelArgs, chunks, parallel);
-  return { args, n, g, chunks, like, alloc, run };
+  return { args, n, g, chunks, like, alloc, float64, run };
 }
 
 /** Per-parameter gradients in input order [t, onset, duration, α, β, γ, scale], reduced over chunks in order. */
@@ -154,13 +154,13 @@ export const kineticTrajectory = customVjp<TrajectoryAttrs>(
 
 interface VelocityResiduals {
   /** ∂v/∂(t, d, α, β, γ) of every element, kept from a taped forward pass (5 per element). */
-  partials: HostArray;
+  partials: Float64Array;
 }
 
 /**
  * The model's velocity ds/dt = β·u − γ·s [N, G] at each cell's latent time (scVelo's dynamical velocity:
  * evaluated on the fitted state, not the noisy observation). Inputs as {@link kineticTrajectory}.
- * When a tape records, the forward pass keeps each element's five partials (up to ~256 MB), so the
+ * When a tape records, the forward pass keeps each element's five partials (float64, up to ~256 MB), so the
  * backward pass is multiply-adds only instead of a second solve.
  */
 export const kineticVelocity = customVjp<TrajectoryAttrs, VelocityResiduals>(
@@ -169,7 +169,8 @@ export const kineticVelocity = customVjp<TrajectoryAttrs, VelocityResiduals>(
     const store = isTaping() && 5 * t.shape[0] * onset.shape[0] <= MAX_STORED_PARTIALS;
     const p = prepare(inputs, attrs, 1, { store: store ? 1 : 0 });
     p.args.out0 = p.alloc(p.n * p.g);
-    if (store) p.args.partials = p.alloc(5 * p.n * p.g);
+    // Float64 like the recomputed partials, so keeping them changes no gradient (only the time it takes).
+    if (store) p.args.partials = p.float64(5 * p.n * p.g);
     p.run();
     return {
       outputs: [{ data: p.args.out0, shape: [p.n, p.g] }],

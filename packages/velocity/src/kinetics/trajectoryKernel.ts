@@ -43,7 +43,7 @@ export interface TrajectoryArgs {
   out0: Float32Array | Float64Array;
   out1: Float32Array | Float64Array;
   /** Velocity partials [N·G·5] (∂v/∂t, ∂v/∂d, ∂v/∂α, ∂v/∂β, ∂v/∂γ). */
-  partials: Float32Array | Float64Array;
+  partials: Float64Array;
   store: number;
   grads: number;
   weightUnspliced: ArrayLike<number>;
