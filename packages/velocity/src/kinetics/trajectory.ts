@@ -39,10 +39,12 @@ export interface TrajectoryAttrs {
 const CHUNKS = 16;
 /** Elements below which a pass stays on the calling thread (dispatch costs ~0.1 ms). */
 const MIN_PARALLEL_ELEMENTS = 40_000;
-/** Velocity partials kept between forward and backward only up to this many values (~256 MB in float64). */
-const MAX_STORED_PARTIALS = 32 * 1024 * 1024;
+/** Jacobians kept between passes only up to this many values (12 per element; 256 MB in float64). */
+const MAX_KEPT_VALUES = 32 * 1024 * 1024;
 
-type Extra = Partial<Pick<TrajectoryArgs, "in0" | "in1" | "store" | "grads" | "weightUnspliced" | "weightSpliced">>;
+type Extra = Partial<
+  Pick<TrajectoryArgs, "in0" | "in1" | "store" | "grads" | "cached" | "weightUnspliced" | "weightSpliced">
+>;
 
 /** The arguments of one pass: shared copies of the inputs when it will run on several threads. */
 function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: number, extra: Extra = {}) {
@@ -83,9 +85,11 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
     in1: empty,
     out0: allocLike(like, 0),
     out1: allocLike(like, 0),
-    partials: empty,
+    jac: empty,
+    active: new Uint8Array(0),
     store: 0,
     grads: 0,
+    cached: 0,
     weightUnspliced: empty,
     weightSpliced: empty,
     dt: float64(backward ? n : 0),
@@ -99,7 +103,15 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
     if (value.length > 0) args[key] = share(value as Float32Array | Float64Array);
   }
   const run = () => runChunks(TRAJECTORY_KERNEL, args as unknown as KernelArgs, chunks, parallel);
-  return { args, n, g, chunks, like, alloc, float64, run };
+  const keep = (jacobian: KeptJacobian) => {
+    args.jac = parallel ? toShared(jacobian.jac) : jacobian.jac;
+    args.active = parallel ? toShared(jacobian.active) : jacobian.active;
+  };
+  const newJacobian = (): KeptJacobian => ({
+    jac: float64(12 * n * g),
+    active: parallel ? new Uint8Array(new SharedArrayBuffer(n * g)) : new Uint8Array(n * g),
+  });
+  return { args, n, g, chunks, like, alloc, keep, newJacobian, run };
 }
 
 /** Per-parameter gradients in input order [t, onset, duration, α, β, γ, scale], reduced over chunks in order. */
@@ -152,35 +164,71 @@ export const kineticTrajectory = customVjp<TrajectoryAttrs>(
   "kineticTrajectory",
 );
 
-interface VelocityResiduals {
-  /** ∂v/∂(t, d, α, β, γ) of every element, kept from a taped forward pass (5 per element). */
-  partials: Float64Array;
+/** Every element's 12 partials (trajectoryJacobian's layout) from a taped velocity pass. */
+interface KeptJacobian {
+  jac: Float64Array;
+  active: Uint8Array;
+}
+
+/**
+ * The Jacobian of the last taped velocity pass, with copies of the inputs it was computed for. A training
+ * step evaluates the velocity and then the reconstruction loss at the same latent times and rates (as new,
+ * equal tensors); when every input matches value for value, the loss reuses these partials instead of
+ * solving the ODE again — one analytic solve per cell×gene per step. Only the latest pass is kept.
+ */
+let lastJacobian: { inputs: HostArray[]; shapes: string; switching: boolean; kept: KeptJacobian } | null = null;
+
+function sameInputs(inputs: readonly HostTensor[], switching: boolean): boolean {
+  const last = lastJacobian;
+  if (!last || last.switching !== switching) return false;
+  if (
+    last.shapes !==
+    inputs
+      .slice(0, 7)
+      .map((t) => t.shape.join("x"))
+      .join(",")
+  )
+    return false;
+  for (let a = 0; a < 7; a++) {
+    const x = inputs[a].data;
+    const y = last.inputs[a];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
+  return true;
 }
 
 /**
  * The model's velocity ds/dt = β·u − γ·s [N, G] at each cell's latent time (scVelo's dynamical velocity:
  * evaluated on the fitted state, not the noisy observation). Inputs as {@link kineticTrajectory}.
- * When a tape records, the forward pass keeps each element's five partials (float64, up to ~256 MB), so the
- * backward pass is multiply-adds only instead of a second solve.
+ * When a tape records, the forward pass keeps each element's partials (float64, up to 256 MB): the backward
+ * pass is then multiply-adds only, and a reconstruction loss at the same inputs reuses them.
  */
-export const kineticVelocity = customVjp<TrajectoryAttrs, VelocityResiduals>(
+export const kineticVelocity = customVjp<TrajectoryAttrs, KeptJacobian>(
   (inputs, attrs) => {
     const [t, onset] = inputs;
-    const store = isTaping() && 5 * t.shape[0] * onset.shape[0] <= MAX_STORED_PARTIALS;
+    const store = isTaping() && 12 * t.shape[0] * onset.shape[0] <= MAX_KEPT_VALUES;
     const p = prepare(inputs, attrs, 1, { store: store ? 1 : 0 });
     p.args.out0 = p.alloc(p.n * p.g);
-    // Float64 like the recomputed partials, so keeping them changes no gradient (only the time it takes).
-    if (store) p.args.partials = p.float64(5 * p.n * p.g);
+    const kept = store ? p.newJacobian() : undefined;
+    if (kept) p.keep(kept);
     p.run();
-    return {
-      outputs: [{ data: p.args.out0, shape: [p.n, p.g] }],
-      residuals: store ? { partials: p.args.partials } : undefined,
-    };
+    lastJacobian = kept
+      ? {
+          inputs: inputs.slice(0, 7).map((x) => x.data.slice()),
+          shapes: inputs
+            .slice(0, 7)
+            .map((x) => x.shape.join("x"))
+            .join(","),
+          switching: attrs.switching,
+          kept,
+        }
+      : null;
+    return { outputs: [{ data: p.args.out0, shape: [p.n, p.g] }], residuals: kept };
   },
   ({ inputs, cotangents, residuals, attrs }) => {
-    const stored = residuals?.partials;
-    const p = prepare(inputs, attrs, stored ? 2 : 3, { in0: cotangents[0].data });
-    if (stored) p.args.partials = stored;
+    const p = prepare(inputs, attrs, residuals ? 2 : 3, { in0: cotangents[0].data });
+    if (residuals) p.keep(residuals);
     p.run();
     return gradientList(p.args, p.chunks, p.like);
   },
@@ -232,13 +280,16 @@ function reconstructionPass(
   attrs: ReconstructionAttrs,
   withGradients: boolean,
 ): { total: number; grads?: HostArray[] } {
+  const cached = withGradients && sameInputs(inputs, attrs.switching);
   const p = prepare(inputs, attrs, 5, {
     in0: inputs[7].data,
     in1: inputs[8].data,
     grads: withGradients ? 1 : 0,
+    cached: cached ? 1 : 0,
     weightUnspliced: attrs.weightUnspliced,
     weightSpliced: attrs.weightSpliced,
   });
+  if (cached && lastJacobian) p.keep(lastJacobian.kept);
   if (withGradients) {
     p.args.out0 = p.alloc(p.n * p.g);
     p.args.out1 = p.alloc(p.n * p.g);

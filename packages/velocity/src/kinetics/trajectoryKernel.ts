@@ -4,9 +4,10 @@
  * arguments, so nothing may reference module state or imports except through the helper list below.
  *
  * One call handles the rows [lo, hi) of one chunk for one of the passes (`mode`):
- *   0 values (û, ŝ)                          1 velocity v = β·u − γ·s (+ its partials when `store`)
- *   2 velocity backward from stored partials  3 velocity backward, partials recomputed
- *   4 (û, ŝ) backward, partials recomputed    5 weighted reconstruction error (+ gradients when `grads`)
+ *   0 values (û, ŝ)                          1 velocity v = β·u − γ·s (+ the Jacobian when `store`)
+ *   2 velocity backward from a kept Jacobian  3 velocity backward, Jacobian recomputed
+ *   4 (û, ŝ) backward, Jacobian recomputed    5 weighted reconstruction error (+ gradients when `grads`;
+ *                                               from a kept Jacobian when `cached`)
  * Per-row results (dt, per-cell dα, outputs) are written in place; per-gene sums go to the chunk's own
  * slot of `acc` ([chunk][onset, duration, α, β, γ, scale][gene]) and the loss to `totals[chunk]`, so the
  * caller's ordered reduction makes the result independent of the number of threads.
@@ -42,9 +43,11 @@ export interface TrajectoryArgs {
   in1: ArrayLike<number>;
   out0: Float32Array | Float64Array;
   out1: Float32Array | Float64Array;
-  /** Velocity partials [N·G·5] (∂v/∂t, ∂v/∂d, ∂v/∂α, ∂v/∂β, ∂v/∂γ). */
-  partials: Float64Array;
+  /** Kept Jacobians [N·G·12] ({@link trajectoryJacobian}'s layout) and 1 where the element is past its onset. */
+  jac: Float64Array;
+  active: Uint8Array;
   store: number;
+  cached: number;
   grads: number;
   weightUnspliced: ArrayLike<number>;
   weightSpliced: ArrayLike<number>;
@@ -153,98 +156,162 @@ function velocityPartials(p: Float64Array, beta: number, gamma: number, scale: n
   q[4] = -p[1] - gamma * p[10];
 }
 
-/** One chunk of rows for one pass (see the file comment). */
-function trajectoryChunk(a: TrajectoryArgs, chunk: number, nChunks: number): void {
-  const { n, g, mode } = a;
-  const lo = Math.floor((chunk * n) / nChunks);
-  const hi = Math.floor(((chunk + 1) * n) / nChunks);
+/** Mode 0: (û, ŝ) of rows [lo, hi). */
+function valueRows(a: TrajectoryArgs, lo: number, hi: number): void {
+  const { g, out0, out1 } = a;
+  const p = new Float64Array(12);
+  const sw = new Float64Array(12);
+  for (let i = lo; i < hi; i++) {
+    for (let j = 0; j < g; j++) {
+      trajectoryValue(a, i, j, p, sw);
+      out0[i * g + j] = p[0];
+      out1[i * g + j] = p[1];
+    }
+  }
+}
+
+/** Mode 1: velocity of rows [lo, hi), keeping the Jacobian when `store`. */
+function velocityRows(a: TrajectoryArgs, lo: number, hi: number): void {
+  const { g, beta, gamma, scale, out0, jac, active, store } = a;
+  const scratch = new Float64Array(12);
+  const sw = new Float64Array(12);
+  const p = new Float64Array(12);
+  for (let i = lo; i < hi; i++) {
+    for (let j = 0; j < g; j++) {
+      const k = i * g + j;
+      if (!store) {
+        trajectoryValue(a, i, j, p, sw);
+        out0[k] = (beta[j] * p[0]) / scale[j] - gamma[j] * p[1];
+        continue;
+      }
+      const on = trajectoryJacobian(a, i, j, scratch, sw, p);
+      out0[k] = on ? (beta[j] * p[0]) / scale[j] - gamma[j] * p[1] : 0;
+      active[k] = on ? 1 : 0;
+      if (on) for (let r = 0; r < 12; r++) jac[12 * k + r] = p[r];
+    }
+  }
+}
+
+/** Modes 2, 3: velocity backward of rows [lo, hi) for the cotangent in0, from the kept or a fresh Jacobian. */
+function velocityBackwardRows(a: TrajectoryArgs, lo: number, hi: number, base: number): void {
+  const { g, beta, gamma, scale, in0, jac, active, acc, dt, dAlphaCell, alphaPerCell } = a;
+  const kept = a.mode === 2;
   const scratch = new Float64Array(12);
   const sw = new Float64Array(12);
   const p = new Float64Array(12);
   const q = new Float64Array(5);
-  const base = chunk * 6 * g;
-  const acc = a.acc;
+  for (let i = lo; i < hi; i++) {
+    let dti = 0;
+    for (let j = 0; j < g; j++) {
+      const k = i * g + j;
+      const cv = in0[k];
+      if (cv === 0) continue;
+      if (kept) {
+        if (!active[k]) continue;
+        for (let r = 0; r < 12; r++) p[r] = jac[12 * k + r];
+      } else if (!trajectoryJacobian(a, i, j, scratch, sw, p)) continue;
+      velocityPartials(p, beta[j], gamma[j], scale[j], q);
+      const byTime = cv * q[0];
+      dti += byTime;
+      acc[base + j] -= byTime;
+      acc[base + g + j] += cv * q[1];
+      if (alphaPerCell) dAlphaCell[k] += cv * q[2];
+      else acc[base + 2 * g + j] += cv * q[2];
+      acc[base + 3 * g + j] += cv * q[3];
+      acc[base + 4 * g + j] += cv * q[4];
+    }
+    dt[i] = dti;
+  }
+}
+
+/** Adds cotangents (cu on û, cs on ŝ) of element (i, j) with partials p; returns the part for t_i. */
+function addPartials(
+  a: TrajectoryArgs,
+  base: number,
+  k: number,
+  j: number,
+  cu: number,
+  cs: number,
+  p: Float64Array,
+): number {
+  const { g, acc } = a;
+  const byTime = cu * p[2] + cs * p[3];
+  acc[base + j] -= byTime;
+  acc[base + g + j] += cu * p[4] + cs * p[5];
+  if (a.alphaPerCell) a.dAlphaCell[k] += cu * p[6] + cs * p[7];
+  else acc[base + 2 * g + j] += cu * p[6] + cs * p[7];
+  acc[base + 3 * g + j] += cu * p[8] + cs * p[9];
+  acc[base + 4 * g + j] += cs * p[10];
+  acc[base + 5 * g + j] += cu * p[11];
+  return byTime;
+}
+
+/** Mode 4: (û, ŝ) backward of rows [lo, hi) for cotangents in0, in1. */
+function trajectoryBackwardRows(a: TrajectoryArgs, lo: number, hi: number, base: number): void {
+  const { g, in0, in1, dt } = a;
+  const scratch = new Float64Array(12);
+  const sw = new Float64Array(12);
+  const p = new Float64Array(12);
+  for (let i = lo; i < hi; i++) {
+    let dti = 0;
+    for (let j = 0; j < g; j++) {
+      const k = i * g + j;
+      const cu = in0[k];
+      const cs = in1[k];
+      if ((cu === 0 && cs === 0) || !trajectoryJacobian(a, i, j, scratch, sw, p)) continue;
+      dti += addPartials(a, base, k, j, cu, cs, p);
+    }
+    dt[i] = dti;
+  }
+}
+
+/** Mode 5: weighted squared error of rows [lo, hi) against (in0, in1), with gradients when `grads`. */
+function reconstructionRows(a: TrajectoryArgs, lo: number, hi: number, base: number): number {
+  const { n, g, in0, in1, out0, out1, jac, active, weightUnspliced: wu, weightSpliced: ws, dt, grads, cached } = a;
+  const scratch = new Float64Array(12);
+  const sw = new Float64Array(12);
+  const p = new Float64Array(12);
   let total = 0;
   for (let i = lo; i < hi; i++) {
     let dti = 0;
     for (let j = 0; j < g; j++) {
       const k = i * g + j;
-      const aIndex = a.alphaPerCell ? k : -1;
-      let cu = 0;
-      let cs = 0;
-      let cv = 0;
-      if (mode === 0) {
-        trajectoryValue(a, i, j, p, sw);
-        a.out0[k] = p[0];
-        a.out1[k] = p[1];
-        continue;
-      }
-      if (mode === 1) {
-        if (!a.store) {
-          trajectoryValue(a, i, j, p, sw);
-          a.out0[k] = (a.beta[j] * p[0]) / a.scale[j] - a.gamma[j] * p[1];
-          continue;
-        }
-        const active = trajectoryJacobian(a, i, j, scratch, sw, p);
-        if (active) velocityPartials(p, a.beta[j], a.gamma[j], a.scale[j], q);
-        a.out0[k] = active ? (a.beta[j] * p[0]) / a.scale[j] - a.gamma[j] * p[1] : 0;
-        for (let r = 0; r < 5; r++) a.partials[5 * k + r] = active ? q[r] : 0;
-        continue;
-      }
-      if (mode === 2) {
-        cv = a.in0[k];
-        if (cv === 0) continue;
-        for (let r = 0; r < 5; r++) q[r] = a.partials[5 * k + r];
-      } else if (mode === 3) {
-        cv = a.in0[k];
-        if (cv === 0 || !trajectoryJacobian(a, i, j, scratch, sw, p)) continue;
-        velocityPartials(p, a.beta[j], a.gamma[j], a.scale[j], q);
-      } else if (mode === 4) {
-        cu = a.in0[k];
-        cs = a.in1[k];
-        if ((cu === 0 && cs === 0) || !trajectoryJacobian(a, i, j, scratch, sw, p)) continue;
-      } else {
-        // mode 5: reconstruction error against the observed (u, s) in in0, in1.
-        let active = false;
-        if (a.grads) {
-          active = trajectoryJacobian(a, i, j, scratch, sw, p);
-          if (!active) p[0] = p[1] = 0;
-        } else {
-          trajectoryValue(a, i, j, p, sw);
-        }
-        const eu = p[0] - a.in0[k];
-        const es = p[1] - a.in1[k];
-        total += a.weightUnspliced[j] * eu * eu + a.weightSpliced[j] * es * es;
-        if (!a.grads) continue;
-        cu = (2 * a.weightUnspliced[j] * eu) / n;
-        cs = (2 * a.weightSpliced[j] * es) / n;
-        a.out0[k] = -cu;
-        a.out1[k] = -cs;
-        if (!active) continue;
-      }
-      if (mode === 2 || mode === 3) {
-        const byTime = cv * q[0];
-        dti += byTime;
-        acc[base + j] -= byTime;
-        acc[base + g + j] += cv * q[1];
-        if (aIndex >= 0) a.dAlphaCell[aIndex] += cv * q[2];
-        else acc[base + 2 * g + j] += cv * q[2];
-        acc[base + 3 * g + j] += cv * q[3];
-        acc[base + 4 * g + j] += cv * q[4];
-        continue;
-      }
-      const byTime = cu * p[2] + cs * p[3];
-      dti += byTime;
-      acc[base + j] -= byTime;
-      acc[base + g + j] += cu * p[4] + cs * p[5];
-      if (aIndex >= 0) a.dAlphaCell[aIndex] += cu * p[6] + cs * p[7];
-      else acc[base + 2 * g + j] += cu * p[6] + cs * p[7];
-      acc[base + 3 * g + j] += cu * p[8] + cs * p[9];
-      acc[base + 4 * g + j] += cs * p[10];
-      acc[base + 5 * g + j] += cu * p[11];
+      let on = false;
+      if (!grads) trajectoryValue(a, i, j, p, sw);
+      else if (cached) {
+        on = active[k] === 1;
+        if (on) for (let r = 0; r < 12; r++) p[r] = jac[12 * k + r];
+      } else on = trajectoryJacobian(a, i, j, scratch, sw, p);
+      if (grads && !on) p[0] = p[1] = 0;
+      const eu = p[0] - in0[k];
+      const es = p[1] - in1[k];
+      total += wu[j] * eu * eu + ws[j] * es * es;
+      if (!grads) continue;
+      const cu = (2 * wu[j] * eu) / n;
+      const cs = (2 * ws[j] * es) / n;
+      out0[k] = -cu;
+      out1[k] = -cs;
+      if (on) dti += addPartials(a, base, k, j, cu, cs, p);
     }
-    if (mode >= 2) a.dt[i] = dti;
+    if (grads) dt[i] = dti;
   }
+  return total;
+}
+
+/**
+ * One chunk of rows for one pass (see the file comment). Each pass is its own function, so V8 optimises
+ * each on its own feedback (one function for all modes deoptimised on every switch).
+ */
+function trajectoryChunk(a: TrajectoryArgs, chunk: number, nChunks: number): void {
+  const lo = Math.floor((chunk * a.n) / nChunks);
+  const hi = Math.floor(((chunk + 1) * a.n) / nChunks);
+  const base = chunk * 6 * a.g;
+  let total = 0;
+  if (a.mode === 0) valueRows(a, lo, hi);
+  else if (a.mode === 1) velocityRows(a, lo, hi);
+  else if (a.mode === 2 || a.mode === 3) velocityBackwardRows(a, lo, hi, base);
+  else if (a.mode === 4) trajectoryBackwardRows(a, lo, hi, base);
+  else total = reconstructionRows(a, lo, hi, base);
   a.totals[chunk] = total;
 }
 
@@ -256,4 +323,10 @@ export const TRAJECTORY_KERNEL: ParallelKernel = defineKernel("velocity.trajecto
   trajectoryValue,
   trajectoryJacobian,
   velocityPartials,
+  valueRows,
+  velocityRows,
+  velocityBackwardRows,
+  addPartials,
+  trajectoryBackwardRows,
+  reconstructionRows,
 ]);
