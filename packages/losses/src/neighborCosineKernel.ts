@@ -129,7 +129,7 @@ function cosineBackwardRow(a: CosineArgs, i: number): void {
 
 /** Adds sign·g of pair q = i·k + r (∂c/∂d = v/(‖v‖‖d‖) − c·d/‖d‖²) to dx_m, and ∓ its time slope to dt_m. */
 function cosineScatterPair(a: CosineArgs, m: number, q: number, sign: number): void {
-  const { d, k, neighbors, v, x } = a;
+  const { d, k, neighbors, v, x, dx } = a;
   const i = Math.floor(q / k);
   const j = neighbors[q];
   if (a.timeWeight !== 0) a.dt[m] -= sign * a.slope[q];
@@ -138,30 +138,40 @@ function cosineScatterPair(a: CosineArgs, m: number, q: number, sign: number): v
   const c = a.cos[q];
   const nv = a.vnorm[i];
   const nd = a.dnorm[q];
+  const vi = i * d;
+  const xi = i * d;
+  const xj = j * d;
+  const out = m * d;
   for (let f = 0; f < d; f++) {
-    const diff = x[j * d + f] - x[i * d + f];
-    const g = dc * (v[i * d + f] / (nv * nd) - (c * diff) / (nd * nd));
-    a.dx[m * d + f] += sign * g;
+    const diff = x[xj + f] - x[xi + f];
+    const g = dc * (v[vi + f] / (nv * nd) - (c * diff) / (nd * nd));
+    dx[out + f] += sign * g;
   }
 }
 
+/** dx_m and dt_m of rows [lo, hi): incoming pairs from rows before m, m's own pairs, then those after m. */
+function cosineScatterRows(a: CosineArgs, lo: number, hi: number): void {
+  const { k, neighbors, incoming, incomingStart } = a;
+  for (let m = lo; m < hi; m++) {
+    const end = incomingStart[m + 1];
+    let e = incomingStart[m];
+    while (e < end && incoming[e] < m * k) cosineScatterPair(a, m, incoming[e++], 1);
+    for (let r = 0; r < k; r++) if (neighbors[m * k + r] !== m) cosineScatterPair(a, m, m * k + r, -1);
+    while (e < end) cosineScatterPair(a, m, incoming[e++], 1);
+  }
+}
+
+/** One chunk of rows for one pass; each pass in its own function (one optimised body per pass). */
 function cosineChunk(a: CosineArgs, chunk: number, nChunks: number): void {
   const lo = Math.floor((chunk * a.n) / nChunks);
   const hi = Math.floor(((chunk + 1) * a.n) / nChunks);
   let total = 0;
-  for (let i = lo; i < hi; i++) {
+  if (a.mode === 0) {
     // ε² = 1e-12 smooths the norms, ‖a‖ → √(‖a‖² + ε²): cosines and gradients stay finite at zero vectors.
-    if (a.mode === 0) total += cosineForwardRow(a, i, 1e-12);
-    else if (a.mode === 1) cosineBackwardRow(a, i);
-    else {
-      // Incoming pairs from rows before m, m's own pairs, then incoming pairs from rows after m.
-      const end = a.incomingStart[i + 1];
-      let e = a.incomingStart[i];
-      while (e < end && a.incoming[e] < i * a.k) cosineScatterPair(a, i, a.incoming[e++], 1);
-      for (let r = 0; r < a.k; r++) if (a.neighbors[i * a.k + r] !== i) cosineScatterPair(a, i, i * a.k + r, -1);
-      while (e < end) cosineScatterPair(a, i, a.incoming[e++], 1);
-    }
-  }
+    for (let i = lo; i < hi; i++) total += cosineForwardRow(a, i, 1e-12);
+  } else if (a.mode === 1) {
+    for (let i = lo; i < hi; i++) cosineBackwardRow(a, i);
+  } else cosineScatterRows(a, lo, hi);
   a.totals[chunk] = total;
 }
 
@@ -171,4 +181,5 @@ export const COSINE_KERNEL: ParallelKernel = defineKernel("losses.neighborCosine
   cosineForwardRow,
   cosineBackwardRow,
   cosineScatterPair,
+  cosineScatterRows,
 ]);
