@@ -29,6 +29,13 @@ export { type KnnOptions, type KnnResult, knn } from "./linalg/knn.js";
 export { type LanczosOptions, lanczosEigen } from "./linalg/lanczos.js";
 export { type PcaOptions, type PcaResult, pca } from "./linalg/pca.js";
 export { type Matrix, matrix, orthonormalColumns, symmetricEigen } from "./matrices.js";
+export {
+  ensureTensorMemory,
+  ResourceError,
+  setTensorMemoryLimit,
+  tensorMemoryLimit,
+  WASM_HEAP_BYTES,
+} from "./memory.js";
 export { type GradsOf, Module, Param } from "./module.js";
 export { gelu, Linear } from "./nn.js";
 export type { Data, Metadata, Operator, State } from "./operator.js";

@@ -1,4 +1,5 @@
 import { DiffcellError } from "./errors.js";
+import { ensureTensorMemory } from "./memory.js";
 import { tf } from "./tf.js";
 
 /** Host-side float data: Float32Array when called from tfjs, Float64Array in gradient checks. */
@@ -56,6 +57,10 @@ export function customVjp<A, R = unknown>(
       const { outputs, residuals } = forward(host, attrs);
       outputShapes = outputs.map((o) => o.shape);
       const packed = pack(outputs);
+      ensureTensorMemory(
+        `${kernelName} outputs (${outputShapes.map((sh) => `[${sh}]`).join(", ")})`,
+        4 * packed.length,
+      );
       return {
         value: tf.tensor1d(packed, "float32"),
         gradFunc: (dy: tf.Tensor) => {
@@ -67,6 +72,7 @@ export function customVjp<A, R = unknown>(
               `${kernelName}: backward returned ${grads.length} gradients for ${host.length} inputs`,
             );
           }
+          ensureTensorMemory(`${kernelName} gradients`, 4 * grads.reduce((total, g) => total + g.length, 0));
           return grads.map((g, i) => tf.tensor(asFloat32(g), tensors[i].shape, "float32"));
         },
       };

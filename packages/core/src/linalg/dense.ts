@@ -1,4 +1,5 @@
 import type { Matrix } from "../matrices.js";
+import { ensureTensorMemory } from "../memory.js";
 import { tf, tidyHost } from "../tf.js";
 
 export { type Matrix, matrix, orthonormalColumns, symmetricEigen } from "../matrices.js";
@@ -9,6 +10,7 @@ export function fromTensor(t: tf.Tensor2D): Matrix {
 }
 
 export function toTensor(m: Matrix): tf.Tensor2D {
+  ensureTensorMemory(`a ${m.rows} × ${m.cols} matrix`, 4 * m.rows * m.cols);
   return tf.tensor2d(m.data, [m.rows, m.cols], "float32");
 }
 
