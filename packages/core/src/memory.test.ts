@@ -32,7 +32,7 @@ describe("tensor memory guard", () => {
 
   it("guards fused kernel outputs", () => {
     const big = customVjp<null>(
-      (inputs) => ({ outputs: [{ data: new Float32Array(4 * 1024 ** 2), shape: [4 * 1024 ** 2] }] }),
+      () => ({ outputs: [{ data: new Float32Array(4 * 1024 ** 2), shape: [4 * 1024 ** 2] }] }),
       ({ inputs }) => inputs.map((t) => new Float32Array(t.data.length)),
       "bigKernel",
     );
