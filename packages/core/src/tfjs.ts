@@ -4,10 +4,33 @@
  * counts itself in {@link isTaping}. Fused kernels use that to decide whether to keep what a backward pass
  * will need (tfjs has no public "is a tape recording?" query; its engine state is private).
  * (An explicit export shadows the same name from `export *`.)
+ *
+ * Only tfjs-core and the plain-JS `cpu` backend load here (the `wasm` backend loads on demand in
+ * `backend.ts`); the gradients the umbrella package would bring are registered by `gradients.ts`.
  */
-import * as base from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-cpu";
+import * as base from "@tensorflow/tfjs-core";
+import { registerGradients } from "./gradients.js";
 
-export * from "@tensorflow/tfjs";
+export * from "@tensorflow/tfjs-core";
+
+registerGradients();
+
+/**
+ * Compatibility: the umbrella package added chained methods (`x.add(y)`, `x.toFloat()`) to every tensor;
+ * tfjs-core alone does not, and diffcell writes `tf.cast(x, "float32")`. The one chained call still in
+ * use (pipeline's `.toFloat()`) keeps working until it is rewritten; do not add others.
+ */
+declare module "@tensorflow/tfjs-core" {
+  interface Tensor<R extends base.Rank = base.Rank> {
+    /** @deprecated use `tf.cast(x, "float32")`. */
+    toFloat(): Tensor<R>;
+  }
+}
+const tensorPrototype = base.Tensor.prototype as unknown as { toFloat?: () => base.Tensor };
+tensorPrototype.toFloat ??= function (this: base.Tensor) {
+  return base.cast(this, "float32");
+};
 
 let depth = 0;
 
