@@ -80,7 +80,9 @@ function prepare(
   const { k } = attrs;
   const chunks = Math.min(CHUNKS, n);
   const parallel = useThreads(chunks, n * k * d, 200_000);
-  const share = <T extends Float32Array | Float64Array | Int32Array>(a: T): T => (parallel ? toShared(a) : a);
+  // Inputs are read only while the pass runs: their shared copies reuse per-field buffers across calls.
+  const share = <T extends Float32Array | Float64Array | Int32Array>(a: T, slot: string): T =>
+    parallel ? toShared(a, `neighborCosine.${slot}`) : a;
   const f64 = (length: number) => (parallel ? sharedFloat64(length) : new Float64Array(length));
   const like = (length: number) => (parallel ? sharedLike(v, length) : allocLike(v, length));
   const backward = mode > 0;
@@ -93,10 +95,10 @@ function prepare(
     timeWeight: attrs.timeWeight,
     timeScale: attrs.timeScale,
     scale: 0,
-    v: share(v),
-    x: share(x),
-    t: share(t),
-    neighbors: share(attrs.neighbors),
+    v: share(v, "v"),
+    x: share(x, "x"),
+    t: share(t, "t"),
+    neighbors: share(attrs.neighbors, "neighbors"),
     incomingStart: new Int32Array(0),
     incoming: new Int32Array(0),
     cos: f64(backward ? 0 : n * k),

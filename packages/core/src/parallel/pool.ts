@@ -179,12 +179,34 @@ export function runChunks(kernel: ParallelKernel, args: KernelArgs, nChunks: num
   if (messages.length) throw new DiffcellError(`${kernel.name} failed in a worker thread: ${messages[0]}`);
 }
 
-/** A SharedArrayBuffer-backed copy of `a` (or `a` itself when it already is one), same element type. */
-export function toShared<T extends Float32Array | Float64Array | Int32Array | Uint8Array>(a: T): T {
+/**
+ * A SharedArrayBuffer-backed copy of `a` (or `a` itself when it already is one), same element type. With a
+ * `slot`, the copy goes into a buffer reused across calls (see {@link scratch}): only for data the kernel
+ * reads during the call and nobody keeps afterwards.
+ */
+export function toShared<T extends Float32Array | Float64Array | Int32Array | Uint8Array>(a: T, slot?: string): T {
   if (a.buffer instanceof SharedArrayBuffer) return a;
-  const out = sharedLike(a, a.length);
+  const out = slot === undefined ? sharedLike(a, a.length) : scratch(slot, a);
   out.set(a);
   return out;
+}
+
+/** Reusable shared buffers by slot (and element type): grown when too small, never shrunk. */
+const slots = new Map<string, Float32Array | Float64Array | Int32Array | Uint8Array>();
+
+/**
+ * A shared copy target for `like` in a named slot, reused by the next call with that slot: for inputs a
+ * kernel reads only while it runs (kernel calls are synchronous and never nested), so a training loop
+ * stops allocating — and leaving to the garbage collector — fresh shared copies of its batch every step.
+ */
+function scratch<T extends Float32Array | Float64Array | Int32Array | Uint8Array>(slot: string, like: T): T {
+  const key = `${slot}:${like.constructor.name}`;
+  let buffer = slots.get(key) as T | undefined;
+  if (!buffer || buffer.length < like.length) {
+    buffer = sharedLike(like, Math.max(like.length, Math.ceil(1.25 * (buffer?.length ?? 0))));
+    slots.set(key, buffer);
+  }
+  return buffer.subarray(0, like.length) as T;
 }
 
 /** A zeroed SharedArrayBuffer-backed array of the element type of `like`. */

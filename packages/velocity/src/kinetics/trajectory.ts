@@ -53,7 +53,9 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
   const g = onset.shape[0];
   const chunks = Math.min(CHUNKS, Math.max(1, n));
   const parallel = useThreads(chunks, n * g, MIN_PARALLEL_ELEMENTS);
-  const share = <T extends Float32Array | Float64Array>(a: T): T => (parallel ? toShared(a) : a);
+  // Inputs are read only while the pass runs: their shared copies reuse per-field buffers across calls.
+  const share = <T extends Float32Array | Float64Array>(a: T, slot: string): T =>
+    parallel ? toShared(a, `trajectory.${slot}`) : a;
   const like = t.data;
   const alloc = (length: number) => (parallel ? sharedLike(like, length) : allocLike(like, length));
   const float64 = (length: number) => (parallel ? sharedFloat64(length) : new Float64Array(length));
@@ -71,13 +73,13 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
     mode,
     n,
     g,
-    t: share(t.data),
-    onset: share(onset.data),
-    duration: share(duration.data),
-    alpha: share(alpha.data),
-    beta: share(beta.data),
-    gamma: share(gamma.data),
-    scale: share(scale.data),
+    t: share(t.data, "t"),
+    onset: share(onset.data, "onset"),
+    duration: share(duration.data, "duration"),
+    alpha: share(alpha.data, "alpha"),
+    beta: share(beta.data, "beta"),
+    gamma: share(gamma.data, "gamma"),
+    scale: share(scale.data, "scale"),
     alphaPerCell: alphaPerCell ? 1 : 0,
     switching: attrs.switching ? 1 : 0,
     switches,
@@ -100,7 +102,7 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
   };
   for (const key of ["in0", "in1", "weightUnspliced", "weightSpliced"] as const) {
     const value = args[key];
-    if (value.length > 0) args[key] = share(value as Float32Array | Float64Array);
+    if (value.length > 0) args[key] = share(value as Float32Array | Float64Array, key);
   }
   const run = () => runChunks(TRAJECTORY_KERNEL, args as unknown as KernelArgs, chunks, parallel);
   const keep = (jacobian: KeptJacobian) => {
