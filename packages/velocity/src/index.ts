@@ -32,7 +32,7 @@ export {
   parseEdges,
 } from "./trajectory/metrics.js";
 export { type PseudotimeOptions, type PseudotimeResult, velocityPseudotime } from "./trajectory/pseudotime.js";
-export { fromRows, neighborSets, type SparseRows } from "./trajectory/sparse.js";
+export { CsrBuilder, fromRows, neighborSets, type SparseRows } from "./trajectory/sparse.js";
 export { type TransitionOptions, transitionMatrix } from "./trajectory/transition.js";
 export { geneTimeUnits } from "./trajectory/units.js";
 export {

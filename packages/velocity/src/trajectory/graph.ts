@@ -1,5 +1,5 @@
 import { InputError, type ProgressCallback, ShapeError } from "@diffcell/core";
-import { fromRows, neighborSets, type SparseRows } from "./sparse.js";
+import { CsrBuilder, neighborSets, type SparseRows } from "./sparse.js";
 
 export interface VelocityGraphOptions {
   /** kNN neighbour lists, N × k row-major (the cell itself may be included; it is skipped). */
@@ -70,8 +70,8 @@ export function velocityGraph(
   }
   const direct = neighborSets(options.neighbors, n);
   const recurse = options.recurse ?? 2;
-  const positive: Array<{ cols: number[]; vals: number[] }> = [];
-  const negative: Array<{ cols: number[]; vals: number[] }> = [];
+  const positive = new CsrBuilder(n);
+  const negative = new CsrBuilder(n);
   const seen = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const candidates: number[] = [];
@@ -95,8 +95,6 @@ export function velocityGraph(
       vSum += v[vi + c];
       vv += v[vi + c] * v[vi + c];
     }
-    const pos = { cols: [] as number[], vals: [] as number[] };
-    const neg = { cols: [] as number[], vals: [] as number[] };
     if (vv > 0) {
       const vNorm = Math.sqrt(vv);
       for (const j of candidates) {
@@ -115,20 +113,15 @@ export function velocityGraph(
         if (!(centredNorm2 > 0)) continue;
         // v is centred, so Σv = 0 and centring d leaves ⟨d, v⟩ unchanged; kept general for clarity.
         const cos = (dv - mean * vSum) / (Math.sqrt(centredNorm2) * vNorm);
-        if (cos > 0) {
-          pos.cols.push(j);
-          pos.vals.push(cos);
-        } else if (cos < 0) {
-          neg.cols.push(j);
-          neg.vals.push(cos);
-        }
+        if (cos > 0) positive.push(j, cos);
+        else if (cos < 0) negative.push(j, cos);
       }
     }
-    positive.push(pos);
-    negative.push(neg);
+    positive.endRow();
+    negative.endRow();
     if (options.onProgress && (i % 256 === 255 || i === n - 1)) {
       options.onProgress({ stage: "velocity graph", done: i + 1, total: n });
     }
   }
-  return { graph: fromRows(n, positive), graphNeg: fromRows(n, negative) };
+  return { graph: positive.build(), graphNeg: negative.build() };
 }
