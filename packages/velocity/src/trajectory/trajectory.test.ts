@@ -136,3 +136,28 @@ describe("transitionMatrix and CsrBuilder (typed arrays, no per-entry JS arrays)
     expect(Array.from(backward.data)).toEqual([1, 1, e(0.5) / z2, e(0.3) / z2].map(f32));
   });
 });
+
+describe("velocityGraph on worker threads", () => {
+  it("gives the same graph on 1 and 2 threads", async () => {
+    const { Rngs, setThreadCount, threadCount } = await import("@diffcell/core");
+    const initial = threadCount();
+    const n = 300;
+    const g = 50;
+    const r = new Rngs(8);
+    const velocity = Float32Array.from(r.normal(n * g, 0, 1));
+    const expression = Float32Array.from(r.uniform(n * g, 0, 4));
+    const neighbors = Int32Array.from(r.uniform(n * 10, 0, n), Math.floor);
+    const run = (threads: number) => {
+      setThreadCount(threads);
+      return velocityGraph(velocity, expression, n, g, { neighbors, sqrtTransform: true });
+    };
+    try {
+      const one = run(1);
+      const two = run(2);
+      expect(two).toEqual(one);
+      expect(one.graph.indices.length + one.graphNeg.indices.length).toBeGreaterThan(n * 50);
+    } finally {
+      setThreadCount(initial);
+    }
+  });
+});
