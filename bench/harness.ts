@@ -26,6 +26,8 @@ export interface BenchCase {
   reference?: string;
   repeats?: number;
   warmup?: number;
+  /** Extra figures for the JSON results (e.g. a recall), read after the runs. */
+  detail?: () => Record<string, unknown>;
   /** Frees whatever the case allocated. */
   teardown?: () => void;
 }
@@ -131,6 +133,7 @@ export async function runCase(c: BenchCase): Promise<BenchResult> {
         }
       : { name: `${c.external.name} (not run: ${c.external.unavailable})` };
   }
+  if (c.detail) detail = { ...detail, ...c.detail() };
   c.teardown?.();
   return {
     group: c.group,
@@ -154,12 +157,13 @@ export function formatResult(r: BenchResult): string {
     base = ` | ${r.baselineName}: ${formatMs(r.baseline.medianMs)} (${spread}) | ${ratio(r.speedup)}`;
   } else if (r.baselineName) base = ` | ${r.baselineName}`;
   const ref = r.reference ? ` | reference: ${r.reference}` : "";
+  const extra = r.detail && "recall" in r.detail ? ` | recall ${Number(r.detail.recall).toFixed(4)}` : "";
   let ext = "";
   if (r.external?.timing && r.external.oursOverExternal !== undefined) {
     const t = r.external.timing;
     ext = ` | ${r.external.name}: ${formatMs(t.medianMs)} (${formatMs(t.minMs)}–${formatMs(t.maxMs)}) | ours = ${r.external.oursOverExternal.toFixed(2)}× ${r.external.name}`;
   } else if (r.external) ext = ` | ${r.external.name}`;
-  return `${r.group} / ${r.name}: ${ours} | peak RSS ${Math.round(r.peakRssMb)} MB${base}${ext}${ref}`;
+  return `${r.group} / ${r.name}: ${ours} | peak RSS ${Math.round(r.peakRssMb)} MB${base}${ext}${extra}${ref}`;
 }
 
 /** "3.20× faster (ours = 0.31× baseline)" or "1.71× slower" (ours against the baseline). */

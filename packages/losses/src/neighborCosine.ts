@@ -1,14 +1,4 @@
-import {
-  allocLike,
-  customVjp,
-  type HostArray,
-  type KernelArgs,
-  runChunks,
-  sharedFloat64,
-  sharedLike,
-  toShared,
-  useThreads,
-} from "@diffcell/core";
+import { allocLike, customVjp, type HostArray, type KernelArgs, runChunks, useThreads } from "@diffcell/core";
 import { COSINE_KERNEL, type CosineArgs } from "./neighborCosineKernel.js";
 
 export interface NeighborCosineAttrs {
@@ -55,13 +45,12 @@ export const neighborCosineLoss = customVjp<NeighborCosineAttrs, Residuals>(
   ({ inputs, cotangents, residuals, attrs }) => {
     const [vT, xT, tT] = inputs;
     const [n, d] = vT.shape;
-    const { args, run, parallel } = prepare(1, n, d, attrs, vT.data, xT.data, tT.data);
+    const { args, run } = prepare(1, n, d, attrs, vT.data, xT.data, tT.data);
     const r = residuals as Residuals;
-    const share = (a: Float64Array) => (parallel ? toShared(a) : a);
-    Object.assign(args, { cos: share(r.cos), prob: share(r.prob), dnorm: share(r.dnorm), vnorm: share(r.vnorm) });
+    Object.assign(args, { cos: r.cos, prob: r.prob, dnorm: r.dnorm, vnorm: r.vnorm });
     args.scale = cotangents[0].data[0] / n;
     run();
-    Object.assign(args, incomingPairs(attrs.neighbors, n, attrs.k, parallel), { mode: 2 });
+    Object.assign(args, incomingPairs(attrs.neighbors, n, attrs.k), { mode: 2 });
     run();
     return [args.dv, args.dx, args.dt] as HostArray[];
   },
@@ -80,11 +69,8 @@ function prepare(
   const { k } = attrs;
   const chunks = Math.min(CHUNKS, n);
   const parallel = useThreads(chunks, n * k * d, 200_000);
-  // Inputs are read only while the pass runs: their shared copies reuse per-field buffers across calls.
-  const share = <T extends Float32Array | Float64Array | Int32Array>(a: T, slot: string): T =>
-    parallel ? toShared(a, `neighborCosine.${slot}`) : a;
-  const f64 = (length: number) => (parallel ? sharedFloat64(length) : new Float64Array(length));
-  const like = (length: number) => (parallel ? sharedLike(v, length) : allocLike(v, length));
+  const f64 = (length: number) => new Float64Array(length);
+  const like = (length: number) => allocLike(v, length);
   const backward = mode > 0;
   const args: CosineArgs = {
     mode,
@@ -95,10 +81,10 @@ function prepare(
     timeWeight: attrs.timeWeight,
     timeScale: attrs.timeScale,
     scale: 0,
-    v: share(v, "v"),
-    x: share(x, "x"),
-    t: share(t, "t"),
-    neighbors: share(attrs.neighbors, "neighbors"),
+    v,
+    x,
+    t,
+    neighbors: attrs.neighbors,
     incomingStart: new Int32Array(0),
     incoming: new Int32Array(0),
     cos: f64(backward ? 0 : n * k),
@@ -112,14 +98,15 @@ function prepare(
     dx: like(backward ? n * d : 0),
     dt: like(backward ? n : 0),
   };
-  const run = () => runChunks(COSINE_KERNEL, args as unknown as KernelArgs, chunks, parallel);
-  return { args, run, parallel };
+  // On several threads runChunks copies arrays in and out of pooled shared buffers; these are written.
+  const written = ["cos", "prob", "dnorm", "vnorm", "coef", "slope", "totals", "dv", "dx", "dt"];
+  const run = () => runChunks(COSINE_KERNEL, args as unknown as KernelArgs, chunks, parallel, written);
+  return { args, run };
 }
 
 /** For every cell m, the pairs (i·k + r) whose neighbour is m (i ≠ m), in ascending order: a CSR by neighbour. */
-function incomingPairs(neighbors: Int32Array, n: number, k: number, shared: boolean) {
-  const alloc = (length: number) =>
-    shared ? new Int32Array(new SharedArrayBuffer(4 * length)) : new Int32Array(length);
+function incomingPairs(neighbors: Int32Array, n: number, k: number) {
+  const alloc = (length: number) => new Int32Array(length);
   const incomingStart = alloc(n + 1);
   for (let q = 0; q < n * k; q++) {
     const j = neighbors[q];

@@ -69,10 +69,22 @@ describe("worker pool", () => {
     expect(ok.rowNorm.every((v) => v > 0)).toBe(true);
   });
 
-  it("refuses unshared arrays on several threads (a worker's writes would be lost)", () => {
+  it("runs ordinary arrays through pooled shared buffers: outputs come back, repeated calls allocate none", () => {
     setThreadCount(2);
-    const a = { ...args(100, 2), rowNorm: new Float64Array(100) };
-    expect(() => runChunks(KERNEL, a as never, 16, true)).toThrow(/rowNorm must be a SharedArrayBuffer/);
+    const plain = () => {
+      const a = args(301, 8);
+      return { ...a, x: Float64Array.from(a.x), rowNorm: new Float64Array(301), totals: new Float64Array(16) };
+    };
+    const reference = args(301, 8);
+    runChunks(KERNEL, reference as never, 16, true);
+    const first = plain();
+    runChunks(KERNEL, first as never, 16, true, ["rowNorm", "totals"]);
+    expect(Array.from(first.rowNorm)).toEqual(Array.from(reference.rowNorm));
+    expect(Array.from(first.totals)).toEqual(Array.from(reference.totals));
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 50; i++) runChunks(KERNEL, plain() as never, 16, true, ["rowNorm", "totals"]);
+    // 50 calls' fresh inputs (≈ 22 kB each) are ordinary garbage; no shared copy per call stays behind.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * 1024 * 1024);
     const shared = toShared(new Float64Array([1, 2]));
     expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(Array.from(shared)).toEqual([1, 2]);

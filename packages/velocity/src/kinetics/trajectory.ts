@@ -7,10 +7,7 @@ import {
   type KernelArgs,
   runChunks,
   SOLUTION_SIZE,
-  sharedFloat64,
-  sharedLike,
   solveInterval,
-  toShared,
   useThreads,
 } from "@diffcell/core";
 import { TRAJECTORY_KERNEL, type TrajectoryArgs } from "./trajectoryKernel.js";
@@ -42,6 +39,9 @@ const MIN_PARALLEL_ELEMENTS = 40_000;
 /** Jacobians kept between passes only up to this many values (12 per element; 256 MB in float64). */
 const MAX_KEPT_VALUES = 32 * 1024 * 1024;
 
+/** Arguments a pass writes (copied back from shared buffers after a run on several threads). */
+const OUTPUTS = ["out0", "out1", "dt", "dAlphaCell", "acc", "totals"];
+
 type Extra = Partial<
   Pick<TrajectoryArgs, "in0" | "in1" | "store" | "grads" | "cached" | "weightUnspliced" | "weightSpliced">
 >;
@@ -53,12 +53,9 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
   const g = onset.shape[0];
   const chunks = Math.min(CHUNKS, Math.max(1, n));
   const parallel = useThreads(chunks, n * g, MIN_PARALLEL_ELEMENTS);
-  // Inputs are read only while the pass runs: their shared copies reuse per-field buffers across calls.
-  const share = <T extends Float32Array | Float64Array>(a: T, slot: string): T =>
-    parallel ? toShared(a, `trajectory.${slot}`) : a;
   const like = t.data;
-  const alloc = (length: number) => (parallel ? sharedLike(like, length) : allocLike(like, length));
-  const float64 = (length: number) => (parallel ? sharedFloat64(length) : new Float64Array(length));
+  const alloc = (length: number) => allocLike(like, length);
+  const float64 = (length: number) => new Float64Array(length);
   const alphaPerCell = alpha.shape.length === 2;
   let switches: Float64Array = new Float64Array(0);
   if (attrs.switching && !alphaPerCell) {
@@ -73,13 +70,13 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
     mode,
     n,
     g,
-    t: share(t.data, "t"),
-    onset: share(onset.data, "onset"),
-    duration: share(duration.data, "duration"),
-    alpha: share(alpha.data, "alpha"),
-    beta: share(beta.data, "beta"),
-    gamma: share(gamma.data, "gamma"),
-    scale: share(scale.data, "scale"),
+    t: t.data,
+    onset: onset.data,
+    duration: duration.data,
+    alpha: alpha.data,
+    beta: beta.data,
+    gamma: gamma.data,
+    scale: scale.data,
     alphaPerCell: alphaPerCell ? 1 : 0,
     switching: attrs.switching ? 1 : 0,
     switches,
@@ -100,19 +97,14 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
     totals: float64(chunks),
     ...extra,
   };
-  for (const key of ["in0", "in1", "weightUnspliced", "weightSpliced"] as const) {
-    const value = args[key];
-    if (value.length > 0) args[key] = share(value as Float32Array | Float64Array, key);
-  }
-  const run = () => runChunks(TRAJECTORY_KERNEL, args as unknown as KernelArgs, chunks, parallel);
+  // On several threads runChunks copies arrays in and out of pooled shared buffers; these are written.
+  const written = mode === 1 && extra.store ? [...OUTPUTS, "jac", "active"] : OUTPUTS;
+  const run = () => runChunks(TRAJECTORY_KERNEL, args as unknown as KernelArgs, chunks, parallel, written);
   const keep = (jacobian: KeptJacobian) => {
-    args.jac = parallel ? toShared(jacobian.jac) : jacobian.jac;
-    args.active = parallel ? toShared(jacobian.active) : jacobian.active;
+    args.jac = jacobian.jac;
+    args.active = jacobian.active;
   };
-  const newJacobian = (): KeptJacobian => ({
-    jac: float64(12 * n * g),
-    active: parallel ? new Uint8Array(new SharedArrayBuffer(n * g)) : new Uint8Array(n * g),
-  });
+  const newJacobian = (): KeptJacobian => ({ jac: float64(12 * n * g), active: new Uint8Array(n * g) });
   return { args, n, g, chunks, like, alloc, keep, newJacobian, run };
 }
 

@@ -1,12 +1,4 @@
-import {
-  InputError,
-  type KernelArgs,
-  type ProgressCallback,
-  runChunks,
-  ShapeError,
-  toShared,
-  useThreads,
-} from "@diffcell/core";
+import { InputError, type KernelArgs, type ProgressCallback, runChunks, ShapeError, useThreads } from "@diffcell/core";
 import { GRAPH_KERNEL, type GraphArgs } from "./graphKernel.js";
 import { CsrBuilder, neighborSets, type SparseRows } from "./sparse.js";
 
@@ -80,23 +72,22 @@ export function velocityGraph(
   const { candStart, cand } = candidates(options.neighbors, n, options.recurse ?? 2);
   // Correlations of every candidate pair on the worker pool, a quarter of the rows at a time (progress).
   const parallel = useThreads(CHUNKS, cand.length * m, 200_000);
-  const shared = <T extends Float64Array | Int32Array>(arr: T) => (parallel ? toShared(arr) : arr);
-  const cos = parallel ? new Float32Array(new SharedArrayBuffer(4 * cand.length)) : new Float32Array(cand.length);
+  const cos = new Float32Array(cand.length);
   const args: GraphArgs = {
     m,
     rowLo: 0,
     rowHi: 0,
     sqrt: options.sqrtTransform ? 1 : 0,
-    v: shared(v),
-    x: shared(x),
-    candStart: shared(candStart),
-    cand: shared(cand),
+    v,
+    x,
+    candStart,
+    cand,
     cos,
   };
   for (let part = 0; part < 4; part++) {
     args.rowLo = Math.floor((part * n) / 4);
     args.rowHi = Math.floor(((part + 1) * n) / 4);
-    runChunks(GRAPH_KERNEL, args as unknown as KernelArgs, CHUNKS, parallel);
+    runChunks(GRAPH_KERNEL, args as unknown as KernelArgs, CHUNKS, parallel, ["cos"]);
     options.onProgress?.({ stage: "velocity graph", done: args.rowHi, total: n });
   }
   const positive = new CsrBuilder(n);
