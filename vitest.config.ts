@@ -17,16 +17,30 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    projects: packages.map((name) => ({
-      resolve: { alias },
-      test: {
-        name,
-        root: `${root}packages/${name}`,
-        include: ["src/**/*.test.ts"],
-        setupFiles: [`${root}vitest.setup.ts`],
-        testTimeout: 120_000,
-        hookTimeout: 120_000,
+    projects: [
+      // Repository-level checks: the README examples.
+      {
+        resolve: { alias },
+        test: {
+          name: "docs",
+          root,
+          include: ["scripts/**/*.test.ts"],
+          setupFiles: [`${root}vitest.setup.ts`],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
       },
-    })),
+      ...packages.map((name) => ({
+        resolve: { alias },
+        test: {
+          name,
+          root: `${root}packages/${name}`,
+          include: ["src/**/*.test.ts"],
+          setupFiles: [`${root}vitest.setup.ts`],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      })),
+    ],
   },
 });

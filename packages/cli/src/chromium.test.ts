@@ -44,6 +44,32 @@ describe.skipIf(!chromium)("report in headless Chromium", () => {
     expect((dom.match(/<svg[\s>]/g) ?? []).length).toBe(inFile);
     for (const heading of ["Metrics", "Velocity on the UMAP", "Phase portraits", "Timings"])
       expect(dom).toContain(heading);
+    // What the browser shows matches what the figures claim: the heatmap names every row it draws, each
+    // phase portrait has a colour key, and the timing rows add up to the total shown.
+    const section = (id: string) => {
+      const start = dom.indexOf(`<section id="${id}">`);
+      return dom.slice(start, dom.indexOf("</section>", start));
+    };
+    const heatmap = section("expression-along-time");
+    const rows = Number(/top (\d+) genes/.exec(heatmap)?.[1]);
+    const names = new Set(
+      [...heatmap.matchAll(/<text[^>]*text-anchor="end"[^>]*>(gene\d+)<\/text>/g)].map((m) => m[1]),
+    );
+    expect(rows).toBeGreaterThan(1);
+    expect(names.size).toBe(rows);
+    const portraits = section("phase-portraits");
+    expect((portraits.match(/class="legend"/g) ?? []).length).toBe((portraits.match(/<svg[\s>]/g) ?? []).length);
+    const seconds = (text: string) =>
+      text.endsWith(" ms")
+        ? Number.parseFloat(text) / 1000
+        : text.includes("min")
+          ? 60 * Number.parseFloat(text) + Number.parseFloat(text.split("min")[1])
+          : Number.parseFloat(text);
+    const timings = dom.slice(dom.indexOf('<table class="timings">'));
+    const cells = [...timings.matchAll(/<th scope="row">([^<]+)<\/th><td class="num">([^<]+)<\/td>/g)];
+    const total = seconds(cells.find((m) => m[1] === "total")![2]);
+    const steps = cells.filter((m) => m[1] !== "total").reduce((sum, m) => sum + seconds(m[2]), 0);
+    expect(Math.abs(steps - total)).toBeLessThan(0.05 * total);
     const screenshot = join(dir, "report.png");
     execFileSync(chromium as string, [...flags, "--window-size=1280,3000", `--screenshot=${screenshot}`, url], {
       timeout: 60_000,

@@ -23,19 +23,39 @@ export function version(): string {
   return pkg.version;
 }
 
+/** Help lines stay within this many columns (a summary is wrapped, never cut). */
+const COLUMNS = 100;
+
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 4;
+  const indent = " ".repeat(2 + width);
   return [
     "usage: diffcell <command> [options]",
     "",
     "commands:",
-    ...Object.entries(COMMANDS).map(
-      ([name, { spec }]) => `  ${name.padEnd(width)}${spec.summary.split(": ")[0].split(". ")[0]}`,
+    ...Object.entries(COMMANDS).flatMap(([name, { spec }]) =>
+      wrap(spec.summary, COLUMNS - indent.length).map(
+        (line, i) => (i === 0 ? `  ${name.padEnd(width)}` : indent) + line,
+      ),
     ),
     "",
     "diffcell <command> --help shows a command's options; diffcell --version prints the version.",
     "",
   ].join("\n");
+}
+
+/** Words of `text` in lines of at most `width` characters (a longer word gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {

@@ -12,6 +12,7 @@ import {
   categoriesOf,
   heatmap,
   htmlReport,
+  type LossSeries,
   lossCurve,
   phasePortrait,
   type ReportSection,
@@ -20,6 +21,7 @@ import {
   velocityArrowPlot,
   velocityStreamPlot,
 } from "@diffcell/plot";
+import { heatmapGenes, phaseGenes } from "./reportGenes.js";
 
 export interface ReportInput {
   result: VelocityPipelineResult;
@@ -30,10 +32,17 @@ export interface ReportInput {
   parameters: Record<string, Cell>;
   /** Rows of the metrics table: name, value, reference (scVelo) where known. */
   metrics: Array<[string, string, string]>;
+  /** Seconds per step (not including a total). */
   timings: Record<string, number>;
+  /** Wall-clock seconds of the whole run; the difference to the steps' sum is shown as "other". */
+  totalSeconds?: number;
   /** Number of genes in the phase-portrait gallery (default 6) and the heatmap (default 50). */
   phaseGenes?: number;
   heatmapGenes?: number;
+  /** Genes for the phase portraits (var names), instead of the top genes by likelihood. */
+  genes?: readonly string[];
+  /** Warnings (e.g. a chosen gene removed by preprocessing). */
+  onWarning?: (message: string) => void;
 }
 
 export interface Figure {
@@ -106,19 +115,21 @@ export function buildReport(input: ReportInput): { html: string; figures: Figure
   const mu = toDenseFloat32(adata.layer("Mu"));
   const velocity = toDenseFloat32(adata.layer("velocity"));
   const curves = input.result.curves;
-  const time0 = adata.obs.has("latent_time") ? adata.obs.numbers("latent_time") : undefined;
-  const fitScore = curves && time0 ? dynamicalFitScore(curves, time0, ms, mu, n, g) : undefined;
-  const genes = fitScore
-    ? [...fitScore.keys()]
-        .sort((a, b) => (fitScore.get(b) as number) - (fitScore.get(a) as number) || a - b)
-        .slice(0, input.phaseGenes ?? 6)
-    : topGenes(adata, input.phaseGenes ?? 6);
+  const latent = adata.obs.has("latent_time") ? adata.obs.numbers("latent_time") : undefined;
+  const chosen = phaseGenes(adata, input.phaseGenes ?? 6, { chosen: input.genes, curves, time: latent, ms, mu });
+  if (chosen.missing.length)
+    input.onWarning?.(
+      `--genes: ${chosen.missing.join(", ")} removed by preprocessing (gene filter / highly variable genes): no phase portrait`,
+    );
   const curveRow = new Map(curves?.genes.map((j, r) => [j, r]) ?? []);
   const gamma = adata.var.has("velocity_gamma") ? adata.var.numbers("velocity_gamma") : undefined;
-  const phases = genes.map((j) => {
+  const phases = chosen.genes.map((j) => {
     const column = (m: Float32Array) => Float32Array.from({ length: n }, (_, i) => m[i * g + j]);
     const r = curveRow.get(j);
     const steps = curves?.time.length ?? 0;
+    // Genes the model did not fit (e.g. chosen with --genes) have NaN velocity: no arrows for them.
+    const v = column(velocity);
+    const arrows = v.every(Number.isFinite) ? { velocity: v } : {};
     return add(
       `phase_${safe(adata.varNames[j])}`,
       phasePortrait({
@@ -126,15 +137,14 @@ export function buildReport(input: ReportInput): { html: string; figures: Figure
         unspliced: column(mu),
         gene: adata.varNames[j],
         ...common,
-        legend: "none",
-        velocity: column(velocity),
+        ...arrows,
         ...(gamma && Number.isFinite(gamma[j]) ? { steadyStateSlope: gamma[j] } : {}),
         ...(curves && r !== undefined
           ? {
               fitCurve: {
                 spliced: curves.spliced.subarray(r * steps, (r + 1) * steps),
                 unspliced: curves.unspliced.subarray(r * steps, (r + 1) * steps),
-                label: "fitted",
+                label: "fitted trajectory",
               },
             }
           : {}),
@@ -145,48 +155,56 @@ export function buildReport(input: ReportInput): { html: string; figures: Figure
     sections.push({
       heading: "Phase portraits",
       svg: phases,
-      caption: fitScore
-        ? `Best-fitted genes of the kinetic model (R² of Ms and Mu against the trajectory at each cell's latent time: ${genes.map((j) => `${adata.varNames[j]} ${(fitScore.get(j) as number).toFixed(2)}`).join(", ")}); lines: fitted trajectory and the steady-state line u = γ′·s; arrows: velocity.`
-        : "Top velocity genes by steady-state fit (R²): Ms vs Mu per cell, the steady-state line u = γ′·s and velocity arrows.",
+      caption: `${phaseCaption(
+        chosen.ranking,
+        chosen.genes.map((j) => [adata.varNames[j], chosen.scores.get(j)]),
+      )} Ms (x) against Mu (y) per cell, coloured by cluster; purple: the fitted trajectory; dashed: the steady-state line u = γ′·s; arrows: velocity.`,
     });
 
-  const time = adata.obs.has("latent_time")
-    ? adata.obs.numbers("latent_time")
-    : adata.obs.has("velocity_pseudotime")
-      ? adata.obs.numbers("velocity_pseudotime")
-      : undefined;
-  const heatGenes = topGenes(adata, input.heatmapGenes ?? 50);
-  if (time && heatGenes.length > 1) {
-    const values = new Float32Array(heatGenes.length * n);
-    heatGenes.forEach((j, r) => {
+  const time = latent ?? (adata.obs.has("velocity_pseudotime") ? adata.obs.numbers("velocity_pseudotime") : undefined);
+  const heat = heatmapGenes(adata, input.heatmapGenes ?? 50);
+  if (time && heat.genes.length > 1) {
+    const values = new Float32Array(heat.genes.length * n);
+    heat.genes.forEach((j, r) => {
       for (let i = 0; i < n; i++) values[r * n + i] = ms[i * g + j];
     });
-    const label = adata.obs.has("latent_time") ? "latent time" : "velocity pseudotime";
+    const label = latent ? "latent time" : "velocity pseudotime";
+    const by = heat.ranking === "fit_likelihood" ? "likelihood" : "steady-state R²";
     sections.push({
       heading: "Expression along time",
       svg: add(
         "heatmap",
         heatmap({
           values,
-          rowLabels: heatGenes.map((j) => adata.varNames[j]),
+          rowLabels: heat.genes.map((j) => adata.varNames[j]),
           colOrder: stats.argsort(time),
           smooth: Math.max(1, Math.min(30, Math.floor(n / 50))),
           sortRows: true,
           colAnnotation: clusters ? { label: "clusters", ...common } : { label, values: time },
-          title: `Ms of the top ${heatGenes.length} velocity genes ordered by ${label}`,
+          title: `Ms of the top ${heat.genes.length} genes by ${by}, cells ordered by ${label}`,
           xLabel: `cells ordered by ${label}`,
         }),
       ),
+      caption: `Each gene smoothed along ${label} and scaled to [0, 1]; genes sorted by where they peak (scVelo's heatmap).`,
     });
   }
 
-  if (input.result.loss.length > 1) {
+  const restarts = restartSeries(input.result);
+  if (restarts.series.length && restarts.series.some((s) => s.values.length > 1)) {
     sections.push({
       heading: "Training",
       svg: add(
         "loss",
-        lossCurve(input.result.loss, { title: "training loss per epoch", xLabel: "epoch", yLabel: "loss" }),
+        lossCurve(restarts.series, {
+          title: restarts.series.length > 1 ? "training loss of every restart" : "training loss per epoch",
+          xLabel: "epoch",
+          yLabel: "loss",
+        }),
       ),
+      caption:
+        restarts.series.length > 1
+          ? `${restarts.series.length} fits from different initialisations; the one with the lowest final loss (restart ${restarts.kept + 1}) is kept.`
+          : undefined,
     });
   }
 
@@ -196,6 +214,7 @@ export function buildReport(input: ReportInput): { html: string; figures: Figure
     sections,
     parameters: input.parameters,
     timings: input.timings,
+    totalSeconds: input.totalSeconds,
     footer: "diffcell — differentiable single-cell analysis in TypeScript",
   });
   return { html, figures };
@@ -219,46 +238,6 @@ export function writeReport(path: string, report: { html: string; figures: Figur
   return folder;
 }
 
-/**
- * How well the kinetic model explains each fitted gene: 1 − (SSE/SST of Ms + SSE/SST of Mu)/2 with the
- * prediction read off the fitted trajectory at each cell's latent time (the role of scVelo's likelihood
- * ranking for `rank_dynamical_genes`).
- */
-function dynamicalFitScore(
-  curves: NonNullable<VelocityPipelineResult["curves"]>,
-  time: ArrayLike<number>,
-  ms: Float32Array,
-  mu: Float32Array,
-  n: number,
-  g: number,
-): Map<number, number> {
-  const steps = curves.time.length;
-  const t0 = curves.time[0];
-  const span = curves.time[steps - 1] - t0 || 1;
-  const sample = Int32Array.from({ length: n }, (_, i) =>
-    Math.min(steps - 1, Math.max(0, Math.round(((time[i] - t0) / span) * (steps - 1)))),
-  );
-  const scores = new Map<number, number>();
-  curves.genes.forEach((j, r) => {
-    const part = (observed: Float32Array, predicted: Float32Array) => {
-      let mean = 0;
-      for (let i = 0; i < n; i++) mean += observed[i * g + j];
-      mean /= n;
-      let sse = 0;
-      let sst = 0;
-      for (let i = 0; i < n; i++) {
-        const x = observed[i * g + j];
-        sse += (x - predicted[r * steps + sample[i]]) ** 2;
-        sst += (x - mean) ** 2;
-      }
-      return sst > 0 ? sse / sst : 1;
-    };
-    const score = 1 - (part(ms, curves.spliced) + part(mu, curves.unspliced)) / 2;
-    if (Number.isFinite(score)) scores.set(j, score);
-  });
-  return scores;
-}
-
 /** Categories in the order of the cluster column when it is categorical (pancreas: developmental order). */
 function orderedCategories(adata: AnnData, key: string | undefined, clusters: string[]): string[] {
   const column = key && adata.obs.has(key) ? adata.obs.get(key) : undefined;
@@ -267,19 +246,63 @@ function orderedCategories(adata: AnnData, key: string | undefined, clusters: st
   return Array.from(column.categories as ArrayLike<string | number>, String).filter((c) => present.has(c));
 }
 
-/** Velocity genes with the best steady-state R² (genes the model fitted when fit_alpha exists). */
-function topGenes(adata: AnnData, count: number): number[] {
-  if (!adata.var.has("velocity_r2")) return [];
-  const r2 = adata.var.numbers("velocity_r2");
-  const usable = adata.var.has("velocity_genes") ? adata.var.numbers("velocity_genes") : undefined;
-  const fitted = adata.var.has("fit_alpha") ? adata.var.numbers("fit_alpha") : undefined;
-  const candidates: number[] = [];
-  for (let j = 0; j < r2.length; j++) {
-    if (usable && usable[j] !== 1) continue;
-    if (fitted && !Number.isFinite(fitted[j])) continue;
-    if (Number.isFinite(r2[j])) candidates.push(j);
+function phaseCaption(ranking: string, shown: Array<[string, number | undefined]>): string {
+  const list = shown.map(([name, score]) => (score === undefined ? name : `${name} ${formatScore(score)}`)).join(", ");
+  switch (ranking) {
+    case "chosen":
+      return `Genes chosen with --genes: ${list}.`;
+    case "fit_likelihood":
+      return `Top genes by the likelihood of the dynamical fit (var.fit_likelihood, as scVelo ranks them): ${list}.`;
+    case "trajectory R²":
+      return `Top genes by how well the fitted trajectory explains Ms and Mu at each cell's latent time (R²; the result has no fit_likelihood): ${list}.`;
+    default:
+      return `Top velocity genes by steady-state fit (R²): ${list}.`;
   }
-  return candidates.sort((a, b) => r2[b] - r2[a] || a - b).slice(0, count);
+}
+
+function formatScore(value: number): string {
+  return Math.abs(value) >= 0.01 || value === 0 ? value.toFixed(2) : value.toExponential(1);
+}
+
+type LossRuns = ReadonlyArray<number> | ReadonlyArray<ReadonlyArray<number>>;
+
+/**
+ * Loss curves of every restart. Accepts the result's `loss` as one curve (number[]) or one per restart
+ * (number[][]), or a `restarts` array of curves or of `{ loss }` records; the kept fit is the one with the
+ * lowest final loss.
+ */
+export function restartSeries(result: {
+  loss: LossRuns;
+  restarts?: ReadonlyArray<ArrayLike<number> | { loss: ArrayLike<number> }>;
+}): {
+  series: LossSeries[];
+  kept: number;
+} {
+  let runs: number[][] = [];
+  if (result.restarts?.length)
+    runs = result.restarts.map((run) =>
+      Array.from(
+        "loss" in run && !ArrayBuffer.isView(run) && !Array.isArray(run) ? run.loss : (run as ArrayLike<number>),
+      ),
+    );
+  else if (result.loss.length && Array.isArray(result.loss[0]))
+    runs = (result.loss as ReadonlyArray<ReadonlyArray<number>>).map((run) => Array.from(run));
+  else if (result.loss.length) runs = [Array.from(result.loss as ReadonlyArray<number>)];
+  // A diverged run (NaN/∞) is drawn up to its last finite epoch.
+  runs = runs.map((run) => {
+    const bad = run.findIndex((v) => !Number.isFinite(v));
+    return bad < 0 ? run : run.slice(0, bad);
+  });
+  runs = runs.filter((run) => run.length > 0);
+  let kept = 0;
+  runs.forEach((run, i) => {
+    if (run[run.length - 1] < runs[kept][runs[kept].length - 1]) kept = i;
+  });
+  const series = runs.map((values, i) => ({
+    name: runs.length > 1 ? `restart ${i + 1}${i === kept ? " (kept)" : ""}` : "loss",
+    values,
+  }));
+  return { series, kept };
 }
 
 function safe(name: string): string {

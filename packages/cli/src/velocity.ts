@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InputError, stats } from "@diffcell/core";
 import { PANCREAS_EDGES } from "@diffcell/datasets";
-import { writeH5ad } from "@diffcell/io";
+import { type Compression, writeH5ad, writeLoom } from "@diffcell/io";
 import {
   runHarmonyVelocity,
   runVelocityPipeline,
@@ -19,13 +19,14 @@ import type { CliIo } from "./io.js";
 import { loadInput, requireObsColumn } from "./load.js";
 import { progressBar } from "./progress.js";
 import { buildReport, writeReport } from "./report.js";
+import { parseGeneList } from "./reportGenes.js";
 
 export const velocitySpec: CommandSpec = {
   name: "velocity",
   summary:
     "RNA velocity on spliced/unspliced counts: scVelo's preprocessing, the differentiable velocity model, velocity graph, UMAP projection, confidence, latent time and pseudotime.",
   usage:
-    "diffcell velocity [--input FILE|DIR] [--output out.h5ad] [--report report.html] [--cluster-key clusters] [--batch-key KEY] [--mode dynamical|standard|stochastic] [--seed N] [--epochs N]",
+    "diffcell velocity [--input FILE|DIR] [--output out.h5ad|out.loom] [--compression gzip|none] [--report report.html] [--cluster-key clusters] [--batch-key KEY] [--mode dynamical|standard|stochastic] [--seed N] [--epochs N]",
   flags: {
     input: {
       kind: "string",
@@ -33,7 +34,17 @@ export const velocitySpec: CommandSpec = {
       short: "i",
       description: ".h5ad, .loom, or a folder with spliced/ and unspliced/ 10x output (default: bundled pancreas)",
     },
-    output: { kind: "string", value: "FILE", short: "o", description: "write the result as .h5ad (scVelo's keys)" },
+    output: {
+      kind: "string",
+      value: "FILE",
+      short: "o",
+      description: "write the result as .h5ad (scVelo's keys) or .loom (layers, attributes, graphs; no uns)",
+    },
+    compression: {
+      kind: "string",
+      choices: ["gzip", "none"],
+      description: "compression of the output's numeric datasets (default none, as anndata)",
+    },
     report: { kind: "string", value: "FILE", description: "write an HTML report (figures also as SVG/PNG beside it)" },
     "cluster-key": {
       kind: "string",
@@ -74,6 +85,11 @@ export const velocitySpec: CommandSpec = {
     "n-top-genes": { kind: "integer", min: 2, description: "highly variable genes (default 2000)" },
     "n-pcs": { kind: "integer", min: 2, max: 200, description: "principal components (default 30)" },
     "n-neighbors": { kind: "integer", min: 2, max: 200, description: "neighbours incl. the cell itself (default 30)" },
+    genes: {
+      kind: "string",
+      value: "A,B,…",
+      description: "genes for the report's phase portraits (default: the top 6 by fit likelihood)",
+    },
     "no-umap": { kind: "boolean", description: "skip UMAP and the embedding projection" },
     "no-png": { kind: "boolean", description: "report figures as SVG only" },
     json: { kind: "boolean", description: "print the summary as JSON instead of one line" },
@@ -104,8 +120,11 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
   const input = flags.input as string | undefined;
   const output = flags.output as string | undefined;
   const reportPath = flags.report as string | undefined;
-  if (output && !/\.h5ad$/i.test(output))
-    throw new UsageError(`--output must end in .h5ad; got ${JSON.stringify(output)}`);
+  if (output && !/\.(h5ad|loom)$/i.test(output))
+    throw new UsageError(`--output must end in .h5ad or .loom; got ${JSON.stringify(output)}`);
+  if (flags.compression !== undefined && !output)
+    throw new UsageError("--compression applies to --output; pass it too");
+  const compression = flags.compression as Compression | undefined;
   if (output && input && resolve(output) === resolve(input))
     throw new UsageError("--output is the input file; diffcell never overwrites its input");
   if (reportPath && !/\.html?$/i.test(reportPath))
@@ -116,6 +135,8 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     throw new UsageError(
       `--batch-key uses the dynamical model (Harmony and velocity fitted together); got --mode ${mode}`,
     );
+  if (flags.genes !== undefined && !reportPath)
+    throw new UsageError("--genes chooses the report's phase portraits; pass --report too");
   const bar = progressBar(io, flags.quiet === true);
 
   bar.onProgress({ stage: "load", done: 0, total: 1 });
@@ -124,6 +145,9 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
   const loadSeconds = (performance.now() - loadStart) / 1000;
   bar.onProgress({ stage: "load", done: 1, total: 1, message: `${loaded.adata.nObs} × ${loaded.adata.nVars}` });
   const { adata } = loaded;
+  const genes = flags.genes
+    ? parseGeneList(flags.genes as string, adata.varNames, loaded.path ?? loaded.name)
+    : undefined;
   for (const layer of ["spliced", "unspliced"]) {
     if (!adata.hasLayer(layer))
       throw new InputError(
@@ -190,22 +214,23 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
   }
 
   let writeSeconds = 0;
+  const writeStage = output && /\.loom$/i.test(output) ? "write loom" : "write h5ad";
   if (output) {
-    bar.onProgress({ stage: "write h5ad", done: 0, total: 1 });
+    bar.onProgress({ stage: writeStage, done: 0, total: 1 });
     const t0 = performance.now();
     mkdirSync(dirname(resolve(output)), { recursive: true });
-    await writeH5ad(adata, output);
+    if (/\.loom$/i.test(output)) await writeLoom(adata, output, { compression: compression ?? "gzip" });
+    else await writeH5ad(adata, output, { compression });
     writeSeconds = (performance.now() - t0) / 1000;
-    bar.onProgress({ stage: "write h5ad", done: 1, total: 1 });
+    bar.onProgress({ stage: writeStage, done: 1, total: 1 });
   }
   const seconds = (performance.now() - started) / 1000;
   const timings: Record<string, number> = { load: loadSeconds };
   for (const t of result.timings) timings[t.step] = t.seconds;
-  if (output) timings["write h5ad"] = writeSeconds;
+  if (output) timings[writeStage] = writeSeconds;
 
   if (reportPath) {
     bar.onProgress({ stage: "report", done: 0, total: 1 });
-    const t0 = performance.now();
     const report = buildReport({
       result,
       title: `RNA velocity — ${loaded.name}`,
@@ -223,6 +248,7 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
         PCs: options.nPcs ?? 30,
         neighbours: nNeighbors,
         edges: edges ? edges.map(([a, b]) => `${a} → ${b}`).join("; ") : "—",
+        "phase-portrait genes": genes ? genes.join(", ") : "top 6 by fit likelihood",
       },
       metrics: [
         ...metricRows(metrics, mode),
@@ -230,10 +256,16 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
           ([edge, value]) => [`CBDir ${edge} (PCA neighbours)`, value.toFixed(3), "—"] as [string, string, string],
         ),
       ],
-      timings: { ...timings, total: seconds },
+      timings,
+      totalSeconds: seconds,
+      genes,
+      onWarning: (message) => {
+        bar.finish();
+        io.stderr(`diffcell velocity: warning: ${message}\n`);
+      },
     });
     writeReport(reportPath, report, flags["no-png"] !== true);
-    bar.onProgress({ stage: "report", done: 1, total: 1, message: `${((performance.now() - t0) / 1000).toFixed(1)}s` });
+    bar.onProgress({ stage: "report", done: 1, total: 1 });
   }
   bar.finish();
 

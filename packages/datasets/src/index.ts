@@ -4,6 +4,11 @@
  * preprocessed test fixtures.
  */
 export { PANCREAS_CLUSTERS, PANCREAS_COARSE_CLUSTERS, PANCREAS_EDGES, pancreas } from "./pancreas.js";
+export {
+  PANCREAS_BATCHES_DEFAULTS,
+  type PancreasBatchesOptions,
+  pancreasBatches,
+} from "./pancreasBatches.js";
 export { dataDir, dataFile } from "./paths.js";
 export {
   dentategyrus50,

@@ -17,9 +17,11 @@ export {
   type StringColumn,
   stringColumn,
 } from "./dataframe.js";
+export { COMPRESSIONS, type Compression, type Filter, resolveCompression } from "./h5/compression.js";
 export { type ReadH5adOptions, readH5ad } from "./h5ad/read.js";
 export { type WriteH5adOptions, writeH5ad } from "./h5ad/write.js";
 export { type ReadLoomOptions, readLoom } from "./loom/read-loom.js";
+export { type WriteLoomOptions, writeLoom } from "./loom/write-loom.js";
 export {
   checkSparse,
   cloneLayer,

@@ -53,6 +53,8 @@ interface PixelArrow {
   y: number;
   dx: number;
   dy: number;
+  /** At the faded edge of the data: dropped when shorter than `minFraction` of the target length. */
+  edge?: boolean;
 }
 
 function gridArrows(options: VelocityArrowOptions, frame: EmbeddingFrame): string {
@@ -66,7 +68,10 @@ function gridArrows(options: VelocityArrowOptions, frame: EmbeddingFrame): strin
     for (let i = 0; i < grid.nx; i++) {
       const k = j * grid.nx + i;
       if (!grid.valid[k]) continue;
-      arrows.push(toPixels(frame, grid.xs[i], grid.ys[j], grid.u[k], grid.v[k]));
+      // Where the kernel mass is under one cell the velocity fades towards the data's edge (the mean is
+      // divided by max(mass, 1), as scVelo's); only those stubs may be dropped. Inside the data a short arrow
+      // is information (slow or incoherent projected velocity) and is always drawn, at its true length.
+      arrows.push({ ...toPixels(frame, grid.xs[i], grid.ys[j], grid.u[k], grid.v[k]), edge: grid.mass[k] < 1 });
     }
   }
   const spacing = Math.min(
@@ -79,7 +84,7 @@ function gridArrows(options: VelocityArrowOptions, frame: EmbeddingFrame): strin
     spacing * (options.arrowLength ?? 1),
     "middle",
     { color: options.arrowColor ?? "#1a1a1a", shaftWidth: 1.1, headLength: 5.5 },
-    // Stubs at the faded edge of the field read as dots, not arrows: leave them out.
+    // Stubs at the faded edge of the field read as dots, not arrows: leave them out there.
     0.12,
   );
 }
@@ -123,7 +128,7 @@ function drawArrows(
   for (const a of arrows) {
     const dx = a.dx * k;
     const dy = a.dy * k;
-    if (Math.hypot(dx, dy) < minFraction * targetLength) continue;
+    if (a.edge && Math.hypot(dx, dy) < minFraction * targetLength) continue;
     const x0 = pivot === "middle" ? a.x - dx / 2 : a.x;
     const y0 = pivot === "middle" ? a.y - dy / 2 : a.y;
     d += arrowPath(x0, y0, x0 + dx, y0 + dy, style);

@@ -84,6 +84,18 @@ describe("heatmap", () => {
     expect(svg).not.toMatch(/NaN|Infinity/);
   });
 
+  it("names every row of a 50-gene heatmap, without overlapping labels", () => {
+    const rowLabels = Array.from({ length: 50 }, (_, r) => `Gene${r}`);
+    const values = Float64Array.from({ length: 50 * 40 }, (_, i) => Math.sin(i));
+    const svg = heatmap({ values, rowLabels, sortRows: true });
+    const labels = [...svg.matchAll(/<text([^>]*)>(Gene\d+)<\/text>/g)];
+    expect(new Set(labels.map((m) => m[2]))).toEqual(new Set(rowLabels));
+    const ys = labels.map((m) => Number(/\sy="([^"]+)"/.exec(m[1])![1])).sort((a, b) => a - b);
+    const size = Number(/font-size="([^"]+)"/.exec(labels[0][1])![1]);
+    expect(size).toBeGreaterThanOrEqual(7.5);
+    for (let i = 1; i < ys.length; i++) expect(ys[i] - ys[i - 1]).toBeGreaterThanOrEqual(size);
+  });
+
   it("names the bad input", () => {
     expect(() => heatmap({ values: [1, 2, 3], rowLabels: ["a", "b"] })).toThrow(ShapeError);
     expect(() => heatmap({ values: [1, 2, 3, 4], rowLabels: ["a", "b"], colOrder: [0, 2] })).toThrow(InputError);

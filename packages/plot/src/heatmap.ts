@@ -54,6 +54,8 @@ export interface HeatmapOptions {
 }
 
 const LEVELS = 256;
+/** Up to this many rows, the default height names every row. */
+const NAMED_ROWS = 150;
 
 export function heatmap(options: HeatmapOptions): string {
   const rows = options.rowLabels?.length ?? 0;
@@ -87,11 +89,14 @@ export function heatmap(options: HeatmapOptions): string {
   const titleHeight = options.title ? THEME.titleSize + THEME.gap : 0;
   const top = outer + titleHeight + (stripHeight ? stripHeight + 4 : 0);
   const bottom = THEME.labelSize + 14 + outer;
-  // Rows get 3–22 px each, and the plot at least 140 px so the colour bar stays readable.
-  const height = options.height ?? top + Math.max(140, rows * Math.min(22, Math.max(3, 380 / rows))) + bottom;
+  // Rows get 10–22 px each up to NAMED_ROWS rows, so every row is named (as scVelo's heatmap names every
+  // gene); beyond that 3–22 px. The plot is at least 140 px tall so the colour bar stays readable.
+  const minPitch = rows <= NAMED_ROWS ? 10 : 3;
+  const height = options.height ?? top + Math.max(140, rows * Math.min(22, Math.max(minPitch, 380 / rows))) + bottom;
   const plotHeight = Math.max(10, height - top - bottom);
   const rowPitch = plotHeight / rows;
-  // Small rows: label every k-th row so labels never overlap.
+  // Rows too small for a label (many rows, or an explicit small height): label every k-th row so labels never
+  // overlap.
   const labelEvery = rowPitch < 8 ? Math.ceil(8 / rowPitch) : 1;
   const labelSize = Math.min(11, Math.max(7, rowPitch * labelEvery * 0.8));
   let labelWidth = options.rowLabels.reduce((w, l) => Math.max(w, textWidth(l, labelSize)), 0);

@@ -14,6 +14,7 @@ export { categoriesOf, clusterColors, DEFAULT_PALETTE, type Palette } from "./pa
 export { type PhasePortraitOptions, phasePortrait } from "./phase.js";
 export { type PngOptions, type RasterImage, rasterize, toPng } from "./png.js";
 export { type Cell, type HtmlReportOptions, htmlReport, type ReportSection, type ReportTable } from "./report.js";
+export type { Domain } from "./scale.js";
 export { type ScatterPlotOptions, scatterPlot } from "./scatter.js";
 export { type VelocityStreamOptions, velocityStreamPlot } from "./stream.js";
 export { type Streamline, type StreamlineOptions, streamlines } from "./streamlines.js";

@@ -1,7 +1,7 @@
 /** Legends: a categorical key (columns when long), a colour bar, and cluster labels placed on the data. */
 import { type ColorMap, colorMapFunction } from "./colormap.js";
 import { textWidth } from "./font.js";
-import { type Domain, formatTick, linearScale, ticks } from "./scale.js";
+import { type Domain, formatTick, formatValue, linearScale, ticks } from "./scale.js";
 import { el, num, text } from "./svg.js";
 import { type Rect, THEME } from "./theme.js";
 
@@ -70,11 +70,19 @@ function legendMarker(entry: LegendEntry, x: number, cy: number): string {
   return el("circle", { cx: x + MARKER / 2, cy, r: MARKER / 2 - 0.5, fill: entry.color });
 }
 
-/** A vertical colour bar with ticks on its right and an optional rotated label. */
+/**
+ * A vertical colour bar with ticks on its right and an optional rotated label. Both ends are labelled with
+ * the domain's values (what the extreme colours mean), and inner "nice" ticks too close to an end to keep
+ * their labels apart are left out.
+ */
 export function colorBar(domain: Domain, colorMap: ColorMap, height: number, label?: string): Block {
   const barWidth = 12;
-  const { values, step } = ticks(domain, Math.max(2, Math.round(height / 60)));
-  const labels = values.map((v) => formatTick(v, step));
+  const [lo, hi] = domain;
+  const inner = ticks(domain, Math.max(2, Math.round(height / 60)));
+  const minGap = (THEME.tickSize * 1.25 * (hi - lo)) / Math.max(1, height);
+  const kept = inner.values.filter((v) => v - lo > minGap && hi - v > minGap);
+  const values = [lo, ...kept, hi];
+  const labels = [formatValue(lo), ...kept.map((v) => formatTick(v, inner.step)), formatValue(hi)];
   const widest = labels.reduce((w, l) => Math.max(w, textWidth(l, THEME.tickSize)), 0);
   const width = barWidth + 4 + widest + (label ? THEME.labelSize + 12 : 0);
   const color = colorMapFunction(colorMap);

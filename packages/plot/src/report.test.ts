@@ -86,6 +86,32 @@ describe("htmlReport", () => {
     expect(html).toContain('<section id="phase-portraits">');
   });
 
+  it("timings: steps add up to the total shown, bars are shares of it, untimed time is its own row", () => {
+    const page = htmlReport({
+      title: "t",
+      sections: [],
+      timings: { load: 1, train: 3 },
+      totalSeconds: 5,
+    });
+    const rows = [...page.matchAll(/<tr><th scope="row">([^<]+)<\/th><td class="num">([^<]+)<\/td>/g)].map((m) => [
+      m[1],
+      m[2],
+    ]);
+    expect(rows).toEqual([
+      ["load", "1.00 s"],
+      ["train", "3.00 s"],
+      ["other (start-up, untimed)", "1.00 s"],
+      ["total", "5.00 s"],
+    ]);
+    const bars = [...page.matchAll(/class="bar" style="width:([0-9.]+)%"/g)].map((m) => Number(m[1]));
+    expect(bars).toEqual([20, 60, 20]);
+    // Without a wall-clock total, the footer is the sum of the steps (not twice it).
+    const plain = htmlReport({ title: "t", sections: [], timings: { a: 20, b: 35 } });
+    expect(plain).toContain('<th scope="row">total</th><td class="num">55.0 s</td>');
+    expect([...plain.matchAll(/class="bar" style="width:([0-9.]+)%"/g)].map((m) => Number(m[1]))).toEqual([36.4, 63.6]);
+    expect(() => htmlReport({ title: "t", sections: [], timings: { a: 1, total: 1 } })).toThrow(/totalSeconds/);
+  });
+
   it("makes ids unique across inlined SVGs", () => {
     const ids = [...html.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);

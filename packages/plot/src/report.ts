@@ -31,8 +31,13 @@ export interface HtmlReportOptions {
   sections: readonly ReportSection[];
   /** Run parameters, shown as a key/value table. */
   parameters?: Readonly<Record<string, Cell>>;
-  /** Wall-clock seconds per step. */
+  /** Wall-clock seconds per step (the steps only: the total is computed, or given as `totalSeconds`). */
   timings?: Readonly<Record<string, number>>;
+  /**
+   * Wall-clock seconds of the whole run. When it exceeds the sum of the steps, the difference is shown as an
+   * "other" row (start-up, untimed work), so the bars add up to the total shown under them.
+   */
+  totalSeconds?: number;
   /** Footer line (e.g. versions). Nothing time-dependent is added automatically, so output is reproducible. */
   footer?: string;
 }
@@ -53,7 +58,11 @@ export function htmlReport(options: HtmlReportOptions): string {
     });
   }
   if (options.timings && Object.keys(options.timings).length > 0) {
-    extra.push({ heading: "Timings", id: uniqueSlug("timings", 0, used), html: timingsTable(options.timings) });
+    extra.push({
+      heading: "Timings",
+      id: uniqueSlug("timings", 0, used),
+      html: timingsTable(options.timings, options.totalSeconds),
+    });
   }
 
   const toc = [
@@ -176,26 +185,36 @@ function parametersTable(parameters: Readonly<Record<string, Cell>>): string {
   return `<div class="table-wrap"><table class="params"><tbody>${rows}</tbody></table></div>`;
 }
 
-function timingsTable(timings: Readonly<Record<string, number>>): string {
+function timingsTable(timings: Readonly<Record<string, number>>, totalSeconds?: number): string {
   const entries = Object.entries(timings);
   entries.forEach(([step, seconds]) => {
     if (!(Number.isFinite(seconds) && seconds >= 0))
       throw new InputError(`timings.${step}`, `must be seconds ≥ 0; got ${seconds}`);
+    // A "total" step would be summed with the steps it already contains (the table would show twice the time).
+    if (step.trim().toLowerCase() === "total")
+      throw new InputError(`timings.${step}`, "is not a step; pass the run's wall-clock time as totalSeconds");
   });
-  const total = entries.reduce((sum, [, s]) => sum + s, 0);
+  if (totalSeconds !== undefined && !(Number.isFinite(totalSeconds) && totalSeconds >= 0))
+    throw new InputError("totalSeconds", `must be seconds ≥ 0; got ${totalSeconds}`);
+  const sum = entries.reduce((acc, [, s]) => acc + s, 0);
+  // Untimed work shorter than 50 ms (or rounding) is not worth a row.
+  if (totalSeconds !== undefined && totalSeconds - sum > 0.05)
+    entries.push(["other (start-up, untimed)", totalSeconds - sum]);
+  const total = Math.max(sum, totalSeconds ?? 0);
   const rows = entries
     .map(([step, seconds]) => {
       const share = total > 0 ? (100 * seconds) / total : 0;
       return (
         `<tr><th scope="row">${escapeXml(step)}</th><td class="num">${formatSeconds(seconds)}</td>` +
+        `<td class="num share">${share.toFixed(0)}%</td>` +
         `<td class="bar-cell"><span class="bar" style="width:${share.toFixed(1)}%"></span></td></tr>`
       );
     })
     .join("");
   return (
     `<div class="table-wrap"><table class="timings"><thead><tr><th scope="col">step</th><th scope="col">time</th>` +
-    `<th scope="col">share</th></tr></thead><tbody>${rows}</tbody><tfoot><tr><th scope="row">total</th>` +
-    `<td class="num">${formatSeconds(total)}</td><td></td></tr></tfoot></table></div>`
+    `<th scope="col" colspan="2">share of the total</th></tr></thead><tbody>${rows}</tbody><tfoot><tr><th scope="row">total</th>` +
+    `<td class="num">${formatSeconds(total)}</td><td class="num share">100%</td><td></td></tr></tfoot></table></div>`
   );
 }
 
@@ -250,6 +269,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 table.params th { font-weight: normal; }
 code { font: 13px/1.4 "DejaVu Sans Mono", Menlo, Consolas, monospace; background: var(--soft); padding: 1px 5px; border-radius: 4px; }
 .bar-cell { width: 40%; min-width: 120px; }
+td.share { color: var(--muted); }
 .bar { display: inline-block; height: 10px; background: var(--accent); border-radius: 2px; vertical-align: middle; }
 tfoot th, tfoot td { font-weight: 600; border-bottom: none; }
 footer { margin-top: 32px; padding-top: 12px; border-top: 1px solid var(--rule); color: var(--muted); font-size: 13px; }

@@ -42,6 +42,19 @@ describe("embedding geometry", () => {
     expect(svg).toContain(">latent time</text>");
   });
 
+  it("labels both ends of the colour bar with the data's range", () => {
+    // Velocity length on pancreas runs from about 52 to 280: the ends are labelled, not only 100 and 200.
+    const svg = scatterPlot({ embedding: corners, values: [52.13, 100, 150, 200, 250, 279.6] });
+    const labels = colorbarLabels(svg);
+    expect(labels[0]).toBe("52.1");
+    expect(labels[labels.length - 1]).toBe("280");
+    expect(labels).toContain("100");
+    expect(labels).toContain("200");
+    // An inner tick next to an end would overlap its label: [0.791, 0.999] keeps 0.9 but not 0.8.
+    const narrow = scatterPlot({ embedding: corners, values: [0.791, 0.85, 0.9, 0.95, 0.97, 0.999] });
+    expect(colorbarLabels(narrow)).toEqual(["0.791", "0.9", "0.999"]);
+  });
+
   it("places cluster names on the data without overlaps", () => {
     const embedding: number[] = [];
     const clusters: string[] = [];
@@ -88,4 +101,31 @@ describe("velocityArrowPlot", () => {
       expect(velocityArrowPlot({ embedding, velocity, mode, maxArrows: 200 })).toBe(svg);
     });
   }
+
+  it("grid: slow regions inside the data keep their (short) arrows; only faded edge stubs are dropped", () => {
+    // Left half moves 20× slower than the right half: its arrows are short but drawn, at their true length.
+    const slow = Array.from({ length: 2 * n }, (_, k) => (k % 2 === 0 ? 0 : embedding[k - 1] < 5 ? -0.05 : -1));
+    const svg = velocityArrowPlot({ embedding, velocity: slow, title: "t" });
+    const frame = elements(svg, "rect").find((r) => r.class === "frame")!;
+    const middle = Number(frame.x) + Number(frame.width) / 2;
+    const arrows = elements(svg, "path")
+      .find((p) => p.class === "velocity-arrows")!
+      .d.split("Z")
+      .filter((a) => a.trim() !== "")
+      .map((a) => pathSegments(a).map((seg) => seg.values));
+    const length = (p: number[][]) => p[3][1] - (p[0][1] + p[6][1]) / 2;
+    const left = arrows.filter((p) => p[3][0] < middle - 20);
+    const right = arrows.filter((p) => p[3][0] > middle + 20);
+    expect(left.length).toBeGreaterThan(100);
+    expect(right.length).toBeGreaterThan(100);
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
+    const ratio = median(left.map(length)) / median(right.map(length));
+    expect(ratio).toBeGreaterThan(0.03);
+    expect(ratio).toBeLessThan(0.08);
+  });
 });
+
+function colorbarLabels(svg: string): string[] {
+  const bar = svg.slice(svg.indexOf('<g class="colorbar">'));
+  return [...bar.slice(0, bar.indexOf("</g>")).matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+}

@@ -12,18 +12,26 @@ import { InputError, type ProgressCallback } from "@diffcell/core";
 import type { AnnData } from "../anndata.js";
 import type { Column, DataFrame } from "../dataframe.js";
 import { boolPlaceholder, patchBoolPlaceholders } from "../h5/bool-enum.js";
+import { type Compression, chunkShape, type Filter, resolveCompression } from "../h5/compression.js";
 import { type Group, writeHdf5Atomically } from "../h5/h5file.js";
+import { checkName, dtypeOf } from "../h5/write-util.js";
 import type { Layer, NumericArray } from "../matrix/types.js";
 import { isUnsDict, NdArray, type UnsDict, type UnsValue } from "../uns.js";
 
 export interface WriteH5adOptions {
-  /** gzip level 1–9 for numeric datasets (anndata writes uncompressed by default). */
-  compression?: number;
+  /**
+   * Compression of numeric datasets, as anndata's `write_h5ad(compression=…)`: "gzip" or "none" (default,
+   * as anndata; "lzf" is not available, see `h5/compression.ts`). A number is a gzip level (the option's
+   * earlier form).
+   */
+  compression?: Compression | number;
+  /** gzip level 1 (fastest) … 9 (smallest); default 4, as h5py. */
+  compressionLevel?: number;
   onProgress?: ProgressCallback;
 }
 
 interface Writer {
-  compression?: number;
+  filter: Filter;
   path: string;
   /** Boolean placeholders written, checked against the number patched. */
   booleans: number;
@@ -35,7 +43,11 @@ interface Writer {
  */
 export async function writeH5ad(adata: AnnData, path: string, options: WriteH5adOptions = {}): Promise<void> {
   adata.validate();
-  const w: Writer = { compression: options.compression, path, booleans: 0 };
+  const filter =
+    typeof options.compression === "number"
+      ? resolveCompression("gzip", options.compression)
+      : resolveCompression(options.compression, options.compressionLevel);
+  const w: Writer = { filter, path, booleans: 0 };
   const total = 9;
   let done = 0;
   const progress = (message: string) => options.onProgress?.({ stage: "write", done: ++done, total, message });
@@ -79,50 +91,28 @@ function setEncoding(node: Group, type: string, version: string): void {
   node.create_attribute("encoding-version", version);
 }
 
-function checkName(w: Writer, name: string): void {
-  if (name === "" || name.includes("/") || name === "." || name === "..") {
-    throw new InputError(`${w.path}:/${name}`, `"${name}" is not a valid HDF5 name (empty or contains "/")`);
-  }
-}
-
 function writeMapping(w: Writer, parent: Group, name: string, entries: Record<string, Layer>): void {
   const group = parent.create_group(name);
   setEncoding(group, "dict", "0.1.0");
   for (const [key, m] of Object.entries(entries)) {
-    checkName(w, key);
+    checkName(`${w.path}:/${key}`, key);
     writeLayer(w, group, key, m);
   }
 }
 
-function dtypeOf(a: NumericArray): string {
-  if (a instanceof Float32Array) return "<f";
-  if (a instanceof Float64Array) return "<d";
-  if (a instanceof Int32Array) return "<i";
-  if (a instanceof Int16Array) return "<h";
-  if (a instanceof Int8Array) return "<b";
-  if (a instanceof Uint8Array) return "<B";
-  if (a instanceof Uint16Array) return "<H";
-  if (a instanceof Uint32Array) return "<I";
-  throw new Error(`unsupported array type ${(a as object).constructor.name}`);
+function writeArray(w: Writer, parent: Group, name: string, data: NumericArray, shape: number[]): void {
+  const ds = parent.create_dataset({ name, data, shape, dtype: dtypeOf(data), ...filterArgs(w, data, shape) });
+  setEncoding(ds as unknown as Group, "array", "0.2.0");
 }
 
-function writeArray(w: Writer, parent: Group, name: string, data: NumericArray, shape: number[]): void {
-  const chunked = w.compression !== undefined && data.length > 0;
-  let chunks: number[] | null = null;
-  if (chunked) {
-    // ~256 KiB chunks along the first axis, full rows.
-    const rowLen = shape.slice(1).reduce((a, b) => a * b, 1);
-    const rows = Math.max(1, Math.min(shape[0], Math.floor(65536 / Math.max(1, rowLen))));
-    chunks = [rows, ...shape.slice(1)];
-  }
-  const ds = parent.create_dataset({
-    name,
-    data,
-    shape,
-    dtype: dtypeOf(data),
-    ...(chunked ? { chunks, compression: "gzip" as const, compression_opts: w.compression } : {}),
-  });
-  setEncoding(ds as unknown as Group, "array", "0.2.0");
+/** Chunks and filter for a compressed dataset (empty and scalar datasets stay contiguous). */
+function filterArgs(w: Writer, data: NumericArray, shape: number[]) {
+  if (w.filter.id === 0 || data.length === 0 || shape.length === 0) return {};
+  return {
+    chunks: chunkShape(shape, data.BYTES_PER_ELEMENT),
+    compression: w.filter.id,
+    compression_opts: w.filter.options,
+  };
 }
 
 function writeLayer(w: Writer, parent: Group, name: string, m: Layer): void {
@@ -140,16 +130,8 @@ function writeLayer(w: Writer, parent: Group, name: string, m: Layer): void {
 
 /** A plain 1-D dataset without encoding attributes (the parts of a sparse matrix). */
 function writeRaw(w: Writer, parent: Group, name: string, data: NumericArray): void {
-  const chunked = w.compression !== undefined && data.length > 0;
-  parent.create_dataset({
-    name,
-    data,
-    shape: [data.length],
-    dtype: dtypeOf(data),
-    ...(chunked
-      ? { chunks: [Math.min(data.length, 65536)], compression: "gzip" as const, compression_opts: w.compression }
-      : {}),
-  });
+  const shape = [data.length];
+  parent.create_dataset({ name, data, shape, dtype: dtypeOf(data), ...filterArgs(w, data, shape) });
 }
 
 function writeStrings(parent: Group, name: string, values: string[]): void {
@@ -169,7 +151,7 @@ function writeDataFrame(w: Writer, parent: Group, name: string, df: DataFrame): 
   else group.create_attribute("column-order", new Float64Array(0));
   writeStrings(group, indexName, df.index);
   for (const col of cols) {
-    checkName(w, col);
+    checkName(`${w.path}:/${col}`, col);
     writeColumn(w, group, col, df.get(col));
   }
 }
@@ -213,7 +195,7 @@ function writeDict(w: Writer, parent: Group, name: string, dict: UnsDict): void 
   const group = parent.create_group(name);
   setEncoding(group, "dict", "0.1.0");
   for (const [key, value] of Object.entries(dict)) {
-    checkName(w, key);
+    checkName(`${w.path}:/${key}`, key);
     writeUnsValue(w, group, key, value);
   }
 }
