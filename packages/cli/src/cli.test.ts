@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stats } from "@diffcell/core";
 import { AnnData, DataFrame, dense, readH5ad, toDenseFloat32, writeH5ad } from "@diffcell/io";
+import { edgeDepth } from "@diffcell/pipeline";
 import { beforeAll, describe, expect, it } from "vitest";
-import { bufferIo, edgeDepth, main, parseEdges } from "./index.js";
+import { bufferIo, main, parseEdges } from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "diffcell-cli-"));
 const run = async (...argv: string[]) => {
@@ -88,6 +89,7 @@ describe("diffcell: usage", () => {
         ["B", "A"],
       ]),
     ).toThrow(/cycle/);
+    expect(() => parseEdges("A>B;B>A", clusters, "clusters")).toThrow(/--edges contain a cycle/);
   });
 });
 

@@ -8,4 +8,4 @@ export { type LoadedInput, loadInput } from "./load.js";
 export { main, usage, version } from "./main.js";
 export { type ProgressBar, progressBar } from "./progress.js";
 export { buildReport, type Figure, type ReportInput, writeReport } from "./report.js";
-export { edgeDepth, parseEdges, summaryLine, type VelocitySummary, velocityCommand } from "./velocity.js";
+export { parseEdges, summaryLine, type VelocitySummary, velocityCommand } from "./velocity.js";

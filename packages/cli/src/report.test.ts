@@ -54,6 +54,7 @@ function fakeResult(options: { likelihood?: boolean; loss?: number[] | number[][
   return {
     adata,
     loss: (options.loss ?? [3, 2, 1]) as number[],
+    restartLosses: [],
     metrics: {},
     timings: [
       { step: "preprocess", seconds: 2 },

@@ -274,12 +274,15 @@ type LossRuns = ReadonlyArray<number> | ReadonlyArray<ReadonlyArray<number>>;
 export function restartSeries(result: {
   loss: LossRuns;
   restarts?: ReadonlyArray<ArrayLike<number> | { loss: ArrayLike<number> }>;
+  /** The pipelines' name for the per-restart curves. */
+  restartLosses?: ReadonlyArray<ArrayLike<number>>;
 }): {
   series: LossSeries[];
   kept: number;
 } {
   let runs: number[][] = [];
-  if (result.restarts?.length)
+  if (result.restartLosses?.length) runs = result.restartLosses.map((run) => Array.from(run));
+  else if (result.restarts?.length)
     runs = result.restarts.map((run) =>
       Array.from(
         "loss" in run && !ArrayBuffer.isView(run) && !Array.isArray(run) ? run.loss : (run as ArrayLike<number>),

@@ -4,14 +4,21 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { InputError, stats } from "@diffcell/core";
+import { InputError } from "@diffcell/core";
 import { PANCREAS_EDGES } from "@diffcell/datasets";
 import { type Compression, writeH5ad, writeLoom } from "@diffcell/io";
 import {
+  edgeDepth,
+  type GraphMetric,
+  type InitialTimeSource,
+  NEIGHBOR_DEFAULTS,
+  PREPROCESS_DEFAULTS,
   runHarmonyVelocity,
   runVelocityPipeline,
+  VELOCITY_DEFAULTS,
   type VelocityMode,
   type VelocityPipelineResult,
+  type VelocityUnits,
 } from "@diffcell/pipeline";
 import { parseEdges as parseEdgeList } from "@diffcell/velocity";
 import { type CommandSpec, parseCommand, UsageError } from "./args.js";
@@ -63,7 +70,12 @@ export const velocitySpec: CommandSpec = {
       description: "velocity model (default dynamical; stochastic = scVelo's steady-state baseline)",
     },
     seed: { kind: "integer", min: 0, max: 2 ** 31 - 1, description: "random seed (default 0)" },
-    epochs: { kind: "integer", min: 1, max: 100000, description: "training epochs (default 20)" },
+    epochs: {
+      kind: "integer",
+      min: 1,
+      max: 100000,
+      description: `training epochs (default ${VELOCITY_DEFAULTS.epochs})`,
+    },
     edges: {
       kind: "string",
       value: "'A>B;B>C'",
@@ -74,17 +86,45 @@ export const velocitySpec: CommandSpec = {
       kind: "integer",
       min: 1,
       max: 20,
-      description: "model fits from different starts, lowest loss kept (default 3 up to 10⁶ cell×gene entries, else 1)",
+      description: `model fits from different starts, lowest loss kept (default ${VELOCITY_DEFAULTS.restarts})`,
+    },
+    "initial-time": {
+      kind: "string",
+      choices: ["pseudotime", "random"],
+      description: `where latent time starts: the steady-state velocity pseudotime, oriented once, or a random start (default ${VELOCITY_DEFAULTS.initialTime})`,
     },
     "velocity-units": {
       kind: "string",
       choices: ["gene", "latent"],
-      description: "model velocity per gene's own time (default, as scVelo) or per shared latent time",
+      description: `model velocity per shared latent time or rescaled per gene (default ${VELOCITY_DEFAULTS.velocityUnits})`,
     },
-    "min-shared-counts": { kind: "integer", min: 0, description: "gene filter (default 20)" },
-    "n-top-genes": { kind: "integer", min: 2, description: "highly variable genes (default 2000)" },
-    "n-pcs": { kind: "integer", min: 2, max: 200, description: "principal components (default 30)" },
-    "n-neighbors": { kind: "integer", min: 2, max: 200, description: "neighbours incl. the cell itself (default 30)" },
+    "graph-metric": {
+      kind: "string",
+      choices: ["standardized", "expression"],
+      description: `velocity graph on per-gene standardised or on linear expression, as scVelo (default ${VELOCITY_DEFAULTS.graphMetric})`,
+    },
+    "min-shared-counts": {
+      kind: "integer",
+      min: 0,
+      description: `gene filter (default ${PREPROCESS_DEFAULTS.minSharedCounts})`,
+    },
+    "n-top-genes": {
+      kind: "integer",
+      min: 2,
+      description: `highly variable genes (default ${PREPROCESS_DEFAULTS.nTopGenes})`,
+    },
+    "n-pcs": {
+      kind: "integer",
+      min: 2,
+      max: 200,
+      description: `principal components (default ${PREPROCESS_DEFAULTS.nPcs})`,
+    },
+    "n-neighbors": {
+      kind: "integer",
+      min: 2,
+      max: 200,
+      description: `neighbours incl. the cell itself (default ${NEIGHBOR_DEFAULTS.nNeighbors})`,
+    },
     genes: {
       kind: "string",
       value: "A,B,…",
@@ -109,6 +149,8 @@ export interface VelocitySummary {
   mode: VelocityMode;
   seconds: number;
   metrics: Record<string, number>;
+  /** CBDir per known transition ("A → B"), with PCA and with UMAP neighbours. */
+  perEdge?: { cbdir?: Record<string, number>; cbdirUmap?: Record<string, number> };
   output?: string;
   report?: string;
 }
@@ -129,8 +171,8 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     throw new UsageError("--output is the input file; diffcell never overwrites its input");
   if (reportPath && !/\.html?$/i.test(reportPath))
     throw new UsageError(`--report must end in .html; got ${JSON.stringify(reportPath)}`);
-  const mode = (flags.mode as VelocityMode | undefined) ?? "dynamical";
-  const seed = (flags.seed as number | undefined) ?? 0;
+  const mode = (flags.mode as VelocityMode | undefined) ?? VELOCITY_DEFAULTS.mode;
+  const seed = (flags.seed as number | undefined) ?? VELOCITY_DEFAULTS.seed;
   if (flags["batch-key"] !== undefined && flags.mode !== undefined && mode !== "dynamical")
     throw new UsageError(
       `--batch-key uses the dynamical model (Harmony and velocity fitted together); got --mode ${mode}`,
@@ -168,7 +210,10 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     : loaded.bundled && clusterKey === "clusters"
       ? PANCREAS_EDGES.map(([a, b]) => [a, b] as [string, string])
       : undefined;
-  const nNeighbors = Math.min((flags["n-neighbors"] as number | undefined) ?? 30, adata.nObs - 1);
+  const nNeighbors = Math.min(
+    (flags["n-neighbors"] as number | undefined) ?? NEIGHBOR_DEFAULTS.nNeighbors,
+    adata.nObs - 1,
+  );
 
   const options = {
     mode,
@@ -182,7 +227,9 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     umap: flags["no-umap"] !== true,
     edges,
     restarts: flags.restarts as number | undefined,
-    velocityUnits: flags["velocity-units"] as "gene" | "latent" | undefined,
+    velocityUnits: flags["velocity-units"] as VelocityUnits | undefined,
+    graphMetric: flags["graph-metric"] as GraphMetric | undefined,
+    initialTime: flags["initial-time"] as InitialTimeSource | undefined,
     onProgress: bar.onProgress,
   };
   const result: VelocityPipelineResult & { metrics: { ilisi?: { before: number; after: number; nBatches: number } } } =
@@ -196,22 +243,13 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     metrics.iLisiBefore = result.metrics.ilisi.before;
     metrics.iLisiAfter = result.metrics.ilisi.after;
   }
-  if (clusters && edges) {
-    const depth = edgeDepth(edges);
-    const cells = clusters.map((c, i) => (depth.has(c) ? i : -1)).filter((i) => i >= 0);
-    const order = cells.map((i) => depth.get(clusters[i]) as number);
-    for (const [key, column] of [
-      ["latentTimeSpearman", "latent_time"],
-      ["pseudotimeSpearman", "velocity_pseudotime"],
-    ] as const) {
-      if (!adata.obs.has(column) || cells.length < 3) continue;
-      const values = adata.obs.numbers(column);
-      metrics[key] = stats.spearman(
-        cells.map((i) => values[i]),
-        order,
-      );
-    }
+  for (const key of ["latentTimeSpearman", "pseudotimeSpearman"] as const) {
+    const value = result.metrics[key];
+    if (value !== undefined) metrics[key] = value;
   }
+  const perEdge: VelocitySummary["perEdge"] = {};
+  if (result.metrics.cbdir) perEdge.cbdir = result.metrics.cbdir.perEdge;
+  if (result.metrics.cbdirUmap) perEdge.cbdirUmap = result.metrics.cbdirUmap.perEdge;
 
   let writeSeconds = 0;
   const writeStage = output && /\.loom$/i.test(output) ? "write loom" : "write h5ad";
@@ -240,12 +278,12 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
         input: loaded.path ?? loaded.name,
         mode,
         seed,
-        epochs: mode === "stochastic" ? "—" : (options.epochs ?? 20),
+        epochs: mode === "stochastic" ? "—" : (options.epochs ?? VELOCITY_DEFAULTS.epochs),
         "cluster key": clusterKey ?? "—",
         "batch key": batchKey ?? "—",
-        "min shared counts": options.minSharedCounts ?? 20,
-        "top genes": options.nTopGenes ?? 2000,
-        PCs: options.nPcs ?? 30,
+        "min shared counts": options.minSharedCounts ?? PREPROCESS_DEFAULTS.minSharedCounts,
+        "top genes": options.nTopGenes ?? PREPROCESS_DEFAULTS.nTopGenes,
+        PCs: options.nPcs ?? PREPROCESS_DEFAULTS.nPcs,
         neighbours: nNeighbors,
         edges: edges ? edges.map(([a, b]) => `${a} → ${b}`).join("; ") : "—",
         "phase-portrait genes": genes ? genes.join(", ") : "top 6 by fit likelihood",
@@ -277,6 +315,7 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     mode,
     seconds: (performance.now() - started) / 1000,
     metrics,
+    ...(Object.keys(perEdge).length ? { perEdge } : {}),
     ...(output ? { output } : {}),
     ...(reportPath ? { report: reportPath } : {}),
   };
@@ -341,6 +380,11 @@ export function parseEdges(
     throw error instanceof InputError ? new UsageError(`--edges: ${error.problem}`) : error;
   }
   if (edges.length === 0) throw new UsageError("--edges lists no transitions");
+  try {
+    edgeDepth(edges);
+  } catch (error) {
+    throw error instanceof InputError ? new UsageError(`--edges ${error.problem}`) : error;
+  }
   // Checked before any work starts (the metrics would only find out after training).
   const known = new Set(clusters);
   for (const c of edges.flat())
@@ -350,23 +394,4 @@ export function parseEdges(
         `no cluster named "${c}" in obs.${clusterKey} (clusters: ${[...known].slice(0, 20).join(", ")})`,
       );
   return edges;
-}
-
-/** Depth of every cluster in the edge graph (longest path from a source); cycles are an error. */
-export function edgeDepth(edges: ReadonlyArray<readonly [string, string]>): Map<string, number> {
-  const depth = new Map<string, number>();
-  const nodes = new Set(edges.flat());
-  for (const node of nodes) depth.set(node, 0);
-  for (let pass = 0; pass <= nodes.size; pass++) {
-    let changed = false;
-    for (const [a, b] of edges) {
-      const d = (depth.get(a) as number) + 1;
-      if (d > (depth.get(b) as number)) {
-        depth.set(b, d);
-        changed = true;
-      }
-    }
-    if (!changed) return depth;
-  }
-  throw new UsageError("--edges contains a cycle; the time-order metric needs an acyclic lineage");
 }

@@ -65,7 +65,12 @@ describe("pancreasBatches (real counts, binomially thinned in batch B)", () => {
       const genes = Array.from(before.keys()).filter((j) => before[j] >= 400);
       // Observed kept fraction vs the drawn capture: binomial noise only (sd ≤ 0.025 at ≥ 400 reads).
       for (const j of genes) expect(Math.abs(after[j] / before[j] - q[j])).toBeLessThan(0.11);
-      expect(stats.pearson(genes.map((j) => after[j] / before[j]), genes.map((j) => q[j]))).toBeGreaterThan(0.95);
+      expect(
+        stats.pearson(
+          genes.map((j) => after[j] / before[j]),
+          genes.map((j) => q[j]),
+        ),
+      ).toBeGreaterThan(0.95);
     }
     const median = (x: ArrayLike<number>) => stats.quantile(Float64Array.from(x), 0.5);
     expect(median(batched.var.numbers("capture_unspliced_B"))).toBeLessThan(

@@ -51,7 +51,8 @@ export function pancreasBatches(options: PancreasBatchesOptions = {}): AnnData {
       o.fractionB,
     );
   for (const key of ["splicedCapture", "unsplicedCapture"] as const)
-    if (!(o[key] > 0 && o[key] <= 1)) throw new ConfigError("PancreasBatchesOptions", key, "a number in (0, 1]", o[key]);
+    if (!(o[key] > 0 && o[key] <= 1))
+      throw new ConfigError("PancreasBatchesOptions", key, "a number in (0, 1]", o[key]);
   for (const key of ["splicedSpread", "unsplicedSpread"] as const)
     if (!(o[key] >= 0 && Number.isFinite(o[key])))
       throw new ConfigError("PancreasBatchesOptions", key, "a finite number ≥ 0", o[key]);
@@ -76,7 +77,13 @@ export function pancreasBatches(options: PancreasBatchesOptions = {}): AnnData {
   adata.layers.spliced = spliced;
   adata.layers.unspliced = unspliced;
   adata.X = { ...spliced, data: Float32Array.from(spliced.data) };
-  adata.obs.set("batch", categoricalColumn(Array.from(inB, (b) => (b ? "B" : "A")), { categories: ["A", "B"] }));
+  adata.obs.set(
+    "batch",
+    categoricalColumn(
+      Array.from(inB, (b) => (b ? "B" : "A")),
+      { categories: ["A", "B"] },
+    ),
+  );
   adata.var.set("capture_spliced_B", numericColumn(Float32Array.from(qSpliced)));
   adata.var.set("capture_unspliced_B", numericColumn(Float32Array.from(qUnspliced)));
   return adata;

@@ -1,4 +1,5 @@
 import {
+  InputError,
   isTaping,
   type Metadata,
   Module,
@@ -9,12 +10,13 @@ import {
   type State,
   tf,
 } from "@diffcell/core";
-import { type BatchLabels, encodeBatches } from "./batchDesign.js";
+import { type BatchLabels, encodeBatches, perLevel } from "./batchDesign.js";
 import { type HarmonyTrace, harmonyClassic } from "./classic.js";
 import { BatchCorrectionConfig, type BatchCorrectionConfigInit } from "./config.js";
 import { checkClusterCount, makeContext, runStreams } from "./context.js";
 import { normalizeRows } from "./hostLinalg.js";
 import { kmeans } from "./kmeans.js";
+import { harmonyObjectiveTensor } from "./objectiveTensor.js";
 import { harmonyUnrolled } from "./unrolled.js";
 import { type EmbeddingsLike, readEmbeddings } from "./validate.js";
 
@@ -148,6 +150,27 @@ export class DifferentiableHarmony extends Module implements Operator<HarmonyInp
       levels: design.levels,
     };
     return [{ ...data, ...out }, { ...state, harmony: harmonyState }, metadata];
+  }
+
+  /**
+   * Harmony's objective on the output of {@link apply}, as a differentiable scalar (the same value as the
+   * host `harmonyObjective`; see `harmonyObjectiveTensor`): a loss term for joint fits. Caller disposes.
+   */
+  objective(
+    data: Pick<HarmonyInput & HarmonyOutput, "batchLabels" | "correctedEmbeddings" | "clusterAssignments">,
+  ): tf.Scalar {
+    if (!this.logSigma) throw new InputError("DifferentiableHarmony.objective", "call apply or initialize first");
+    const design = encodeBatches(data.batchLabels, data.correctedEmbeddings.shape[0]);
+    return harmonyObjectiveTensor(
+      data.correctedEmbeddings,
+      data.clusterAssignments,
+      this.logSigma.value as tf.Tensor1D,
+      {
+        design,
+        theta: perLevel("theta", this.config.theta, design),
+        temperature: this.config.temperature,
+      },
+    );
   }
 }
 

@@ -19,6 +19,7 @@ export {
 export { encodeLabels } from "./labels.js";
 export { cLisi, iLisi, type LisiOptions, type LisiSummary, lisi, lisiSummary } from "./lisi.js";
 export { harmonyObjective, type ObjectiveTerms } from "./objective.js";
+export { harmonyObjectiveTensor, type ObjectiveTensorOptions } from "./objectiveTensor.js";
 export { batchAsw, silhouetteSamples, silhouetteScore } from "./silhouette.js";
 export { batchedSolveKernel } from "./solve.js";
 export type { EmbeddingsLike } from "./validate.js";

@@ -47,8 +47,24 @@ import {
 } from "@diffcell/core";
 import { BatchCorrectionConfig, DifferentiableHarmony } from "@diffcell/harmony";
 import { batchMixingLoss, calibrateBandwidths, VelocityConsistencyLoss } from "@diffcell/losses";
-import { type DifferentiableVelocity, fitSteadyState, inverseVarianceWeights, velocityLoss } from "@diffcell/velocity";
-import { scatterColumns, takeColumns, trainBestOf, VELOCITY_WEIGHTS } from "./model.js";
+import {
+  type DifferentiableVelocity,
+  fitSteadyState,
+  initialLatentTime,
+  inverseVarianceWeights,
+  velocityLoss,
+} from "@diffcell/velocity";
+import { JOINT_DEFAULTS, NEIGHBOR_DEFAULTS, VELOCITY_DEFAULTS } from "./defaults.js";
+import {
+  type FittedCurves,
+  type FittedRates,
+  fittedKinetics,
+  scatterColumns,
+  takeColumns,
+  trainBestOf,
+  VELOCITY_WEIGHTS,
+  withoutSelf,
+} from "./model.js";
 
 export interface HarmonyVelocityOptions {
   /** Neighbour set size, the cell itself included (default 30). */
@@ -106,8 +122,9 @@ export interface BatchVelocityOutput {
 }
 
 export interface JointHistory {
-  /** Stage-1 velocity loss per epoch. */
+  /** Stage-1 velocity loss per epoch (the kept restart) and of every restart. */
   velocityLoss: number[];
+  restartLosses: number[][];
   /** Stage-2 joint loss and its terms per step. */
   joint: Array<{ total: number; velocity: number; mixing: number; harmony: number }>;
 }
@@ -142,25 +159,26 @@ export class HarmonyVelocityPipeline extends Module implements Operator<BatchVel
     Pick<HarmonyVelocityOptions, "onProgress" | "nClusters"> & {
       weights: { velocity: number; mixing: number; harmony: number };
     };
-  readonly history: JointHistory = { velocityLoss: [], joint: [] };
+  readonly history: JointHistory = { velocityLoss: [], restartLosses: [], joint: [] };
 
   constructor(nFeatures: number, options: HarmonyVelocityOptions = {}) {
     super();
+    const d = JOINT_DEFAULTS;
     const o = {
-      nNeighbors: options.nNeighbors ?? 30,
-      harmony: options.harmony ?? true,
-      batchScale: options.batchScale ?? true,
-      harmonyRounds: options.harmonyRounds ?? 3,
-      kmeansIterations: options.kmeansIterations ?? 5,
-      theta: options.theta ?? 2,
-      sigma: options.sigma ?? 0.1,
+      nNeighbors: options.nNeighbors ?? NEIGHBOR_DEFAULTS.nNeighbors,
+      harmony: options.harmony ?? d.harmony,
+      batchScale: options.batchScale ?? d.batchScale,
+      harmonyRounds: options.harmonyRounds ?? d.harmonyRounds,
+      kmeansIterations: options.kmeansIterations ?? d.kmeansIterations,
+      theta: options.theta ?? d.theta,
+      sigma: options.sigma ?? d.sigma,
       nClusters: options.nClusters,
-      epochs: options.epochs ?? 20,
-      restarts: options.restarts ?? 3,
-      jointSteps: options.jointSteps ?? 10,
-      learningRate: options.learningRate ?? 3e-3,
-      weights: { velocity: 1, mixing: 1, harmony: 1e-3, ...options.weights },
-      seed: options.seed ?? 0,
+      epochs: options.epochs ?? VELOCITY_DEFAULTS.epochs,
+      restarts: options.restarts ?? VELOCITY_DEFAULTS.restarts,
+      jointSteps: options.jointSteps ?? d.jointSteps,
+      learningRate: options.learningRate ?? d.learningRate,
+      weights: { ...d.weights, ...options.weights },
+      seed: options.seed ?? VELOCITY_DEFAULTS.seed,
       onProgress: options.onProgress,
     };
     for (const [field, value] of Object.entries(o.weights))
@@ -247,6 +265,26 @@ export class HarmonyVelocityPipeline extends Module implements Operator<BatchVel
       neighbors: ctx.neighbors,
     };
     return [{ ...data, ...output }, state, metadata];
+  }
+
+  /** Per-gene rates and fit statistics of the velocity model (all genes, NaN outside the modelled ones). */
+  fittedKinetics(nGenes: number): { fit: FittedRates; curves: FittedCurves } {
+    if (!this.context || !this.velocity) throw new InputError("HarmonyVelocityPipeline", "call fit(data) first");
+    const ctx = this.context;
+    const velocity = this.velocity;
+    const { data, time } = tf.tidy(() => {
+      const weights = this.softWeights(this.corrected(ctx).z, ctx);
+      const { ms, mu } = this.moments(weights, ctx);
+      return {
+        data: { spliced: ms, unspliced: mu },
+        time: velocity.forward({ spliced: ms, unspliced: mu }).latentTime,
+      };
+    });
+    try {
+      return fittedKinetics(velocity, ctx.genes, nGenes, data, time.dataSync());
+    } finally {
+      tf.dispose([data.spliced, data.unspliced, time]);
+    }
   }
 
   /**
@@ -421,9 +459,7 @@ export class HarmonyVelocityPipeline extends Module implements Operator<BatchVel
       this.logSplicedScale = new Param(init(spliced), "logSplicedScale");
       this.logUnsplicedScale = new Param(init(unspliced), "logUnsplicedScale");
     }
-    const velocityNeighbors = new Int32Array(n * (k - 1));
-    for (let i = 0; i < n; i++)
-      for (let r = 1; r < k; r++) velocityNeighbors[i * (k - 1) + r - 1] = neighbors[i * k + r];
+    const velocityNeighbors = withoutSelf(neighbors, n);
     const ctx: Context = {
       pcs,
       labels,
@@ -446,6 +482,15 @@ export class HarmonyVelocityPipeline extends Module implements Operator<BatchVel
       return this.moments(weights, ctx);
     });
     ctx.kineticWeights = inverseVarianceWeights(start.ms, start.mu);
+    // The starting latent time from the steady-state velocity pseudotime on the starting moments, oriented once.
+    const initial = initialLatentTime(
+      start.ms.dataSync(),
+      start.mu.dataSync(),
+      n,
+      m,
+      fitSteadyState(start.ms.dataSync(), start.mu.dataSync(), n, m),
+      { neighbors, seed: o.seed },
+    );
     // Best of `restarts` fits by final loss (a fit whose latent time ran the wrong way ends with a clearly
     // higher loss: on the simulations ≈3–4 against ≈2).
     const best = trainBestOf(
@@ -456,11 +501,13 @@ export class HarmonyVelocityPipeline extends Module implements Operator<BatchVel
         seed: o.seed,
         epochs: o.epochs,
         neighbors: velocityNeighbors,
+        initialTime: initial.time,
         onProgress: o.onProgress,
       },
     );
     this.velocity = best.model;
     this.history.velocityLoss = best.loss;
+    this.history.restartLosses = best.restarts;
     tf.dispose([start.ms, start.mu]);
   }
 }

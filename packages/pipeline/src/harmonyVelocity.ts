@@ -15,13 +15,10 @@ import {
   HarmonyVelocityPipeline,
   type JointHistory,
 } from "./batchVelocity.js";
-import { fittedKinetics, preprocessForVelocity, stepTimer } from "./model.js";
-import {
-  type PipelineMetrics,
-  type VelocityPipelineOptions,
-  type VelocityPipelineResult,
-  writeVelocityResults,
-} from "./velocityPipeline.js";
+import { NEIGHBOR_DEFAULTS, VELOCITY_DEFAULTS } from "./defaults.js";
+import { preprocessForVelocity, stepTimer } from "./model.js";
+import { type PipelineMetrics, writeVelocityResults } from "./results.js";
+import type { VelocityPipelineOptions, VelocityPipelineResult } from "./velocityPipeline.js";
 
 /**
  * The batch job's options: the preprocessing, neighbours, UMAP, edges and velocity units of
@@ -30,7 +27,15 @@ import {
 export type HarmonyVelocityRunOptions = Omit<HarmonyVelocityOptions, "nNeighbors"> &
   Pick<
     VelocityPipelineOptions,
-    "clusterKey" | "minSharedCounts" | "nTopGenes" | "nPcs" | "nNeighbors" | "umap" | "edges" | "velocityUnits"
+    | "clusterKey"
+    | "minSharedCounts"
+    | "nTopGenes"
+    | "nPcs"
+    | "nNeighbors"
+    | "umap"
+    | "edges"
+    | "velocityUnits"
+    | "graphMetric"
   > & {
     /** obs column with the batch of each cell (required). */
     batchKey: string;
@@ -71,8 +76,8 @@ export async function runHarmonyVelocity(
   if (!batchKey || !adata.obs.has(batchKey))
     throw new InputError("batchKey", `obs has no column ${JSON.stringify(batchKey)}`);
   const batchLabels = adata.obs.strings(batchKey);
-  const seed = options.seed ?? 0;
-  const nNeighbors = options.nNeighbors ?? 30;
+  const seed = options.seed ?? VELOCITY_DEFAULTS.seed;
+  const nNeighbors = options.nNeighbors ?? NEIGHBOR_DEFAULTS.nNeighbors;
   const progress = options.onProgress;
   const { timings, timed } = stepTimer(progress);
 
@@ -99,6 +104,7 @@ export async function runHarmonyVelocity(
     umap: _u,
     edges: _e,
     velocityUnits: _v,
+    graphMetric: _gm,
     ...pipelineOptions
   } = options;
   const op = new HarmonyVelocityPipeline(f, { ...pipelineOptions, nNeighbors, seed });
@@ -110,7 +116,7 @@ export async function runHarmonyVelocity(
     if (!model) throw new InputError("HarmonyVelocityPipeline", "fit produced no velocity model");
 
     // Per-gene kinetics of the fitted model, on the modelled genes (NaN elsewhere), and its trajectories.
-    const { fit, curves } = fittedKinetics(model, genes, g);
+    const { fit, curves } = op.fittedKinetics(g);
 
     // The steady-state fit on the moments the model saw, for velocity_gamma/r2; the velocity genes are the
     // genes the model was trained on.
@@ -141,6 +147,7 @@ export async function runHarmonyVelocity(
       umap: options.umap,
       edges: options.edges,
       velocityUnits: options.velocityUnits,
+      graphMetric: options.graphMetric,
       onProgress: progress,
       timed,
     })) as HarmonyVelocityMetrics;
@@ -169,6 +176,7 @@ export async function runHarmonyVelocity(
     return {
       adata,
       loss: history.velocityLoss,
+      restartLosses: history.restartLosses,
       curves,
       metrics,
       timings,

@@ -10,6 +10,17 @@ export {
   type JointHistory,
 } from "./batchVelocity.js";
 export {
+  EMBEDDING_DEFAULTS,
+  type GraphMetric,
+  type InitialTimeSource,
+  JOINT_DEFAULTS,
+  NEIGHBOR_DEFAULTS,
+  PREPROCESS_DEFAULTS,
+  VELOCITY_DEFAULTS,
+  type VelocityMode,
+  type VelocityUnits,
+} from "./defaults.js";
+export {
   type HarmonyVelocityMetrics,
   type HarmonyVelocityResult,
   type HarmonyVelocityRunOptions,
@@ -19,14 +30,18 @@ export {
   runHarmonyVelocity,
 } from "./harmonyVelocity.js";
 export { knnIndices } from "./neighbors.js";
+export {
+  edgeDepth,
+  type PipelineMetrics,
+  timeOrderMetrics,
+  type VelocityResultsInput,
+  writeVelocityResults,
+} from "./results.js";
 export { type SimulatedBatches, simulateBatches } from "./simulated.js";
 export {
   type FittedCurves,
-  type PipelineMetrics,
+  type FittedRates,
   runVelocityPipeline,
-  type VelocityMode,
   type VelocityPipelineOptions,
   type VelocityPipelineResult,
-  type VelocityResultsInput,
-  writeVelocityResults,
 } from "./velocityPipeline.js";

@@ -7,12 +7,14 @@ import { type AnnData, dense, selectColumns } from "@diffcell/io";
 import { filterAndNormalize, pca } from "@diffcell/pp";
 import {
   DifferentiableVelocity,
+  geneFitStatistics,
   type KineticsModel,
   type LossWeights,
   trainVelocity,
   VelocityConfig,
   type VelocityInput,
 } from "@diffcell/velocity";
+import { PREPROCESS_DEFAULTS, VELOCITY_DEFAULTS } from "./defaults.js";
 
 /** Loss weights of the pipelines' velocity training: no Euler projection, a strong uniform-time prior. */
 export const VELOCITY_WEIGHTS: LossWeights = { projection: 0, timePrior: 10 };
@@ -33,6 +35,9 @@ export interface FittedRates {
   gamma: Float64Array;
   scaling: Float64Array;
   switchTime: Float64Array;
+  /** Goodness of fit at each cell's latent time (`geneFitStatistics`): scVelo's fit_likelihood and fit_r2. */
+  likelihood: Float64Array;
+  r2: Float64Array;
 }
 
 /** Columns `genes` of a dense [n, g] row-major array, as [n, genes.length]. */
@@ -77,15 +82,20 @@ export async function preprocessForVelocity(
   adata.layer("spliced");
   adata.layer("unspliced");
   await timed("preprocess", () => {
-    filterAndNormalize(adata, { minSharedCounts: options.minSharedCounts ?? 20, nTopGenes: options.nTopGenes ?? 2000 });
-    pca(adata, { nComps: Math.min(options.nPcs ?? 30, adata.nVars - 1, adata.nObs - 1), seed });
+    const d = PREPROCESS_DEFAULTS;
+    filterAndNormalize(adata, {
+      minSharedCounts: options.minSharedCounts ?? d.minSharedCounts,
+      nTopGenes: options.nTopGenes ?? d.nTopGenes,
+    });
+    pca(adata, { nComps: Math.min(options.nPcs ?? d.nPcs, adata.nVars - 1, adata.nObs - 1), seed });
   });
 }
 
 /**
- * Trains `restarts` models from different initialisations and keeps the one with the lowest final loss:
- * which way latent time runs is decided from noisy data, and a fit that went the wrong way ends with a
- * clearly higher loss.
+ * Trains `restarts` models from different initialisations and keeps the one with the lowest final loss.
+ * With `initialTime` every restart starts its latent time there (the direction decided once, from the
+ * data); without it, from the encoder's random start with direction checks during training. Returns the
+ * kept model, its loss curve and the loss curve of every restart (in order).
  */
 export function trainBestOf(
   data: VelocityInput,
@@ -94,41 +104,81 @@ export function trainBestOf(
     restarts: number;
     seed: number;
     epochs?: number;
+    /** Neighbour sets (N × k, the cell itself excluded) for the consistency loss: the pipeline's graph. */
     neighbors?: Int32Array;
+    initialTime?: ArrayLike<number>;
     onProgress?: ProgressCallback;
   },
-): { model: DifferentiableVelocity; loss: number[] } {
+): { model: DifferentiableVelocity; loss: number[]; restarts: number[][] } {
   const [n, g] = data.spliced.shape;
   let best: { model: DifferentiableVelocity; loss: number[] } | null = null;
+  const restarts: number[][] = [];
   for (let r = 0; r < options.restarts; r++) {
     const model = new DifferentiableVelocity(new VelocityConfig({ nGenes: g, kineticsModel: options.kineticsModel }), {
       rngs: new Rngs(options.seed + 7919 * r),
     });
     const { loss } = trainVelocity(model, data, {
-      epochs: options.epochs ?? 20,
-      batchSize: Math.min(512, n),
+      epochs: options.epochs ?? VELOCITY_DEFAULTS.epochs,
+      batchSize: Math.min(VELOCITY_DEFAULTS.batchSize, n),
       seed: options.seed + r,
       weights: VELOCITY_WEIGHTS,
       neighbors: options.neighbors,
+      initialTime: options.initialTime,
       onProgress: options.onProgress,
     });
+    restarts.push(loss);
     if (best === null || loss[loss.length - 1] < best.loss[best.loss.length - 1]) {
       best?.model.dispose();
       best = { model, loss };
     } else model.dispose();
   }
   if (!best) throw new InputError("restarts", `must be at least 1; got ${options.restarts}`);
-  return best;
+  return { ...best, restarts };
 }
 
-/** A trained model's per-gene rates (NaN outside `genes`, the columns it models) and its trajectories. */
+/** kNN lists N × k with the cell itself first → N × (k − 1) without it (the training losses' neighbour sets). */
+export function withoutSelf(knn: Int32Array, n: number): Int32Array {
+  const k = knn.length / n;
+  const out = new Int32Array(n * (k - 1));
+  for (let i = 0; i < n; i++) for (let r = 1; r < k; r++) out[i * (k - 1) + r - 1] = knn[i * k + r];
+  return out;
+}
+
+/**
+ * A trained model's per-gene rates and fit statistics (NaN outside `genes`, the columns it models; the
+ * statistics compare `data`, the model's inputs, with the model at `latentTime`) and its trajectories.
+ */
 export function fittedKinetics(
   model: DifferentiableVelocity,
   genes: number[],
   g: number,
+  data: VelocityInput,
+  latentTime: ArrayLike<number>,
 ): { fit: FittedRates; curves: FittedCurves } {
   const nan = () => new Float64Array(g).fill(Number.NaN);
-  const fit: FittedRates = { alpha: nan(), beta: nan(), gamma: nan(), scaling: nan(), switchTime: nan() };
+  const fit: FittedRates = {
+    alpha: nan(),
+    beta: nan(),
+    gamma: nan(),
+    scaling: nan(),
+    switchTime: nan(),
+    likelihood: nan(),
+    r2: nan(),
+  };
+  const [n, m] = data.spliced.shape;
+  const statistics = tidyHost(() => {
+    const predicted = model.predict(tf.tensor1d(Float32Array.from(latentTime)));
+    return geneFitStatistics(
+      { unspliced: data.unspliced.dataSync(), spliced: data.spliced.dataSync() },
+      { unspliced: predicted.unspliced.dataSync(), spliced: predicted.spliced.dataSync() },
+      n,
+      m,
+    );
+  });
+  genes.forEach((j, c) => {
+    fit.likelihood[j] = statistics.likelihood[c];
+    fit.r2[j] = statistics.r2[c];
+  });
   const curves = tidyHost(() => {
     const k = model.kinetics();
     const put = (target: Float64Array, values: tf.Tensor) => {

@@ -2,7 +2,10 @@
  * @diffcell/velocity — differentiable RNA velocity.
  */
 export { type KineticsModel, VelocityConfig, type VelocityConfigInit, type VelocitySource } from "./config.js";
-export { type InitializeOptions, initializeFromData } from "./initialize.js";
+export { type GeneFitStatistics, geneFitStatistics, rankDynamicalGenes } from "./fitStatistics.js";
+export { standardizedGeneSpace } from "./graphMetric.js";
+export { fitTimeEncoder, type InitializeOptions, initializeFromData } from "./initialize.js";
+export { type InitialTime, type InitialTimeOptions, initialLatentTime } from "./initialTime.js";
 export { type EulerAttrs, eulerProjection } from "./kinetics/euler.js";
 export {
   kineticReconstruction,
@@ -12,6 +15,7 @@ export {
   type TrajectoryAttrs,
 } from "./kinetics/trajectory.js";
 export { type Kinetics, KineticsEncoder, softplus, softplusInverse } from "./kineticsEncoder.js";
+export { orientationScore } from "./orientation.js";
 export { fitSteadyState, fitStochastic, type SteadyStateFit } from "./steadyState.js";
 export { TimeEncoder } from "./timeEncoder.js";
 export {

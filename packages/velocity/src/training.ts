@@ -43,11 +43,16 @@ export interface VelocityTrainingOptions {
   /** Start from `initializeFromData` (default true). */
   initialize?: boolean;
   /**
+   * A starting latent time per cell (e.g. `initialLatentTime`): after `initializeFromData`, the time encoder
+   * is fitted to it before training, and its direction is taken as decided (`orient` then defaults to false).
+   */
+  initialTime?: ArrayLike<number>;
+  /**
    * Check that latent time runs the way the splicing says (`orientationScore` against scVelo's
    * steady-state velocity) after a sixth and half of the epochs and at the end; when it runs backwards,
    * refit the time encoder to 1 − t, re-initialise the kinetics and continue (after the end check: for a
    * third of the epochs more). The kinetic loss has a time-reversed local minimum that training falls into
-   * from some seeds, early or late. Default true.
+   * from some seeds, early or late. Default: true without `initialTime`, false with it.
    */
   orient?: boolean;
   seed?: number;
@@ -130,7 +135,11 @@ function trainOn(op: DifferentiableVelocity, data: VelocityInput, options: Veloc
   const n = data.spliced.shape[0];
   const epochs = options.epochs ?? 200;
   const batchSize = Math.min(options.batchSize ?? n, n);
-  if (options.initialize ?? true) initializeFromData(op, data);
+  if (options.initialTime) {
+    initializeFromData(op, data);
+    fitTimeEncoder(op, data, options.initialTime);
+  } else if (options.initialize ?? true) initializeFromData(op, data);
+  const orientChecks = options.orient ?? !options.initialTime;
   const rngs = new Rngs(options.seed ?? 0);
   const consistency = new VelocityConsistencyLoss(options.consistency);
   const kineticWeights = inverseVarianceWeights(data.spliced, data.unspliced);
@@ -153,11 +162,11 @@ function trainOn(op: DifferentiableVelocity, data: VelocityInput, options: Veloc
   );
   const history: TrainingHistory = { loss: [], orientation: [] };
   const stepsPerEpoch = Math.ceil(n / batchSize);
-  const checks = options.orient === false ? [] : [Math.floor(epochs / 6), Math.floor(epochs / 2)].filter((e) => e > 0);
+  const checks = !orientChecks ? [] : [Math.floor(epochs / 6), Math.floor(epochs / 2)].filter((e) => e > 0);
   const newOptimizer = () => new Optimizer(op, chain(clipByGlobalNorm(1), adam(options.learningRate ?? 1e-2)));
   let opt = newOptimizer();
   let total = epochs;
-  let finalCheckDone = options.orient === false;
+  let finalCheckDone = !orientChecks;
   for (let epoch = 0; epoch < total; epoch++) {
     if (checks.includes(epoch)) {
       const check = { epoch, ...orient(op, data, neighbors) };

@@ -1,0 +1,58 @@
+/**
+ * Every default of the velocity jobs, one object per step (bakana's `defaults()`): the library, the CLI's
+ * help and the report all read these, so a default changes in exactly one place.
+ */
+
+/** Preprocessing as scVelo's `filter_and_normalize` + log1p + PCA. */
+export const PREPROCESS_DEFAULTS = { minSharedCounts: 20, nTopGenes: 2000, nPcs: 30 } as const;
+
+/** The kNN graph (scanpy's `neighbors`), moments and everything that uses neighbourhoods. */
+export const NEIGHBOR_DEFAULTS = { nNeighbors: 30 } as const;
+
+/** The velocity model and its training. */
+export const VELOCITY_DEFAULTS = {
+  mode: "dynamical",
+  seed: 0,
+  /** Passes over the cells (minibatches of `batchSize`). */
+  epochs: 20,
+  batchSize: 512,
+  /**
+   * Fits from different initialisations, the lowest final loss kept. With the deterministic starting time
+   * (below) fits from different seeds agree, so one is enough; more only cost time.
+   */
+  restarts: 1,
+  /**
+   * Where latent time starts: "pseudotime" (the steady-state velocity pseudotime, oriented by the splicing
+   * once; see `initialLatentTime`) or "random" (the encoder's random start, with direction checks during
+   * training).
+   */
+  initialTime: "pseudotime",
+  /** Model velocity per unit of the shared latent time ("latent") or rescaled per gene ("gene"). */
+  velocityUnits: "latent",
+  /** Velocity graph metric: "standardized" (per-gene z-scores) or "expression" (scVelo's, linear Ms). */
+  graphMetric: "standardized",
+} as const;
+
+/** Embedding and the projection of velocities on it. */
+export const EMBEDDING_DEFAULTS = { umap: true } as const;
+
+/** The joint Harmony → velocity fit (`--batch-key`). */
+export const JOINT_DEFAULTS = {
+  harmony: true,
+  batchScale: true,
+  /** Harmony rounds unrolled in the joint steps, k-means iterations per round. */
+  harmonyRounds: 3,
+  kmeansIterations: 5,
+  theta: 2,
+  sigma: 0.1,
+  /** Full-batch joint steps after the stage-1 fit (0: Harmony, then velocity). */
+  jointSteps: 10,
+  learningRate: 3e-3,
+  /** Joint loss weights: velocity, batch mixing, Harmony objective (the objective is ~10³). */
+  weights: { velocity: 1, mixing: 1, harmony: 1e-3 },
+} as const;
+
+export type VelocityMode = "dynamical" | "standard" | "stochastic";
+export type VelocityUnits = "gene" | "latent";
+export type GraphMetric = "standardized" | "expression";
+export type InitialTimeSource = "pseudotime" | "random";

@@ -1,0 +1,81 @@
+import { knn, Rngs, stats, tf } from "@diffcell/core";
+import { simulateKinetics } from "@diffcell/sim";
+import { describe, expect, it } from "vitest";
+import { VelocityConfig } from "./config.js";
+import { initialLatentTime } from "./initialTime.js";
+import { fitSteadyState } from "./steadyState.js";
+import { trainVelocity } from "./training.js";
+import { DifferentiableVelocity } from "./velocity.js";
+
+/** Simulated counts with their first moments over a 15-NN graph on log spliced (as the pipeline's Ms/Mu). */
+function simulatedMoments(seed: number, nCells = 300, nGenes = 60) {
+  const sim = simulateKinetics({ nCells, nGenes, seed });
+  const s = sim.spliced.dataSync();
+  const u = sim.unspliced.dataSync();
+  tf.dispose([sim.spliced, sim.unspliced]);
+  const neighbors = knn({ data: Float32Array.from(s, Math.log1p), rows: nCells, cols: nGenes }, 15).indices;
+  const average = (x: ArrayLike<number>) => {
+    const out = new Float32Array(nCells * nGenes);
+    for (let i = 0; i < nCells; i++)
+      for (let r = 0; r < 15; r++) {
+        const j = neighbors[i * 15 + r];
+        for (let c = 0; c < nGenes; c++) out[i * nGenes + c] += x[j * nGenes + c] / 15;
+      }
+    return out;
+  };
+  return { ms: average(s), mu: average(u), neighbors, truth: sim.truth, n: nCells, g: nGenes };
+}
+
+describe("initialLatentTime", () => {
+  it("orders cells as the true time on the kinetic simulator, in the right direction, at every seed", () => {
+    for (const seed of [0, 1, 2, 3]) {
+      const d = simulatedMoments(seed);
+      const steady = fitSteadyState(d.ms, d.mu, d.n, d.g);
+      const start = initialLatentTime(d.ms, d.mu, d.n, d.g, steady, { neighbors: d.neighbors });
+      // Uniform ranks on (0, 1).
+      expect(Array.from(start.time).sort((a, b) => a - b)[0]).toBeCloseTo(0.5 / d.n, 12);
+      // Measured 0.87–0.96 over these seeds; the direction is what matters most here.
+      expect(stats.spearman(start.time, d.truth.time)).toBeGreaterThan(0.7);
+    }
+  });
+
+  it("turns a backwards pseudotime around: the orientation it reports matches the flip", () => {
+    const d = simulatedMoments(5);
+    const steady = fitSteadyState(d.ms, d.mu, d.n, d.g);
+    const start = initialLatentTime(d.ms, d.mu, d.n, d.g, steady, { neighbors: d.neighbors });
+    expect(start.reversed).toBe(start.orientation < 0);
+    expect(stats.spearman(start.time, d.truth.time)).toBeGreaterThan(0);
+  });
+});
+
+describe("training from the initial time (orientation decided once)", () => {
+  it("a single fit orders cells by the true time at every seed (ρ > 0.95), better than the worst random start", () => {
+    const rho = { initial: [] as number[], random: [] as number[] };
+    for (const seed of [0, 1, 2]) {
+      const d = simulatedMoments(seed);
+      const steady = fitSteadyState(d.ms, d.mu, d.n, d.g);
+      const start = initialLatentTime(d.ms, d.mu, d.n, d.g, steady, { neighbors: d.neighbors });
+      const data = { spliced: tf.tensor2d(d.ms, [d.n, d.g]), unspliced: tf.tensor2d(d.mu, [d.n, d.g]) };
+      for (const mode of ["initial", "random"] as const) {
+        const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: d.g, kineticsModel: "dynamical" }), {
+          rngs: new Rngs(seed),
+        });
+        const history = trainVelocity(op, data, {
+          epochs: 20,
+          batchSize: 128,
+          seed,
+          weights: { projection: 0, timePrior: 10 },
+          initialTime: mode === "initial" ? start.time : undefined,
+        });
+        if (mode === "initial") expect(history.orientation).toEqual([]); // no direction checks
+        const t = tf.tidy(() => op.apply(data)[0].latentTime.dataSync());
+        rho[mode].push(stats.spearman(t, d.truth.time));
+        op.dispose();
+      }
+      tf.dispose([data.spliced, data.unspliced]);
+    }
+    // Measured: initial 0.988 / 0.987 / 0.991; random starts 0.825 / 0.987 / 0.991.
+    for (const r of rho.initial) expect(r).toBeGreaterThan(0.95);
+    expect(Math.min(...rho.initial)).toBeGreaterThan(Math.min(...rho.random));
+  });
+});

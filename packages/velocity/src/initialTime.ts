@@ -1,0 +1,70 @@
+import { ShapeError } from "@diffcell/core";
+import { orientationScore } from "./orientation.js";
+import type { SteadyStateFit } from "./steadyState.js";
+import { velocityGraph } from "./trajectory/graph.js";
+import { velocityPseudotime } from "./trajectory/pseudotime.js";
+
+export interface InitialTimeOptions {
+  /** kNN lists N × k (the cell itself may be included), e.g. the pipeline's neighbour graph. */
+  neighbors: Int32Array;
+  /** Seed of the diffusion components' Lanczos start (the result does not depend on it beyond rounding). */
+  seed?: number;
+}
+
+export interface InitialTime {
+  /** Per cell, (rank + ½)/N of the oriented steady-state velocity pseudotime: uniform on (0, 1). */
+  time: Float64Array;
+  /** `orientationScore` of the pseudotime as computed (> 0: it already ran with the splicing). */
+  orientation: number;
+  /** Whether the pseudotime was turned around (time = 1 − rank) to run with the splicing. */
+  reversed: boolean;
+}
+
+/**
+ * A deterministic starting latent time, decided from the data once: scVelo's steady-state velocity
+ * (u − γ′s on the velocity genes) → velocity graph → velocity pseudotime, made uniform by rank, and
+ * oriented so that it runs the way the splicing says (`orientationScore` > 0; reversed otherwise).
+ *
+ * Why: the kinetic loss has a time-reversed minimum and, from a random start, training falls into it at some
+ * seeds (pancreas: 3 of 10 seeds ended reversed or scrambled, latent-time Spearman 0.0 / 0.88 / −0.43, with
+ * CBDir 0.03–0.24 against 0.43–0.44 for the others). Starting the time encoder from this ordering puts every
+ * seed in the same basin; the model then refines the time through the kinetics.
+ */
+export function initialLatentTime(
+  spliced: ArrayLike<number>,
+  unspliced: ArrayLike<number>,
+  n: number,
+  g: number,
+  steady: Pick<SteadyStateFit, "gamma" | "velocityGenes">,
+  options: InitialTimeOptions,
+): InitialTime {
+  if (spliced.length !== n * g) throw new ShapeError("spliced", `[${n}, ${g}]`, `${spliced.length} values`);
+  if (unspliced.length !== n * g) throw new ShapeError("unspliced", `[${n}, ${g}]`, `${unspliced.length} values`);
+  const genes: number[] = [];
+  for (let j = 0; j < g; j++) if (steady.velocityGenes[j]) genes.push(j);
+  const m = genes.length;
+  // Gene-subset copies (the graph and the orientation score only look at the velocity genes).
+  const s = new Float64Array(n * m);
+  const u = new Float64Array(n * m);
+  const v = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < m; c++) {
+      const j = genes[c];
+      s[i * m + c] = spliced[i * g + j];
+      u[i * m + c] = unspliced[i * g + j];
+      v[i * m + c] = u[i * m + c] - steady.gamma[j] * s[i * m + c];
+    }
+  }
+  const graph = velocityGraph(v, s, n, m, { neighbors: options.neighbors });
+  const { pseudotime } = velocityPseudotime(graph, { neighbors: options.neighbors, seed: options.seed });
+  const order = Array.from(pseudotime.keys()).sort((a, b) => pseudotime[a] - pseudotime[b] || a - b);
+  const time = new Float64Array(n);
+  order.forEach((i, r) => {
+    time[i] = (r + 0.5) / n;
+  });
+  const gamma = genes.map((j) => steady.gamma[j]);
+  const orientation = orientationScore(s, u, n, m, gamma, time, options.neighbors);
+  const reversed = orientation < 0;
+  if (reversed) for (let i = 0; i < n; i++) time[i] = 1 - time[i];
+  return { time, orientation, reversed };
+}
