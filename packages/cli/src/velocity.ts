@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { InputError } from "@diffcell/core";
 import { PANCREAS_EDGES } from "@diffcell/datasets";
-import { type Compression, writeH5ad, writeLoom } from "@diffcell/io";
+import { type AnnData, type Compression, writeH5ad, writeLoom } from "@diffcell/io";
 import {
   edgeDepth,
   type GraphMetric,
@@ -20,6 +20,7 @@ import {
   type VelocityPipelineResult,
   type VelocityUnits,
 } from "@diffcell/pipeline";
+import { categoriesOf, clusterColors } from "@diffcell/plot";
 import { parseEdges as parseEdgeList } from "@diffcell/velocity";
 import { type CommandSpec, parseCommand, UsageError } from "./args.js";
 import type { CliIo } from "./io.js";
@@ -251,6 +252,8 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
   if (result.metrics.cbdir) perEdge.cbdir = result.metrics.cbdir.perEdge;
   if (result.metrics.cbdirUmap) perEdge.cbdirUmap = result.metrics.cbdirUmap.perEdge;
 
+  if (clusterKey && clusters) adata.uns[`${clusterKey}_colors`] = categoryColors(adata, clusterKey, clusters);
+
   let writeSeconds = 0;
   const writeStage = output && /\.loom$/i.test(output) ? "write loom" : "write h5ad";
   if (output) {
@@ -394,4 +397,15 @@ export function parseEdges(
         `no cluster named "${c}" in obs.${clusterKey} (clusters: ${[...known].slice(0, 20).join(", ")})`,
       );
   return edges;
+}
+
+/**
+ * scanpy's `uns["<key>_colors"]`: hex colours in the order of the column's categories (sorted labels for
+ * a plain string column, as scanpy makes it categorical), the same colour per cluster as the report's.
+ */
+function categoryColors(adata: AnnData, key: string, labels: readonly string[]): string[] {
+  const colors = clusterColors(categoriesOf([...labels]));
+  const column = adata.obs.get(key);
+  const order = column.kind === "categorical" ? Array.from(column.categories, String) : categoriesOf([...labels]);
+  return order.map((c) => colors.get(c) ?? "#808080");
 }

@@ -108,7 +108,7 @@ export async function writeVelocityResults(adata: AnnData, input: VelocityResult
   adata.obs.set("velocity_pseudotime", numericColumn(Float64Array.from(vpt.pseudotime)));
   adata.obs.set("root_cells", numericColumn(Float64Array.from(vpt.rootCells)));
   adata.obs.set("end_points", numericColumn(Float64Array.from(vpt.endPoints)));
-  adata.obs.set("velocity_self_transition", numericColumn(selfTransitions(graph.graph)));
+  adata.obs.set("velocity_self_transition", numericColumn(Float32Array.from(selfTransitions(graph.graph))));
   if (latentTime) adata.obs.set("latent_time", numericColumn(Float64Array.from(latentTime)));
   adata.var.set("velocity_gamma", numericColumn(Float32Array.from(steady.gamma)));
   adata.var.set("velocity_r2", numericColumn(Float32Array.from(steady.r2)));
