@@ -5,8 +5,11 @@ import { defineConfig } from "vitest/config";
 const root = fileURLToPath(new URL(".", import.meta.url));
 const packages = readdirSync(`${root}packages`);
 
-// Tests import sibling packages from source, so `npm test` needs no build.
-const alias = Object.fromEntries(packages.map((name) => [`@diffcell/${name}`, `${root}packages/${name}/src/index.ts`]));
+// Tests import sibling packages from source, so `npm test` needs no build (core's light subpaths too).
+const alias = [
+  { find: /^@diffcell\/core\/(errors|stats|matrices)$/, replacement: `${root}packages/core/src/$1.ts` },
+  ...packages.map((name) => ({ find: `@diffcell/${name}`, replacement: `${root}packages/${name}/src/index.ts` })),
+];
 
 export default defineConfig({
   resolve: { alias },

@@ -1,2 +1,4 @@
-// Every test file starts with the backend initialised, as importing @diffcell/core does for users.
-import "@diffcell/core";
+// Every test file starts with the fastest backend chosen, as an entry point does with `await initBackend()`.
+import { initBackend } from "@diffcell/core";
+
+await initBackend();

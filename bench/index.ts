@@ -1,18 +1,50 @@
-import { readdirSync } from "node:fs";
+/**
+ * `npm run bench [-- [filter] [--large] [--json results.json]]`: runs every case file in `bench/cases/` in
+ * its own Node process (so each file's peak RSS is its own), prints one line per case (median, min–max,
+ * peak RSS, baseline and ratio) and, with `--json`, writes all results to a file. `--large` adds the
+ * issue-12 table's big rows (tiled pancreas 3×/9×/27×, simulated 30k/100k; minutes to an hour).
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { backendInfo } from "@diffcell/core";
-import { type BenchCase, formatResult, runCase } from "./harness.js";
+import { initBackend, threadCount } from "@diffcell/core";
 
-const filter = process.argv[2];
+const args = process.argv.slice(2);
+const large = args.includes("--large");
+const jsonAt = args.indexOf("--json");
+const jsonPath = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
+const filter = args.find((a, i) => !a.startsWith("--") && i !== jsonAt + 1) ?? "";
 const dir = fileURLToPath(new URL("./cases/", import.meta.url));
-console.log(`diffcell bench — backend ${backendInfo().name}, node ${process.version}, ${new Date().toISOString()}`);
+const runner = fileURLToPath(new URL("./runFile.ts", import.meta.url));
+const tsconfig = fileURLToPath(new URL("./tsconfig.json", import.meta.url));
+const backend = await initBackend();
+const header = {
+  backend: backend.name,
+  threads: threadCount(),
+  node: process.version,
+  date: new Date().toISOString(),
+  large,
+};
+console.log(
+  `diffcell bench — backend ${backend.name}, ${header.threads} threads, node ${process.version}, ${header.date}`,
+);
+const results: unknown[] = [];
 for (const file of readdirSync(dir)
   .filter((f) => f.endsWith(".ts"))
   .sort()) {
-  const mod = (await import(`./cases/${file}`)) as { default: () => Promise<BenchCase[]> | BenchCase[] };
-  const cases = await mod.default();
-  for (const c of cases) {
-    if (filter && !`${file} ${c.group} ${c.name}`.toLowerCase().includes(filter.toLowerCase())) continue;
-    console.log(formatResult(await runCase(c)));
+  const child = spawnSync(process.execPath, ["--import", "tsx", runner, file, filter], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig, DIFFCELL_BENCH_LARGE: large ? "1" : "" },
+    maxBuffer: 1 << 26,
+  });
+  for (const line of child.stdout.split("\n")) {
+    if (line.startsWith("BENCH_RESULT ")) results.push(JSON.parse(line.slice("BENCH_RESULT ".length)));
+    else if (line.trim()) console.log(line);
   }
+  if (child.status !== 0) console.log(`${file}: exited with ${child.status ?? child.signal}`);
+}
+if (jsonPath) {
+  writeFileSync(jsonPath, `${JSON.stringify({ ...header, results }, null, 2)}\n`);
+  console.log(`results written to ${jsonPath}`);
 }

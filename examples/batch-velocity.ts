@@ -11,10 +11,11 @@
  * Prints latent-time Spearman with the true time, iLISI (batch mixing; max = 3), cLISI on the two fates
  * (1 = kept apart) and the time of each fit.
  */
-import { stats } from "@diffcell/core";
+import { initBackend, stats } from "@diffcell/core";
 import { cLisi, iLisi } from "@diffcell/harmony";
 import { type HarmonyVelocityOptions, HarmonyVelocityPipeline, simulateBatches } from "@diffcell/pipeline";
 
+await initBackend();
 const seed = Number(process.env.SEED ?? 0);
 const BATCH_EFFECT = Number(process.env.BATCH_EFFECT ?? 0.35);
 const UNSPLICED_EFFECT = Number(process.env.UNSPLICED_EFFECT ?? 0.5);

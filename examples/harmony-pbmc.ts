@@ -8,10 +8,11 @@
  * the fast path, and one gradient through the differentiable path.
  */
 import { fileURLToPath } from "node:url";
-import { backendInfo, Rngs, stats, tf, valueAndGrad } from "@diffcell/core";
+import { initBackend, Rngs, stats, tf, valueAndGrad } from "@diffcell/core";
 import { BatchCorrectionConfig, DifferentiableHarmony, type HarmonyState, iLisi } from "@diffcell/harmony";
 import { readCsv } from "@diffcell/io";
 
+const backend = await initBackend();
 const dir = fileURLToPath(new URL("../packages/harmony/testdata/pbmc3500/", import.meta.url));
 
 function readPcs(file: string): { data: Float32Array; rows: number; cols: number } {
@@ -30,7 +31,7 @@ const pcs = readPcs("pbmc_3500_pcs.tsv.gz");
 const harmonizedR = readPcs("pbmc_3500_pcs_harmonized.tsv.gz");
 const donor = readCsv(`${dir}pbmc_3500_meta.tsv.gz`, { index: null }).strings("donor");
 console.log(
-  `pbmc3500: ${pcs.rows} cells × ${pcs.cols} PCs, donors ${[...new Set(donor)].join("/")}; backend ${backendInfo().name}`,
+  `pbmc3500: ${pcs.rows} cells × ${pcs.cols} PCs, donors ${[...new Set(donor)].join("/")}; backend ${backend.name}`,
 );
 
 // 1. Classic Harmony (fast path: typed arrays, no tape), harmonypy's defaults.

@@ -11,10 +11,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import {
   adam,
-  backendInfo,
   chain,
   clipByGlobalNorm,
   grad,
+  initBackend,
   leafNorms,
   Optimizer,
   Rngs,
@@ -35,7 +35,7 @@ const figure = (name: string, svg: string) => {
   writeFileSync(`${outDir}/${name}.svg`, svg);
   writeFileSync(`${outDir}/${name}.png`, toPng(svg));
 };
-console.log(`backend: ${backendInfo().name}\n`);
+console.log(`backend: ${(await initBackend()).name}\n`);
 
 // 1. The ODE model
 console.log("RNA Velocity ODE Model:");

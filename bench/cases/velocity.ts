@@ -3,11 +3,13 @@
  * training step of the walk-through's model (time encoder over log1p(spliced ‖ unspliced) → 64 → 64 → 1,
  * 10 Euler steps, Adam) at 500×200 and pancreas size 3696×2000, against the same model in plain tfjs ops
  * (autodiff through tf.matMul and the Euler loop; chunked by 1000 cells, because unchunked it exceeds
- * the wasm heap at 3696×2000).
+ * the wasm heap at 3696×2000), and against the same model in PyTorch (`bench/torch/seed_step.py`, run
+ * when python3-torch is installed; the line says so when it is not).
  */
 import { adam, Optimizer, Rngs, tf, valueAndGrad } from "@diffcell/core";
 import { DifferentiableVelocity, eulerProjection, VelocityConfig } from "@diffcell/velocity";
 import type { BenchCase } from "../harness.js";
+import { runTorch, torchUnavailable } from "../torch.js";
 
 function randomData(n: number, g: number, seed: number) {
   const r = new Rngs(seed);
@@ -154,7 +156,13 @@ export default function cases(): BenchCase[] {
           tf.dispose(acc as tf.Tensor[]);
         },
       },
-      repeats: n > 1000 ? 3 : 10,
+      external: {
+        name: "PyTorch (bench/torch/seed_step.py)",
+        measure: () => runTorch("seed_step.py", [n, g, n > 1000 ? 5 : 10]),
+        unavailable: torchUnavailable() ?? "",
+      },
+      reference: n > 1000 ? "issue 12 target: ≤ 0.7× PyTorch's step" : undefined,
+      repeats: n > 1000 ? 5 : 10,
       teardown: () => {
         opt.dispose();
         op.dispose();

@@ -1,4 +1,3 @@
-import "@tensorflow/tfjs-backend-wasm";
 import { ConfigError } from "./errors.js";
 import { tf } from "./tf.js";
 
@@ -11,12 +10,15 @@ export interface BackendInfo {
 }
 
 let current: BackendInfo | null = null;
+let pending: Promise<BackendInfo> | null = null;
 
 /**
  * Selects the TensorFlow.js backend: `DIFFCELL_BACKEND` (if set) or `preferred`, else the best available:
  * `tensorflow` (tfjs-node, when the user installed it — it cannot install offline, so it is an optional
  * peer), then `wasm` (XNNPACK SIMD; its .wasm ships in the npm package), then `cpu`.
- * `@diffcell/core` calls this once on import; call it again to switch.
+ * Importing `@diffcell/core` chooses nothing (no top-level await; the wasm module is loaded here, on
+ * demand): call this (or {@link ready}) once before tensor work; call it again to switch. Tensor code run
+ * before any call gets TensorFlow.js's own synchronous default, the plain-JS `cpu` backend.
  */
 export async function initBackend(preferred: BackendName | "auto" = "auto"): Promise<BackendInfo> {
   const requested = (process.env.DIFFCELL_BACKEND as BackendName | "auto" | undefined) || preferred;
@@ -36,10 +38,25 @@ export async function initBackend(preferred: BackendName | "auto" = "auto"): Pro
   throw new ConfigError("initBackend", "backend", "an available backend", `${requested} (${notes.join("; ")})`);
 }
 
-/** The backend in use (after `initBackend`). */
+/**
+ * Resolves once a backend is chosen: the one chosen before, or the best available (`initBackend("auto")`,
+ * started by the first call). For entry points: `await ready()` is cheap to repeat.
+ */
+export function ready(): Promise<BackendInfo> {
+  if (current) return Promise.resolve(current);
+  pending ??= initBackend().finally(() => {
+    pending = null;
+  });
+  return pending;
+}
+
+/** The backend in use; before {@link initBackend}/{@link ready}, TensorFlow.js's synchronous default. */
 export function backendInfo(): BackendInfo {
-  if (!current) throw new Error("@diffcell/core: backend not initialised");
-  return current;
+  if (current) return current;
+  return {
+    name: tf.getBackend() as BackendName,
+    notes: ["not chosen by initBackend: TensorFlow.js's synchronous default (await initBackend() for wasm)"],
+  };
 }
 
 async function tryBackend(name: BackendName): Promise<string | null> {
@@ -51,6 +68,13 @@ async function tryBackend(name: BackendName): Promise<string | null> {
       return "@tensorflow/tfjs-node is not installed (optional)";
     }
     if (!tf.findBackend("tensorflow")) return "tfjs-node registered against another copy of tfjs-core";
+  }
+  if (name === "wasm") {
+    try {
+      await import("@tensorflow/tfjs-backend-wasm");
+    } catch (error) {
+      return `@tensorflow/tfjs-backend-wasm failed to load: ${error instanceof Error ? error.message : String(error)}`;
+    }
   }
   // The wasm module installs process-wide uncaughtException/unhandledRejection handlers that rethrow
   // (ENGINE.md rule 7). They would turn a CLI's clean error into a crash dump, so they are removed.

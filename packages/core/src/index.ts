@@ -1,13 +1,13 @@
 /**
  * @diffcell/core — the engine every diffcell package shares.
  *
- * Importing this module selects and initialises the TensorFlow.js backend (top-level await), so the rest
- * of the API is synchronous.
+ * Importing it loads TensorFlow.js but chooses no backend: `await initBackend()` (or `await ready()`) once
+ * before tensor work picks the fastest one (see `backend.ts`). The light modules `@diffcell/core/errors`,
+ * `/stats` and `/matrices` do not load TensorFlow.js at all.
  */
-import { initBackend } from "./backend.js";
 
 export { grad, stopGradient, type ValueAndGradOptions, valueAndGrad } from "./autodiff.js";
-export { type BackendInfo, type BackendName, backendInfo, initBackend } from "./backend.js";
+export { type BackendInfo, type BackendName, backendInfo, initBackend, ready } from "./backend.js";
 export { checkGrad, type GradCheckEntry, type GradCheckOptions, type GradCheckReport } from "./checkgrad.js";
 export { chunkRowsFor, mapRowChunks, sliceRows } from "./chunk.js";
 export { Config } from "./config.js";
@@ -18,24 +18,24 @@ export {
   type FusedOp,
   type HostArray,
   type HostTensor,
-  isTaping,
   type KernelBackward,
   type KernelForward,
   toHost,
 } from "./kernel.js";
 export { expm1Ratio, expm1RatioDerivative, splicedAt, splicingKernel, unsplicedAt } from "./kinetics.js";
-export {
-  fromTensor,
-  hostMatMul,
-  type Matrix,
-  matrix,
-  orthonormalColumns,
-  symmetricEigen,
-  toTensor,
-} from "./linalg/dense.js";
+export { SOLUTION_SIZE, solveInterval, solveValues } from "./kineticsInterval.js";
+export { fromTensor, hostMatMul, toTensor } from "./linalg/dense.js";
 export { type KnnOptions, type KnnResult, knn } from "./linalg/knn.js";
 export { type LanczosOptions, lanczosEigen } from "./linalg/lanczos.js";
 export { type PcaOptions, type PcaResult, pca } from "./linalg/pca.js";
+export { type Matrix, matrix, orthonormalColumns, symmetricEigen } from "./matrices.js";
+export {
+  ensureTensorMemory,
+  ResourceError,
+  setTensorMemoryLimit,
+  tensorMemoryLimit,
+  WASM_HEAP_BYTES,
+} from "./memory.js";
 export { type GradsOf, Module, Param } from "./module.js";
 export { gelu, Linear } from "./nn.js";
 export type { Data, Metadata, Operator, State } from "./operator.js";
@@ -55,6 +55,18 @@ export {
   scaleByLearningRate,
   sgd,
 } from "./optim/transforms.js";
+export {
+  defineKernel,
+  type KernelArgs,
+  type ParallelKernel,
+  runChunks,
+  setThreadCount,
+  sharedFloat64,
+  sharedLike,
+  threadCount,
+  toShared,
+  useThreads,
+} from "./parallel/pool.js";
 export { type ProgressCallback, type ProgressEvent, report } from "./progress.js";
 export { philox, Rngs } from "./rng.js";
 export { Sequential, sequential } from "./sequential.js";
@@ -62,7 +74,6 @@ export { loadParams, type ParamsFile, saveParams } from "./serialize.js";
 export * as stats from "./stats.js";
 export type { Scalar, Tensor, Tensor1D, Tensor2D } from "./tf.js";
 export { customGrad, tf, tidyHost } from "./tf.js";
+export { isTaping } from "./tfjs.js";
 export { disposeTree, flattenTree, globalNorm, leafNorms, mapTree, type TensorTree, unflattenTree } from "./tree.js";
 export { checkMatrix, checkTensorValues, checkValues, checkVector } from "./validate.js";
-
-await initBackend();

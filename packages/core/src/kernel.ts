@@ -1,4 +1,5 @@
 import { DiffcellError } from "./errors.js";
+import { ensureTensorMemory } from "./memory.js";
 import { tf } from "./tf.js";
 
 /** Host-side float data: Float32Array when called from tfjs, Float64Array in gradient checks. */
@@ -56,6 +57,10 @@ export function customVjp<A, R = unknown>(
       const { outputs, residuals } = forward(host, attrs);
       outputShapes = outputs.map((o) => o.shape);
       const packed = pack(outputs);
+      ensureTensorMemory(
+        `${kernelName} outputs (${outputShapes.map((sh) => `[${sh}]`).join(", ")})`,
+        4 * packed.length,
+      );
       return {
         value: tf.tensor1d(packed, "float32"),
         gradFunc: (dy: tf.Tensor) => {
@@ -67,6 +72,7 @@ export function customVjp<A, R = unknown>(
               `${kernelName}: backward returned ${grads.length} gradients for ${host.length} inputs`,
             );
           }
+          ensureTensorMemory(`${kernelName} gradients`, 4 * grads.reduce((total, g) => total + g.length, 0));
           return grads.map((g, i) => tf.tensor(asFloat32(g), tensors[i].shape, "float32"));
         },
       };
@@ -99,12 +105,6 @@ export function allocLike(like: HostArray, length: number): HostArray {
 export function toHost(t: tf.Tensor): HostTensor {
   if (t.dtype !== "float32") throw new DiffcellError(`fused kernels take float32 tensors, got ${t.dtype}`);
   return { data: t.dataSync() as Float32Array, shape: t.shape };
-}
-
-/** True while tfjs is recording a tape (inside `grad`/`valueAndGrad`), i.e. a backward pass may follow. */
-export function isTaping(): boolean {
-  const state = (tf.engine() as unknown as { state: { gradientDepth: number } }).state;
-  return state.gradientDepth > 0;
 }
 
 function pack(outputs: readonly HostTensor[]): Float32Array {

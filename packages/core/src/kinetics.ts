@@ -14,16 +14,20 @@
  * (`@diffcell/velocity`), which also need g′.
  */
 
-/** g(x) = (1 − e^{−x})/x, with g(0) = 1. */
-export function expm1Ratio(x: number): number {
+/**
+ * g(x) = (1 − e^{−x})/x, with g(0) = 1. `ex` = e^{−x} when the caller already has it (the fused kernels
+ * reuse one exponential several times); the closed form is then (1 − ex)/x, accurate in float64 for
+ * |x| ≥ 1e-4, and the series is used below.
+ */
+export function expm1Ratio(x: number, ex?: number): number {
   if (Math.abs(x) < 1e-4) return 1 - x / 2 + (x * x) / 6;
-  return -Math.expm1(-x) / x;
+  return ex === undefined ? -Math.expm1(-x) / x : (1 - ex) / x;
 }
 
-/** g′(x) = (e^{−x}(1 + x) − 1)/x², with g′(0) = −1/2. */
-export function expm1RatioDerivative(x: number): number {
+/** g′(x) = (e^{−x}(1 + x) − 1)/x², with g′(0) = −1/2 (series below 1e-3, where the closed form cancels). */
+export function expm1RatioDerivative(x: number, ex = Math.exp(-x)): number {
   if (Math.abs(x) < 1e-3) return -0.5 + x / 3 - (x * x) / 8;
-  return (Math.exp(-x) * (1 + x) - 1) / (x * x);
+  return (ex * (1 + x) - 1) / (x * x);
 }
 
 /**

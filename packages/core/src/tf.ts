@@ -1,8 +1,8 @@
 /**
- * The one place diffcell imports TensorFlow.js (the umbrella package: tfjs-core alone registers no
- * gradients). Every package uses tensors through `tf` re-exported from `@diffcell/core`.
+ * Every package uses tensors through `tf` re-exported from `@diffcell/core` (the namespace of `tfjs.ts`,
+ * the one place diffcell imports TensorFlow.js).
  */
-import * as tf from "@tensorflow/tfjs";
+import * as tf from "./tfjs.js";
 
 export { tf };
 export type Tensor = tf.Tensor;

@@ -226,7 +226,7 @@ export function ridgeCorrectTensor(
       const sizes = tf.sum(r, 0); // [K]
       const lambdas = tf.mul(tf.reshape(sizes, [k, 1]), tf.mul(t.proportions, penalty.alpha)); // [K, B]
       const padded = tf.concat([tf.zeros([k, 1]), lambdas], 1); // [K, m]
-      const eye = tf.eye(m).reshape([1, m, m]);
+      const eye = tf.reshape(tf.eye(m), [1, m, m]);
       a = tf.add(a, tf.mul(eye, tf.reshape(padded, [k, 1, m])));
     }
     const designedZ = tf.reshape(tf.mul(tf.reshape(t.design, [n, m, 1]), tf.reshape(z, [n, 1, f])), [n, m * f]);

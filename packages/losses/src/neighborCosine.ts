@@ -1,4 +1,5 @@
-import { allocLike, customVjp, type HostArray } from "@diffcell/core";
+import { allocLike, customVjp, type HostArray, type KernelArgs, runChunks, useThreads } from "@diffcell/core";
+import { COSINE_KERNEL, type CosineArgs } from "./neighborCosineKernel.js";
 
 export interface NeighborCosineAttrs {
   /** Neighbour indices, N × k row-major (a cell listed as its own neighbour is skipped). */
@@ -11,15 +12,10 @@ export interface NeighborCosineAttrs {
   timeScale: number;
 }
 
-interface Residuals {
-  cos: Float64Array;
-  prob: Float64Array;
-  dnorm: Float64Array;
-  vnorm: Float64Array;
-}
+type Residuals = Pick<CosineArgs, "cos" | "prob" | "dnorm" | "vnorm">;
 
-/** Smooths the norms, ‖a‖ → √(‖a‖² + ε²), so cosines and their gradients stay finite at zero vectors. */
-const EPS2 = 1e-12;
+/** Row chunks (fixed, so results do not depend on the number of threads). */
+const CHUNKS = 16;
 
 /**
  * The velocity consistency loss as one fused kernel over (velocity v [N,D], positions x [N,D], time t [N]):
@@ -30,122 +26,98 @@ const EPS2 = 1e-12;
  *
  * The first term asks each velocity to point at the cells it transitions to; the second asks those
  * cells to be later in latent time (so latent time learns from velocity and velocity from latent time).
- * Output: a scalar. Gradients reach v, x and t.
+ * Output: a scalar. Gradients reach v, x and t. The row loops (`neighborCosineKernel.ts`) run on every
+ * core; values and gradients are identical on any number of threads.
  */
 export const neighborCosineLoss = customVjp<NeighborCosineAttrs, Residuals>(
   (inputs, attrs) => {
     const [vT, xT, tT] = inputs;
     const [n, d] = vT.shape;
-    const { neighbors, k, temperature } = attrs;
-    const v = vT.data;
-    const x = xT.data;
-    const cos = new Float64Array(n * k);
-    const prob = new Float64Array(n * k);
-    const dnorm = new Float64Array(n * k);
-    const vnorm = new Float64Array(n);
+    const { args, run } = prepare(0, n, d, attrs, vT.data, xT.data, tT.data);
+    run();
     let total = 0;
-    for (let i = 0; i < n; i++) {
-      let vv = 0;
-      for (let f = 0; f < d; f++) vv += v[i * d + f] ** 2;
-      vnorm[i] = Math.sqrt(vv + EPS2);
-      let maxLogit = Number.NEGATIVE_INFINITY;
-      for (let r = 0; r < k; r++) {
-        const j = neighbors[i * k + r];
-        if (j === i) continue;
-        let dot = 0;
-        let dd = 0;
-        for (let f = 0; f < d; f++) {
-          const diff = x[j * d + f] - x[i * d + f];
-          dot += v[i * d + f] * diff;
-          dd += diff * diff;
-        }
-        dnorm[i * k + r] = Math.sqrt(dd + EPS2);
-        const c = dot / (vnorm[i] * dnorm[i * k + r]);
-        cos[i * k + r] = c;
-        maxLogit = Math.max(maxLogit, c / temperature);
-      }
-      let z = 0;
-      for (let r = 0; r < k; r++) {
-        if (neighbors[i * k + r] === i) continue;
-        const e = Math.exp(cos[i * k + r] / temperature - maxLogit);
-        prob[i * k + r] = e;
-        z += e;
-      }
-      let expectedCos = 0;
-      let timeTerm = 0;
-      for (let r = 0; r < k; r++) {
-        const j = neighbors[i * k + r];
-        if (j === i) continue;
-        const p = prob[i * k + r] / z;
-        prob[i * k + r] = p;
-        expectedCos += p * cos[i * k + r];
-        if (attrs.timeWeight !== 0) timeTerm += p * orderPenalty(tT.data[i] - tT.data[j], attrs.timeScale);
-      }
-      total += 1 - expectedCos + attrs.timeWeight * timeTerm;
-    }
-    const out = allocLike(v, 1);
+    for (let c = 0; c < args.totals.length; c++) total += args.totals[c];
+    const out = allocLike(vT.data, 1);
     out[0] = total / n;
+    const { cos, prob, dnorm, vnorm } = args;
     return { outputs: [{ data: out, shape: [] }], residuals: { cos, prob, dnorm, vnorm } };
   },
   ({ inputs, cotangents, residuals, attrs }) => {
     const [vT, xT, tT] = inputs;
     const [n, d] = vT.shape;
-    const { neighbors, k, temperature, timeWeight, timeScale } = attrs;
-    const { cos, prob, dnorm, vnorm } = residuals as Residuals;
-    const v = vT.data;
-    const x = xT.data;
-    const scale = cotangents[0].data[0] / n;
-    const dv = allocLike(v, n * d);
-    const dx = allocLike(v, n * d);
-    const dt = allocLike(v, n);
-    for (let i = 0; i < n; i++) {
-      let expectedCos = 0;
-      let expectedPenalty = 0;
-      for (let r = 0; r < k; r++) {
-        const j = neighbors[i * k + r];
-        if (j === i) continue;
-        expectedCos += prob[i * k + r] * cos[i * k + r];
-        if (timeWeight !== 0) expectedPenalty += prob[i * k + r] * orderPenalty(tT.data[i] - tT.data[j], timeScale);
-      }
-      for (let r = 0; r < k; r++) {
-        const j = neighbors[i * k + r];
-        if (j === i) continue;
-        const p = prob[i * k + r];
-        const c = cos[i * k + r];
-        let dc = -p * (1 + (c - expectedCos) / temperature);
-        if (timeWeight !== 0) {
-          const gap = tT.data[i] - tT.data[j];
-          dc += (timeWeight * p * (orderPenalty(gap, timeScale) - expectedPenalty)) / temperature;
-          const slope = scale * timeWeight * p * sigmoid(gap / timeScale);
-          dt[i] += slope;
-          dt[j] -= slope;
-        }
-        dc *= scale;
-        if (dc === 0) continue;
-        const nv = vnorm[i];
-        const nd = dnorm[i * k + r];
-        // ∂c/∂v = d/(‖v‖‖d‖) − c·v/‖v‖²,  ∂c/∂d = v/(‖v‖‖d‖) − c·d/‖d‖² (smoothed norms, exact)
-        for (let f = 0; f < d; f++) {
-          const vi = v[i * d + f];
-          const diff = x[j * d + f] - x[i * d + f];
-          dv[i * d + f] += dc * (diff / (nv * nd) - (c * vi) / (nv * nv));
-          const gd = dc * (vi / (nv * nd) - (c * diff) / (nd * nd));
-          dx[j * d + f] += gd;
-          dx[i * d + f] -= gd;
-        }
-      }
-    }
-    return [dv, dx, dt] as HostArray[];
+    const { args, run } = prepare(1, n, d, attrs, vT.data, xT.data, tT.data);
+    const r = residuals as Residuals;
+    Object.assign(args, { cos: r.cos, prob: r.prob, dnorm: r.dnorm, vnorm: r.vnorm });
+    args.scale = cotangents[0].data[0] / n;
+    run();
+    Object.assign(args, incomingPairs(attrs.neighbors, n, attrs.k), { mode: 2 });
+    run();
+    return [args.dv, args.dx, args.dt] as HostArray[];
   },
   "neighborCosineLoss",
 );
 
-/** τ·softplus(gap/τ): ≈ 0 when the neighbour is later (gap < 0), ≈ gap when it is earlier. */
-function orderPenalty(gap: number, tau: number): number {
-  const z = gap / tau;
-  return tau * (z > 30 ? z : Math.log1p(Math.exp(z)));
+function prepare(
+  mode: number,
+  n: number,
+  d: number,
+  attrs: NeighborCosineAttrs,
+  v: HostArray,
+  x: HostArray,
+  t: HostArray,
+) {
+  const { k } = attrs;
+  const chunks = Math.min(CHUNKS, n);
+  const parallel = useThreads(chunks, n * k * d, 200_000);
+  const f64 = (length: number) => new Float64Array(length);
+  const like = (length: number) => allocLike(v, length);
+  const backward = mode > 0;
+  const args: CosineArgs = {
+    mode,
+    n,
+    d,
+    k,
+    temperature: attrs.temperature,
+    timeWeight: attrs.timeWeight,
+    timeScale: attrs.timeScale,
+    scale: 0,
+    v,
+    x,
+    t,
+    neighbors: attrs.neighbors,
+    incomingStart: new Int32Array(0),
+    incoming: new Int32Array(0),
+    cos: f64(backward ? 0 : n * k),
+    prob: f64(backward ? 0 : n * k),
+    dnorm: f64(backward ? 0 : n * k),
+    vnorm: f64(backward ? 0 : n),
+    coef: f64(backward ? n * k : 0),
+    slope: f64(backward ? n * k : 0),
+    totals: f64(chunks),
+    dv: like(backward ? n * d : 0),
+    dx: like(backward ? n * d : 0),
+    dt: like(backward ? n : 0),
+  };
+  // On several threads runChunks copies arrays in and out of pooled shared buffers; these are written.
+  const written = ["cos", "prob", "dnorm", "vnorm", "coef", "slope", "totals", "dv", "dx", "dt"];
+  const run = () => runChunks(COSINE_KERNEL, args as unknown as KernelArgs, chunks, parallel, written);
+  return { args, run };
 }
 
-function sigmoid(z: number): number {
-  return 1 / (1 + Math.exp(-z));
+/** For every cell m, the pairs (i·k + r) whose neighbour is m (i ≠ m), in ascending order: a CSR by neighbour. */
+function incomingPairs(neighbors: Int32Array, n: number, k: number) {
+  const alloc = (length: number) => new Int32Array(length);
+  const incomingStart = alloc(n + 1);
+  for (let q = 0; q < n * k; q++) {
+    const j = neighbors[q];
+    if (j !== Math.floor(q / k)) incomingStart[j + 1]++;
+  }
+  for (let m = 0; m < n; m++) incomingStart[m + 1] += incomingStart[m];
+  const incoming = alloc(incomingStart[n]);
+  const fill = Int32Array.from(incomingStart.subarray(0, n));
+  for (let q = 0; q < n * k; q++) {
+    const j = neighbors[q];
+    if (j !== Math.floor(q / k)) incoming[fill[j]++] = q;
+  }
+  return { incomingStart, incoming };
 }

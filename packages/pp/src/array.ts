@@ -100,44 +100,60 @@ export function graphProduct(w: CsrMatrix, x: Layer, f?: (v: number) => number):
   return out;
 }
 
-/** Elementwise product of two same-shaped layers as CSR (for the mixed moment s·u). */
+/**
+ * Elementwise product of two same-shaped layers as CSR (for the mixed moment s·u). Typed arrays only (the
+ * product has at most nnz(a) entries): no per-non-zero JS arrays, which hit V8's array limits at 100k cells.
+ * Duplicate entries of a row are summed first; within a row, columns keep their first-appearance order in `a`.
+ */
 export function multiplyElementwise(a: Layer, b: Layer): CsrMatrix {
   const x = toCsr(a);
   const y = toCsr(b);
-  const rowIdx: number[] = [];
-  const vals: number[] = [];
+  const capacity = x.indptr[x.rows];
+  const indices = new Int32Array(capacity);
+  const data = new Float32Array(capacity);
   const indptr = new Int32Array(x.rows + 1);
   const dense = new Float64Array(x.cols);
   const seen = new Uint8Array(x.cols);
+  const xSum = new Float64Array(x.cols);
+  const inRow = new Uint8Array(x.cols);
+  const order = new Int32Array(x.cols);
+  let nnz = 0;
   for (let i = 0; i < x.rows; i++) {
     for (let q = y.indptr[i]; q < y.indptr[i + 1]; q++) {
       dense[y.indices[q]] += y.data[q];
       seen[y.indices[q]] = 1;
     }
-    const cols: number[] = [];
-    const agg = new Map<number, number>();
+    let count = 0;
     for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) {
       const j = x.indices[p];
-      if (seen[j]) agg.set(j, (agg.get(j) ?? 0) + x.data[p]);
+      if (!seen[j]) continue;
+      if (!inRow[j]) {
+        inRow[j] = 1;
+        xSum[j] = 0;
+        order[count++] = j;
+      }
+      xSum[j] += x.data[p];
     }
-    for (const [j, v] of agg) {
-      const prod = v * dense[j];
+    for (let r = 0; r < count; r++) {
+      const j = order[r];
+      inRow[j] = 0;
+      const prod = xSum[j] * dense[j];
       if (prod !== 0) {
-        cols.push(j);
-        vals.push(prod);
+        indices[nnz] = j;
+        data[nnz] = prod;
+        nnz++;
       }
     }
-    for (const j of cols) rowIdx.push(j);
     for (let q = y.indptr[i]; q < y.indptr[i + 1]; q++) {
       dense[y.indices[q]] = 0;
       seen[y.indices[q]] = 0;
     }
-    indptr[i + 1] = rowIdx.length;
+    indptr[i + 1] = nnz;
   }
   return {
     format: "csr",
-    data: Float32Array.from(vals),
-    indices: Int32Array.from(rowIdx),
+    data: data.slice(0, nnz),
+    indices: indices.slice(0, nnz),
     indptr,
     rows: x.rows,
     cols: x.cols,

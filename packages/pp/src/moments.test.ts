@@ -94,3 +94,24 @@ describe("moment weights", () => {
     expect(() => momentWeightsOf(noGraph)).toThrow(/obsp\/connectivities: missing/);
   });
 });
+
+describe("multiplyElementwise", () => {
+  it("equals the dense product by hand, summing duplicate entries, with typed arrays only", async () => {
+    const { multiplyElementwise } = await import("./index.js");
+    // Row 0: a has column 2 twice (1 + 2 = 3); b has columns 0 and 2. Row 1: no overlap. Row 2: a zero product.
+    const a = csr(
+      Float32Array.from([1, 2, 5, 4, 0.5, 7]),
+      Int32Array.from([2, 2, 1, 0, 1, 2]),
+      Int32Array.from([0, 3, 4, 6]),
+      3,
+      3,
+    );
+    const b = dense(Float32Array.from([9, 0, 2, 0, 0, 3, 0, 4, 0]), 3, 3);
+    const product = multiplyElementwise(a, b);
+    expect(product.data).toBeInstanceOf(Float32Array);
+    expect(product.indices).toBeInstanceOf(Int32Array);
+    // Dense by hand: row 0 = [0, 0, 3·2 = 6] (column 1: 5·0 dropped); row 1 = [0, 0, 0]; row 2 = [0, 0.5·4 = 2, 0].
+    expect(Array.from(toDense(product).data)).toEqual([0, 0, 6, 0, 0, 0, 0, 2, 0]);
+    expect(Array.from(product.indptr)).toEqual([0, 1, 1, 2]);
+  });
+});

@@ -7,7 +7,6 @@ export { standardizedGeneSpace } from "./graphMetric.js";
 export { fitTimeEncoder, type InitializeOptions, initializeFromData } from "./initialize.js";
 export { type InitialTime, type InitialTimeOptions, initialLatentTime } from "./initialTime.js";
 export { type EulerAttrs, eulerProjection } from "./kinetics/euler.js";
-export { SOLUTION_SIZE, solveInterval } from "./kinetics/solution.js";
 export {
   kineticReconstruction,
   kineticTrajectory,
@@ -40,7 +39,7 @@ export {
   parseEdges,
 } from "./trajectory/metrics.js";
 export { type PseudotimeOptions, type PseudotimeResult, velocityPseudotime } from "./trajectory/pseudotime.js";
-export { fromRows, neighborSets, type SparseRows } from "./trajectory/sparse.js";
+export { CsrBuilder, fromRows, neighborSets, type SparseRows } from "./trajectory/sparse.js";
 export { type TransitionOptions, transitionMatrix } from "./trajectory/transition.js";
 export { geneTimeUnits } from "./trajectory/units.js";
 export {

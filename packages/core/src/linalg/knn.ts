@@ -1,4 +1,5 @@
 import { ConfigError, InputError } from "../errors.js";
+import { ensureTensorMemory } from "../memory.js";
 import type { ProgressCallback } from "../progress.js";
 import { tf, tidyHost } from "../tf.js";
 import type { Matrix } from "./dense.js";
@@ -52,6 +53,8 @@ export function knn(x: Matrix, k: number, options: KnnOptions = {}): KnnResult {
     for (let j = 0; j < d; j++) s += x.data[i * d + j] ** 2;
     norms[i] = s;
   }
+  // The data, its transpose and one block of distances live in tensors at once.
+  ensureTensorMemory(`knn on ${n} × ${d}`, 4 * (2 * n * d + Math.min(n, chunk) * n));
   const all = tf.tensor2d(x.data, [n, d]);
   const allT = tf.transpose(all);
   const heapIdx = new Int32Array(candidates);

@@ -1,4 +1,5 @@
 import { ConfigError, InputError } from "../errors.js";
+import { ensureTensorMemory } from "../memory.js";
 import type { Rngs } from "../rng.js";
 import { tf, tidyHost } from "../tf.js";
 import { fromTensor, type Matrix, orthonormalColumns, symmetricEigen, toTensor } from "./dense.js";
@@ -67,6 +68,8 @@ export function pca(x: Matrix, nComponents: number, options: PcaOptions): PcaRes
     totalVariance /= Math.max(1, n - 1);
   }
 
+  // The centred matrix and its transpose live in tensors at once.
+  ensureTensorMemory(`PCA of ${n} × ${g}`, 4 * 2 * n * g);
   const omega: Matrix = { data: Float32Array.from(options.rngs.normal(g * l)), rows: g, cols: l };
   const { components, singular } = tidyHost(() => {
     const xc = tf.tensor2d(centered, [n, g]);

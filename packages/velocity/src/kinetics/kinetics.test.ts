@@ -1,7 +1,15 @@
-import { checkGrad, type HostTensor, Rngs, splicedAt, tf, unsplicedAt } from "@diffcell/core";
+import {
+  checkGrad,
+  type HostTensor,
+  Rngs,
+  SOLUTION_SIZE,
+  solveInterval,
+  splicedAt,
+  tf,
+  unsplicedAt,
+} from "@diffcell/core";
 import { describe, expect, it } from "vitest";
 import { eulerProjection } from "./euler.js";
-import { SOLUTION_SIZE, solveInterval } from "./solution.js";
 import { kineticReconstruction, kineticTrajectory, kineticVelocity } from "./trajectory.js";
 
 const rngs = new Rngs(11);
@@ -175,8 +183,10 @@ describe("kineticTrajectory / kineticReconstruction", () => {
     }
     const varied = trajectoryInputs();
     varied[3] = host(rngs.uniform(n * g, 0.5, 4), [n, g]);
-    for (const op of [kineticTrajectory, kineticVelocity]) {
-      const report = checkGrad(op, varied, { switching: true });
+    for (const report of [
+      checkGrad(kineticTrajectory, varied, { switching: true }),
+      checkGrad(kineticVelocity, varied, { switching: true }),
+    ]) {
       expect(report.ok, report.message).toBe(true);
     }
     const attrs = {

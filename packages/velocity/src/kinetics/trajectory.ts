@@ -1,5 +1,16 @@
-import { allocLike, customVjp, type HostArray, type HostTensor, isTaping } from "@diffcell/core";
-import { SOLUTION_SIZE, solveInterval, solveValues } from "./solution.js";
+import {
+  allocLike,
+  customVjp,
+  type HostArray,
+  type HostTensor,
+  isTaping,
+  type KernelArgs,
+  runChunks,
+  SOLUTION_SIZE,
+  solveInterval,
+  useThreads,
+} from "@diffcell/core";
+import { TRAJECTORY_KERNEL, type TrajectoryArgs } from "./trajectoryKernel.js";
 
 /**
  * The kinetic model evaluated at each cell's latent time. Per gene: transcription starts at `onset`
@@ -13,49 +24,50 @@ import { SOLUTION_SIZE, solveInterval, solveValues } from "./solution.js";
  * transcription rates), β, γ, scale [G].
  *
  * Cost: with per-gene α the state at the switch depends on the gene only, so it (and its Jacobian) is
- * computed once per gene; each cell×gene element then solves one interval with two exponentials.
+ * computed once per gene; each cell×gene element then solves one interval with two exponentials. The
+ * element loops (`trajectoryKernel.ts`) run on every core over row chunks; results do not depend on the
+ * number of threads (per-chunk partial sums reduced in chunk order).
  */
 export interface TrajectoryAttrs {
   switching: boolean;
 }
 
-/**
- * Everything an element needs: the parameter arrays, whether α is per cell ([N, G], cell-specific
- * transcription) or per gene ([G]), and the switch states. With per-gene α the state at the switch depends
- * on the gene only and is computed once per gene (with its Jacobian); with per-cell α it is solved per
- * element.
- */
-interface Context {
-  n: number;
-  g: number;
-  t: ArrayLike<number>;
-  onset: ArrayLike<number>;
-  duration: ArrayLike<number>;
-  alpha: ArrayLike<number>;
-  beta: ArrayLike<number>;
-  gamma: ArrayLike<number>;
-  scale: ArrayLike<number>;
-  alphaPerCell: boolean;
-  switching: boolean;
-  /** Per-gene switch states (per-gene α only), laid out as {@link solveInterval}'s output. */
-  switches: Float64Array | null;
-  /** Scratch for a per-element switch state. */
-  switchScratch: Float64Array;
-}
+/** Row chunks of every pass: fixed (not the thread count), so results are identical on any number of threads. */
+const CHUNKS = 16;
+/** Elements below which a pass stays on the calling thread (dispatch costs ~0.1 ms). */
+const MIN_PARALLEL_ELEMENTS = 40_000;
+/** Jacobians kept between passes only up to this many values (12 per element; 256 MB in float64). */
+const MAX_KEPT_VALUES = 32 * 1024 * 1024;
 
-function context(inputs: readonly HostTensor[], attrs: TrajectoryAttrs): Context {
+/** Arguments a pass writes (copied back from shared buffers after a run on several threads). */
+const OUTPUTS = ["out0", "out1", "dt", "dAlphaCell", "acc", "totals"];
+
+type Extra = Partial<
+  Pick<TrajectoryArgs, "in0" | "in1" | "store" | "grads" | "cached" | "weightUnspliced" | "weightSpliced">
+>;
+
+/** The arguments of one pass: shared copies of the inputs when it will run on several threads. */
+function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: number, extra: Extra = {}) {
   const [t, onset, duration, alpha, beta, gamma, scale] = inputs;
   const n = t.shape[0];
   const g = onset.shape[0];
+  const chunks = Math.min(CHUNKS, Math.max(1, n));
+  const parallel = useThreads(chunks, n * g, MIN_PARALLEL_ELEMENTS);
+  const like = t.data;
+  const alloc = (length: number) => allocLike(like, length);
+  const float64 = (length: number) => new Float64Array(length);
   const alphaPerCell = alpha.shape.length === 2;
-  let switches: Float64Array | null = null;
+  let switches: Float64Array = new Float64Array(0);
   if (attrs.switching && !alphaPerCell) {
-    switches = new Float64Array(g * SOLUTION_SIZE);
+    switches = float64(g * SOLUTION_SIZE);
     for (let j = 0; j < g; j++) {
       solveInterval(0, 0, alpha.data[j], beta.data[j], gamma.data[j], duration.data[j], switches, j * SOLUTION_SIZE);
     }
   }
-  return {
+  const backward = mode >= 2 || (mode === 5 && extra.grads === 1);
+  const empty = new Float64Array(0);
+  const args: TrajectoryArgs = {
+    mode,
     n,
     g,
     t: t.data,
@@ -65,220 +77,154 @@ function context(inputs: readonly HostTensor[], attrs: TrajectoryAttrs): Context
     beta: beta.data,
     gamma: gamma.data,
     scale: scale.data,
-    alphaPerCell,
-    switching: attrs.switching,
+    alphaPerCell: alphaPerCell ? 1 : 0,
+    switching: attrs.switching ? 1 : 0,
     switches,
-    switchScratch: new Float64Array(SOLUTION_SIZE),
+    in0: empty,
+    in1: empty,
+    out0: allocLike(like, 0),
+    out1: allocLike(like, 0),
+    jac: empty,
+    active: new Uint8Array(0),
+    store: 0,
+    grads: 0,
+    cached: 0,
+    weightUnspliced: empty,
+    weightSpliced: empty,
+    dt: float64(backward ? n : 0),
+    dAlphaCell: float64(backward && alphaPerCell ? n * g : 0),
+    acc: float64(backward ? chunks * 6 * g : 0),
+    totals: float64(chunks),
+    ...extra,
   };
+  // On several threads runChunks copies arrays in and out of pooled shared buffers; these are written.
+  const written = mode === 1 && extra.store ? [...OUTPUTS, "jac", "active"] : OUTPUTS;
+  const run = () => runChunks(TRAJECTORY_KERNEL, args as unknown as KernelArgs, chunks, parallel, written);
+  const keep = (jacobian: KeptJacobian) => {
+    args.jac = jacobian.jac;
+    args.active = jacobian.active;
+  };
+  const newJacobian = (): KeptJacobian => ({ jac: float64(12 * n * g), active: new Uint8Array(n * g) });
+  return { args, n, g, chunks, like, alloc, keep, newJacobian, run };
 }
 
-/** The switch state of element (i, j): the array holding it and the offset of its 12 values. */
-function switchState(c: Context, i: number, j: number): [Float64Array, number] {
-  if (c.switches) return [c.switches, j * SOLUTION_SIZE];
-  solveInterval(0, 0, c.alpha[i * c.g + j], c.beta[j], c.gamma[j], c.duration[j], c.switchScratch, 0);
-  return [c.switchScratch, 0];
-}
-
-/** (û, ŝ) of element (i, j) into out[0..1]. */
-function pointValue(c: Context, i: number, j: number, out: Float64Array): void {
-  const tau = c.t[i] - c.onset[j];
-  if (tau <= 0) {
-    out[0] = 0;
-    out[1] = 0;
-    return;
-  }
-  const d = c.duration[j];
-  if (!c.switching || tau <= d) {
-    const a = c.alphaPerCell ? c.alpha[i * c.g + j] : c.alpha[j];
-    solveValues(0, 0, a, c.beta[j], c.gamma[j], tau, out);
-  } else {
-    const [sw, w] = switchState(c, i, j);
-    solveValues(sw[w], sw[w + 1], 0, c.beta[j], c.gamma[j], tau - d, out);
-  }
-  out[0] *= c.scale[j];
-}
-
-/**
- * Partials of element (i, j): writes into p [û, ŝ, ∂û/∂t, ∂ŝ/∂t, ∂û/∂d, ∂ŝ/∂d, ∂û/∂α, ∂ŝ/∂α, ∂û/∂β, ∂ŝ/∂β,
- * ∂ŝ/∂γ, ∂û/∂c] (∂/∂onset = −∂/∂t; ∂û/∂γ = 0 = ∂ŝ/∂c). Returns false before the onset (all zero).
- */
-function pointJacobian(c: Context, i: number, j: number, scratch: Float64Array, p: Float64Array): boolean {
-  const tau = c.t[i] - c.onset[j];
-  if (tau <= 0) return false;
-  const sc = c.scale[j];
-  const d = c.duration[j];
-  if (!c.switching || tau <= d) {
-    const a = c.alphaPerCell ? c.alpha[i * c.g + j] : c.alpha[j];
-    solveInterval(0, 0, a, c.beta[j], c.gamma[j], tau, scratch, 0);
-    p[0] = sc * scratch[0];
-    p[1] = scratch[1];
-    p[2] = sc * scratch[5];
-    p[3] = scratch[11];
-    p[4] = 0;
-    p[5] = 0;
-    p[6] = sc * scratch[3];
-    p[7] = scratch[8];
-    p[8] = sc * scratch[4];
-    p[9] = scratch[9];
-    p[10] = scratch[10];
-    p[11] = scratch[0];
-    return true;
-  }
-  // Repression from the switch state: chain through ∂(u1, s1)/∂(α, β, γ, d).
-  const [sw, w] = switchState(c, i, j);
-  solveInterval(sw[w], sw[w + 1], 0, c.beta[j], c.gamma[j], tau - d, scratch, 0);
-  const du2du1 = scratch[2];
-  const ds2du1 = scratch[7];
-  const ds2ds1 = scratch[6];
-  p[0] = sc * scratch[0];
-  p[1] = scratch[1];
-  p[2] = sc * scratch[5];
-  p[3] = scratch[11];
-  // The duration moves the switch state and shortens the repression interval.
-  p[4] = sc * (du2du1 * sw[w + 5] - scratch[5]);
-  p[5] = ds2du1 * sw[w + 5] + ds2ds1 * sw[w + 11] - scratch[11];
-  p[6] = sc * du2du1 * sw[w + 3];
-  p[7] = ds2du1 * sw[w + 3] + ds2ds1 * sw[w + 8];
-  p[8] = sc * (scratch[4] + du2du1 * sw[w + 4]);
-  p[9] = scratch[9] + ds2du1 * sw[w + 4] + ds2ds1 * sw[w + 9];
-  p[10] = scratch[10] + ds2ds1 * sw[w + 10];
-  p[11] = scratch[0];
-  return true;
-}
-
-/** Gradient accumulators for the trajectory's parameters. */
-class TrajectoryGradients {
-  readonly t: Float64Array;
-  readonly onset: Float64Array;
-  readonly duration: Float64Array;
-  readonly alpha: Float64Array;
-  readonly beta: Float64Array;
-  readonly gamma: Float64Array;
-  readonly scale: Float64Array;
-  private readonly g: number;
-  private readonly alphaPerCell: boolean;
-  constructor(n: number, g: number, alphaPerCell = false) {
-    this.g = g;
-    this.alphaPerCell = alphaPerCell;
-    this.t = new Float64Array(n);
-    this.onset = new Float64Array(g);
-    this.duration = new Float64Array(g);
-    this.alpha = new Float64Array(alphaPerCell ? n * g : g);
-    this.beta = new Float64Array(g);
-    this.gamma = new Float64Array(g);
-    this.scale = new Float64Array(g);
-  }
-  /** Adds cotangents (cu on û, cs on ŝ) of element (i, j) with partials p. */
-  add(i: number, j: number, cu: number, cs: number, p: Float64Array): void {
-    const byTime = cu * p[2] + cs * p[3];
-    this.t[i] += byTime;
-    this.onset[j] -= byTime;
-    this.duration[j] += cu * p[4] + cs * p[5];
-    this.alpha[this.alphaPerCell ? i * this.g + j : j] += cu * p[6] + cs * p[7];
-    this.beta[j] += cu * p[8] + cs * p[9];
-    this.gamma[j] += cs * p[10];
-    this.scale[j] += cu * p[11];
-  }
-
-  /**
-   * Adds cotangent cv on the model velocity v = β·u − γ·s (u = û/c, the unscaled state) of element (i, j):
-   * ∂v/∂θ = β·∂u/∂θ − γ·∂s/∂θ, plus u for β and −s for γ; v does not depend on c.
-   */
-  addVelocity(i: number, j: number, cv: number, beta: number, gamma: number, scale: number, p: Float64Array): void {
-    const b = beta / scale;
-    const byTime = cv * (b * p[2] - gamma * p[3]);
-    this.t[i] += byTime;
-    this.onset[j] -= byTime;
-    this.duration[j] += cv * (b * p[4] - gamma * p[5]);
-    this.alpha[this.alphaPerCell ? i * this.g + j : j] += cv * (b * p[6] - gamma * p[7]);
-    this.beta[j] += cv * (p[0] / scale + b * p[8] - gamma * p[9]);
-    this.gamma[j] += cv * (-p[1] - gamma * p[10]);
-  }
-  /** In input order, scaled by `factor`, in the float type of `like`. */
-  list(like: HostArray, factor: number): HostArray[] {
-    return [this.t, this.onset, this.duration, this.alpha, this.beta, this.gamma, this.scale].map((a) => {
-      const out = allocLike(like, a.length);
-      for (let i = 0; i < a.length; i++) out[i] = a[i] * factor;
-      return out;
-    });
-  }
+/** Per-parameter gradients in input order [t, onset, duration, α, β, γ, scale], reduced over chunks in order. */
+function gradientList(args: TrajectoryArgs, chunks: number, like: HostArray, factor = 1): HostArray[] {
+  const { n, g, acc } = args;
+  const perGene = (q: number) => {
+    const out = allocLike(like, g);
+    for (let j = 0; j < g; j++) {
+      let sum = 0;
+      for (let c = 0; c < chunks; c++) sum += acc[c * 6 * g + q * g + j];
+      out[j] = sum * factor;
+    }
+    return out;
+  };
+  const scaled = (a: Float64Array) => {
+    const out = allocLike(like, a.length);
+    for (let i = 0; i < a.length; i++) out[i] = a[i] * factor;
+    return out;
+  };
+  return [
+    scaled(args.dt.length ? args.dt : new Float64Array(n)),
+    perGene(0),
+    perGene(1),
+    args.alphaPerCell ? scaled(args.dAlphaCell) : perGene(2),
+    perGene(3),
+    perGene(4),
+    perGene(5),
+  ];
 }
 
 /** Predicted (û, ŝ) [N, G] for every cell and gene. */
 export const kineticTrajectory = customVjp<TrajectoryAttrs>(
   (inputs, attrs) => {
-    const c = context(inputs, attrs);
-    const { n, g } = c;
-    const uHat = allocLike(inputs[0].data, n * g);
-    const sHat = allocLike(inputs[0].data, n * g);
-    const value = new Float64Array(2);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < g; j++) {
-        pointValue(c, i, j, value);
-        uHat[i * g + j] = value[0];
-        sHat[i * g + j] = value[1];
-      }
-    }
+    const p = prepare(inputs, attrs, 0);
+    p.args.out0 = p.alloc(p.n * p.g);
+    p.args.out1 = p.alloc(p.n * p.g);
+    p.run();
     return {
       outputs: [
-        { data: uHat, shape: [n, g] },
-        { data: sHat, shape: [n, g] },
+        { data: p.args.out0, shape: [p.n, p.g] },
+        { data: p.args.out1, shape: [p.n, p.g] },
       ],
     };
   },
   ({ inputs, cotangents, attrs }) => {
-    const c = context(inputs, attrs);
-    const { n, g } = c;
-    const grads = new TrajectoryGradients(n, g, c.alphaPerCell);
-    const scratch = new Float64Array(SOLUTION_SIZE);
-    const p = new Float64Array(12);
-    const cu = cotangents[0].data;
-    const cs = cotangents[1].data;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < g; j++) {
-        const k = i * g + j;
-        if (cu[k] === 0 && cs[k] === 0) continue;
-        if (pointJacobian(c, i, j, scratch, p)) grads.add(i, j, cu[k], cs[k], p);
-      }
-    }
-    return grads.list(inputs[0].data, 1);
+    const p = prepare(inputs, attrs, 4, { in0: cotangents[0].data, in1: cotangents[1].data });
+    p.run();
+    return gradientList(p.args, p.chunks, p.like);
   },
   "kineticTrajectory",
 );
 
+/** Every element's 12 partials (trajectoryJacobian's layout) from a taped velocity pass. */
+interface KeptJacobian {
+  jac: Float64Array;
+  active: Uint8Array;
+}
+
+/**
+ * The Jacobian of the last taped velocity pass, with copies of the inputs it was computed for. A training
+ * step evaluates the velocity and then the reconstruction loss at the same latent times and rates (as new,
+ * equal tensors); when every input matches value for value, the loss reuses these partials instead of
+ * solving the ODE again — one analytic solve per cell×gene per step. Only the latest pass is kept.
+ */
+let lastJacobian: { inputs: HostArray[]; shapes: string; switching: boolean; kept: KeptJacobian } | null = null;
+
+function sameInputs(inputs: readonly HostTensor[], switching: boolean): boolean {
+  const last = lastJacobian;
+  if (!last || last.switching !== switching) return false;
+  if (
+    last.shapes !==
+    inputs
+      .slice(0, 7)
+      .map((t) => t.shape.join("x"))
+      .join(",")
+  )
+    return false;
+  for (let a = 0; a < 7; a++) {
+    const x = inputs[a].data;
+    const y = last.inputs[a];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  }
+  return true;
+}
+
 /**
  * The model's velocity ds/dt = β·u − γ·s [N, G] at each cell's latent time (scVelo's dynamical velocity:
  * evaluated on the fitted state, not the noisy observation). Inputs as {@link kineticTrajectory}.
+ * When a tape records, the forward pass keeps each element's partials (float64, up to 256 MB): the backward
+ * pass is then multiply-adds only, and a reconstruction loss at the same inputs reuses them.
  */
-export const kineticVelocity = customVjp<TrajectoryAttrs>(
+export const kineticVelocity = customVjp<TrajectoryAttrs, KeptJacobian>(
   (inputs, attrs) => {
-    const c = context(inputs, attrs);
-    const { n, g } = c;
-    const v = allocLike(inputs[0].data, n * g);
-    const value = new Float64Array(2);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < g; j++) {
-        pointValue(c, i, j, value);
-        v[i * g + j] = (c.beta[j] * value[0]) / c.scale[j] - c.gamma[j] * value[1];
-      }
-    }
-    return { outputs: [{ data: v, shape: [n, g] }] };
+    const [t, onset] = inputs;
+    const store = isTaping() && 12 * t.shape[0] * onset.shape[0] <= MAX_KEPT_VALUES;
+    const p = prepare(inputs, attrs, 1, { store: store ? 1 : 0 });
+    p.args.out0 = p.alloc(p.n * p.g);
+    const kept = store ? p.newJacobian() : undefined;
+    if (kept) p.keep(kept);
+    p.run();
+    lastJacobian = kept
+      ? {
+          inputs: inputs.slice(0, 7).map((x) => x.data.slice()),
+          shapes: inputs
+            .slice(0, 7)
+            .map((x) => x.shape.join("x"))
+            .join(","),
+          switching: attrs.switching,
+          kept,
+        }
+      : null;
+    return { outputs: [{ data: p.args.out0, shape: [p.n, p.g] }], residuals: kept };
   },
-  ({ inputs, cotangents, attrs }) => {
-    const c = context(inputs, attrs);
-    const { n, g } = c;
-    const grads = new TrajectoryGradients(n, g, c.alphaPerCell);
-    const scratch = new Float64Array(SOLUTION_SIZE);
-    const p = new Float64Array(12);
-    const cv = cotangents[0].data;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < g; j++) {
-        const k = i * g + j;
-        if (cv[k] === 0) continue;
-        if (pointJacobian(c, i, j, scratch, p)) grads.addVelocity(i, j, cv[k], c.beta[j], c.gamma[j], c.scale[j], p);
-      }
-    }
-    return grads.list(inputs[0].data, 1);
+  ({ inputs, cotangents, residuals, attrs }) => {
+    const p = prepare(inputs, attrs, residuals ? 2 : 3, { in0: cotangents[0].data });
+    if (residuals) p.keep(residuals);
+    p.run();
+    return gradientList(p.args, p.chunks, p.like);
   },
   "kineticVelocity",
 );
@@ -328,39 +274,23 @@ function reconstructionPass(
   attrs: ReconstructionAttrs,
   withGradients: boolean,
 ): { total: number; grads?: HostArray[] } {
-  const c = context(inputs, attrs);
-  const { n, g } = c;
-  const uObs = inputs[7].data;
-  const sObs = inputs[8].data;
-  const { weightUnspliced: wu, weightSpliced: ws } = attrs;
-  const grads = withGradients ? new TrajectoryGradients(n, g, c.alphaPerCell) : null;
-  const like = inputs[0].data;
-  const duObs = allocLike(like, withGradients ? n * g : 0);
-  const dsObs = allocLike(like, withGradients ? n * g : 0);
-  const scratch = new Float64Array(SOLUTION_SIZE);
-  const p = new Float64Array(12);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < g; j++) {
-      const k = i * g + j;
-      let active = false;
-      if (grads) {
-        active = pointJacobian(c, i, j, scratch, p);
-        if (!active) p[0] = p[1] = 0;
-      } else {
-        pointValue(c, i, j, p);
-      }
-      const eu = p[0] - uObs[k];
-      const es = p[1] - sObs[k];
-      total += wu[j] * eu * eu + ws[j] * es * es;
-      if (grads) {
-        const cu = (2 * wu[j] * eu) / n;
-        const cs = (2 * ws[j] * es) / n;
-        if (active) grads.add(i, j, cu, cs, p);
-        duObs[k] = -cu;
-        dsObs[k] = -cs;
-      }
-    }
+  const cached = withGradients && sameInputs(inputs, attrs.switching);
+  const p = prepare(inputs, attrs, 5, {
+    in0: inputs[7].data,
+    in1: inputs[8].data,
+    grads: withGradients ? 1 : 0,
+    cached: cached ? 1 : 0,
+    weightUnspliced: attrs.weightUnspliced,
+    weightSpliced: attrs.weightSpliced,
+  });
+  if (cached && lastJacobian) p.keep(lastJacobian.kept);
+  if (withGradients) {
+    p.args.out0 = p.alloc(p.n * p.g);
+    p.args.out1 = p.alloc(p.n * p.g);
   }
-  return { total: total / n, grads: grads ? [...grads.list(like, 1), duObs, dsObs] : undefined };
+  p.run();
+  let total = 0;
+  for (let c = 0; c < p.chunks; c++) total += p.args.totals[c];
+  if (!withGradients) return { total: total / p.n };
+  return { total: total / p.n, grads: [...gradientList(p.args, p.chunks, p.like), p.args.out0, p.args.out1] };
 }

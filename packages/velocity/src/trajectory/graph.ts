@@ -1,5 +1,6 @@
-import { InputError, type ProgressCallback, ShapeError } from "@diffcell/core";
-import { fromRows, neighborSets, type SparseRows } from "./sparse.js";
+import { InputError, type KernelArgs, type ProgressCallback, runChunks, ShapeError, useThreads } from "@diffcell/core";
+import { GRAPH_KERNEL, type GraphArgs } from "./graphKernel.js";
+import { CsrBuilder, neighborSets, type SparseRows } from "./sparse.js";
 
 export interface VelocityGraphOptions {
   /** kNN neighbour lists, N × k row-major (the cell itself may be included; it is skipped). */
@@ -68,13 +69,53 @@ export function velocityGraph(
     }
     for (let c = 0; c < m; c++) v[i * m + c] -= mean;
   }
-  const direct = neighborSets(options.neighbors, n);
-  const recurse = options.recurse ?? 2;
-  const positive: Array<{ cols: number[]; vals: number[] }> = [];
-  const negative: Array<{ cols: number[]; vals: number[] }> = [];
+  const { candStart, cand } = candidates(options.neighbors, n, options.recurse ?? 2);
+  // Correlations of every candidate pair on the worker pool, a quarter of the rows at a time (progress).
+  const parallel = useThreads(CHUNKS, cand.length * m, 200_000);
+  const cos = new Float32Array(cand.length);
+  const args: GraphArgs = {
+    m,
+    rowLo: 0,
+    rowHi: 0,
+    sqrt: options.sqrtTransform ? 1 : 0,
+    v,
+    x,
+    candStart,
+    cand,
+    cos,
+  };
+  for (let part = 0; part < 4; part++) {
+    args.rowLo = Math.floor((part * n) / 4);
+    args.rowHi = Math.floor(((part + 1) * n) / 4);
+    runChunks(GRAPH_KERNEL, args as unknown as KernelArgs, CHUNKS, parallel, ["cos"]);
+    options.onProgress?.({ stage: "velocity graph", done: args.rowHi, total: n });
+  }
+  const positive = new CsrBuilder(n);
+  const negative = new CsrBuilder(n);
+  for (let i = 0; i < n; i++) {
+    for (let e = candStart[i]; e < candStart[i + 1]; e++) {
+      if (cos[e] > 0) positive.push(cand[e], cos[e]);
+      else if (cos[e] < 0) negative.push(cand[e], cos[e]);
+    }
+    positive.endRow();
+    negative.endRow();
+  }
+  return { graph: positive.build(), graphNeg: negative.build() };
+}
+
+/** Row chunks of the correlation pass (fixed: results do not depend on the number of threads). */
+const CHUNKS = 16;
+
+/**
+ * Each cell's candidates, sorted: its kNN and, with `recurse` 2, their kNN (the cell itself excluded), as CSR.
+ */
+function candidates(neighbors: Int32Array, n: number, recurse: number): { candStart: Int32Array; cand: Int32Array } {
+  const direct = neighborSets(neighbors, n);
+  const candStart = new Int32Array(n + 1);
+  let cand = new Int32Array(Math.max(16, 8 * neighbors.length));
   const seen = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
-    const candidates: number[] = [];
+    const row: number[] = [];
     seen[i] = i;
     let frontier = direct[i];
     for (let level = 0; level < recurse; level++) {
@@ -82,53 +123,20 @@ export function velocityGraph(
       for (const j of frontier) {
         if (seen[j] === i) continue;
         seen[j] = i;
-        candidates.push(j);
+        row.push(j);
         if (level + 1 < recurse) next.push(...direct[j]);
       }
       frontier = next;
     }
-    candidates.sort((a, b) => a - b);
-    let vSum = 0;
-    let vv = 0;
-    const vi = i * m;
-    for (let c = 0; c < m; c++) {
-      vSum += v[vi + c];
-      vv += v[vi + c] * v[vi + c];
+    row.sort((a, b) => a - b);
+    const start = candStart[i];
+    if (start + row.length > cand.length) {
+      const grown = new Int32Array(2 * (start + row.length));
+      grown.set(cand.subarray(0, start));
+      cand = grown;
     }
-    const pos = { cols: [] as number[], vals: [] as number[] };
-    const neg = { cols: [] as number[], vals: [] as number[] };
-    if (vv > 0) {
-      const vNorm = Math.sqrt(vv);
-      for (const j of candidates) {
-        const xj = j * m;
-        let dv = 0;
-        let dSum = 0;
-        let dd = 0;
-        for (let c = 0; c < m; c++) {
-          const d = root(x[xj + c] - x[vi + c]);
-          dv += d * v[vi + c];
-          dSum += d;
-          dd += d * d;
-        }
-        const mean = dSum / m;
-        const centredNorm2 = dd - m * mean * mean;
-        if (!(centredNorm2 > 0)) continue;
-        // v is centred, so Σv = 0 and centring d leaves ⟨d, v⟩ unchanged; kept general for clarity.
-        const cos = (dv - mean * vSum) / (Math.sqrt(centredNorm2) * vNorm);
-        if (cos > 0) {
-          pos.cols.push(j);
-          pos.vals.push(cos);
-        } else if (cos < 0) {
-          neg.cols.push(j);
-          neg.vals.push(cos);
-        }
-      }
-    }
-    positive.push(pos);
-    negative.push(neg);
-    if (options.onProgress && (i % 256 === 255 || i === n - 1)) {
-      options.onProgress({ stage: "velocity graph", done: i + 1, total: n });
-    }
+    cand.set(row, start);
+    candStart[i + 1] = start + row.length;
   }
-  return { graph: fromRows(n, positive), graphNeg: fromRows(n, negative) };
+  return { candStart, cand: cand.slice(0, candStart[n]) };
 }

@@ -1,6 +1,6 @@
 import { lanczosEigen, Rngs, stats } from "@diffcell/core";
 import type { VelocityGraph } from "./graph.js";
-import { fromRows, type SparseRows } from "./sparse.js";
+import { CsrBuilder, type SparseRows } from "./sparse.js";
 import { transitionMatrix } from "./transition.js";
 
 export interface PseudotimeOptions {
@@ -120,16 +120,34 @@ function symmetricAbsolute(velocityGraph: VelocityGraph): SparseRows {
   const { graph, graphNeg } = velocityGraph;
   const n = graph.n;
   // A itself: the union of the two graphs (disjoint edges), rows sorted by column.
-  const rowsA: Array<{ cols: number[]; vals: number[] }> = [];
+  const union = new CsrBuilder(n, graph.indices.length + graphNeg.indices.length);
+  let cols = new Int32Array(64);
+  let vals = new Float64Array(64);
   for (let i = 0; i < n; i++) {
-    const entries: Array<[number, number]> = [];
-    for (const g of [graph, graphNeg]) {
-      for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) entries.push([g.indices[p], Math.abs(g.data[p])]);
+    const size = graph.indptr[i + 1] - graph.indptr[i] + graphNeg.indptr[i + 1] - graphNeg.indptr[i];
+    if (size > cols.length) {
+      cols = new Int32Array(2 * size);
+      vals = new Float64Array(2 * size);
     }
-    entries.sort((a, b) => a[0] - b[0]);
-    rowsA.push({ cols: entries.map((e) => e[0]), vals: entries.map((e) => e[1]) });
+    let count = 0;
+    for (const g of [graph, graphNeg]) {
+      for (let p = g.indptr[i]; p < g.indptr[i + 1]; p++) {
+        // Insertion by column (rows are short; the two graphs' columns are disjoint).
+        const c = g.indices[p];
+        let at = count++;
+        while (at > 0 && cols[at - 1] > c) {
+          cols[at] = cols[at - 1];
+          vals[at] = vals[at - 1];
+          at--;
+        }
+        cols[at] = c;
+        vals[at] = Math.abs(g.data[p]);
+      }
+    }
+    for (let r = 0; r < count; r++) union.push(cols[r], vals[r]);
+    union.endRow();
   }
-  const a = fromRows(n, rowsA);
+  const a = union.build();
   // Aᵀ by counting sort on columns (rows come out sorted because i increases).
   const counts = new Int32Array(n + 1);
   for (let p = 0; p < a.indices.length; p++) counts[a.indices[p] + 1]++;
@@ -144,10 +162,8 @@ function symmetricAbsolute(velocityGraph: VelocityGraph): SparseRows {
       tData[next[j]++] = a.data[p];
     }
   }
-  const rows: Array<{ cols: number[]; vals: number[] }> = [];
+  const out = new CsrBuilder(n, 2 * a.indices.length);
   for (let i = 0; i < n; i++) {
-    const cols: number[] = [];
-    const vals: number[] = [];
     let p = a.indptr[i];
     let q = counts[i];
     const pEnd = a.indptr[i + 1];
@@ -155,20 +171,13 @@ function symmetricAbsolute(velocityGraph: VelocityGraph): SparseRows {
     while (p < pEnd || q < qEnd) {
       const cp = p < pEnd ? a.indices[p] : n;
       const cq = q < qEnd ? tIndices[q] : n;
-      if (cp === cq) {
-        cols.push(cp);
-        vals.push(a.data[p++] + tData[q++]);
-      } else if (cp < cq) {
-        cols.push(cp);
-        vals.push(a.data[p++]);
-      } else {
-        cols.push(cq);
-        vals.push(tData[q++]);
-      }
+      if (cp === cq) out.push(cp, a.data[p++] + tData[q++]);
+      else if (cp < cq) out.push(cp, a.data[p++]);
+      else out.push(cq, tData[q++]);
     }
-    rows.push({ cols, vals });
+    out.endRow();
   }
-  return fromRows(n, rows);
+  return out.build();
 }
 
 /** scanpy's DPT distance from one cell using the diffusion components (λ → λ/(1−λ) below 0.9994). */

@@ -6,6 +6,53 @@ export interface SparseRows {
   data: Float32Array;
 }
 
+/**
+ * Builds CSR row by row into typed arrays that grow by doubling (no JS array per entry: those hit V8's
+ * array limits and load the GC at 100k cells). `push` entries of the current row, then `endRow()`.
+ */
+export class CsrBuilder {
+  private indices: Int32Array;
+  private data: Float32Array;
+  private nnz = 0;
+  private row = 0;
+  private readonly indptr: Int32Array;
+
+  constructor(
+    readonly n: number,
+    capacity = 16 * n,
+  ) {
+    this.indptr = new Int32Array(n + 1);
+    this.indices = new Int32Array(Math.max(16, capacity));
+    this.data = new Float32Array(Math.max(16, capacity));
+  }
+
+  push(column: number, value: number): void {
+    if (this.nnz === this.indices.length) {
+      const indices = new Int32Array(2 * this.nnz);
+      indices.set(this.indices);
+      const data = new Float32Array(2 * this.nnz);
+      data.set(this.data);
+      this.indices = indices;
+      this.data = data;
+    }
+    this.indices[this.nnz] = column;
+    this.data[this.nnz++] = value;
+  }
+
+  endRow(): void {
+    this.indptr[++this.row] = this.nnz;
+  }
+
+  build(): SparseRows {
+    return {
+      n: this.n,
+      indptr: this.indptr,
+      indices: this.indices.slice(0, this.nnz),
+      data: this.data.slice(0, this.nnz),
+    };
+  }
+}
+
 /** Builds CSR from per-row lists of (column, value). */
 export function fromRows(n: number, rows: Array<{ cols: number[]; vals: number[] }>): SparseRows {
   const indptr = new Int32Array(n + 1);

@@ -104,3 +104,60 @@ describe("CBDir and ICCoh", () => {
     expect(ic.mean).toBeCloseTo(0.75, 6);
   });
 });
+
+describe("transitionMatrix and CsrBuilder (typed arrays, no per-entry JS arrays)", () => {
+  it("normalise exp(10·cos) rows by hand, forward and backward, with columns sorted", async () => {
+    const { CsrBuilder, transitionMatrix } = await import("../index.js");
+    // Positive edges 0→2 (0.5), 0→1 (0.2), 1→2 (0.3); negative edge 2→0 (−0.4). Rows pushed unsorted on purpose.
+    const pos = new CsrBuilder(3, 1);
+    pos.push(2, 0.5);
+    pos.push(1, 0.2);
+    pos.endRow();
+    pos.push(2, 0.3);
+    pos.endRow();
+    pos.endRow();
+    const neg = new CsrBuilder(3, 1);
+    neg.endRow();
+    neg.endRow();
+    neg.push(0, -0.4);
+    neg.endRow();
+    const graph = { graph: pos.build(), graphNeg: neg.build() } as Parameters<typeof transitionMatrix>[0];
+    const f32 = (x: number) => Math.fround(x);
+    const e = (c: number) => Math.exp(10 * f32(c));
+    const forward = transitionMatrix(graph, { selfTransitions: false });
+    expect(Array.from(forward.indptr)).toEqual([0, 2, 3, 4]);
+    expect(Array.from(forward.indices)).toEqual([1, 2, 2, 0]);
+    const z0 = e(0.2) + e(0.5);
+    expect(Array.from(forward.data)).toEqual([e(0.2) / z0, e(0.5) / z0, 1, 1].map(f32));
+    const backward = transitionMatrix(graph, { selfTransitions: false, backward: true });
+    // Transposed rows: 0 ← 2 (e(−0.4)); 1 ← 0 (e(0.2)); 2 ← 0 (e(0.5)), 1 (e(0.3)).
+    expect(Array.from(backward.indices)).toEqual([2, 0, 0, 1]);
+    const z2 = e(0.5) + e(0.3);
+    expect(Array.from(backward.data)).toEqual([1, 1, e(0.5) / z2, e(0.3) / z2].map(f32));
+  });
+});
+
+describe("velocityGraph on worker threads", () => {
+  it("gives the same graph on 1 and 2 threads", async () => {
+    const { Rngs, setThreadCount, threadCount } = await import("@diffcell/core");
+    const initial = threadCount();
+    const n = 300;
+    const g = 50;
+    const r = new Rngs(8);
+    const velocity = Float32Array.from(r.normal(n * g, 0, 1));
+    const expression = Float32Array.from(r.uniform(n * g, 0, 4));
+    const neighbors = Int32Array.from(r.uniform(n * 10, 0, n), Math.floor);
+    const run = (threads: number) => {
+      setThreadCount(threads);
+      return velocityGraph(velocity, expression, n, g, { neighbors, sqrtTransform: true });
+    };
+    try {
+      const one = run(1);
+      const two = run(2);
+      expect(two).toEqual(one);
+      expect(one.graph.indices.length + one.graphNeg.indices.length).toBeGreaterThan(n * 50);
+    } finally {
+      setThreadCount(initial);
+    }
+  });
+});

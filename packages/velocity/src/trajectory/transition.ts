@@ -27,51 +27,78 @@ export function transitionMatrix(velocityGraph: VelocityGraph, options: Transiti
   const signed = options.useNegativeCosines ?? false;
   const { graph, graphNeg } = velocityGraph;
   const n = graph.n;
-  let rows: Array<Map<number, number>> = [];
   const confidence = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const row = new Map<number, number>();
     let best = 0;
+    for (let p = graph.indptr[i]; p < graph.indptr[i + 1]; p++) best = Math.max(best, graph.data[p]);
+    confidence[i] = best;
+  }
+  const self = new Float64Array(n);
+  if (options.selfTransitions ?? true) {
+    const upper = stats.quantile(confidence, 0.98);
+    for (let i = 0; i < n; i++) self[i] = Math.min(Math.max(upper - confidence[i], 0), 1);
+  }
+  // Unnormalised weights as CSR with columns sorted per row, kept in float64 until normalised.
+  const indptr = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const size = graph.indptr[i + 1] - graph.indptr[i] + graphNeg.indptr[i + 1] - graphNeg.indptr[i];
+    indptr[i + 1] = indptr[i] + size + (self[i] > 0 ? 1 : 0);
+  }
+  let indices: Int32Array = new Int32Array(indptr[n]);
+  let weights: Float64Array = new Float64Array(indptr[n]);
+  for (let i = 0; i < n; i++) {
+    let count = 0;
+    const put = (j: number, w: number) => {
+      // Insertion by column (rows are short; columns are distinct).
+      let at = indptr[i] + count++;
+      while (at > indptr[i] && indices[at - 1] > j) {
+        indices[at] = indices[at - 1];
+        weights[at] = weights[at - 1];
+        at--;
+      }
+      indices[at] = j;
+      weights[at] = w;
+    };
     for (let p = graph.indptr[i]; p < graph.indptr[i + 1]; p++) {
       const cos = graph.data[p];
-      row.set(graph.indices[p], signed ? Math.expm1(scale * cos) : Math.exp(scale * cos));
-      best = Math.max(best, cos);
+      put(graph.indices[p], signed ? Math.expm1(scale * cos) : Math.exp(scale * cos));
     }
     for (let p = graphNeg.indptr[i]; p < graphNeg.indptr[i + 1]; p++) {
       const cos = graphNeg.data[p];
-      row.set(graphNeg.indices[p], signed ? -Math.expm1(-scale * cos) : Math.exp(scale * cos));
+      put(graphNeg.indices[p], signed ? -Math.expm1(-scale * cos) : Math.exp(scale * cos));
     }
-    confidence[i] = best;
-    rows.push(row);
+    if (self[i] > 0) put(i, signed ? Math.expm1(scale * self[i]) : Math.exp(scale * self[i]));
   }
-  if (options.selfTransitions ?? true) {
-    const upper = stats.quantile(confidence, 0.98);
-    for (let i = 0; i < n; i++) {
-      const self = Math.min(Math.max(upper - confidence[i], 0), 1);
-      if (self > 0) rows[i].set(i, signed ? Math.expm1(scale * self) : Math.exp(scale * self));
-    }
-  }
-  if (options.backward) rows = transposeRows(rows, n);
-  const indptr = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) indptr[i + 1] = indptr[i] + rows[i].size;
-  const indices = new Int32Array(indptr[n]);
-  const data = new Float32Array(indptr[n]);
+  let rowStart: Int32Array = indptr;
+  if (options.backward) [rowStart, indices, weights] = transpose(indptr, indices, weights, n);
+  const data = new Float32Array(weights.length);
   for (let i = 0; i < n; i++) {
-    const entries = [...rows[i].entries()].sort((a, b) => a[0] - b[0]);
     let total = 0;
-    for (const [, w] of entries) total += Math.abs(w);
-    entries.forEach(([j, w], r) => {
-      indices[indptr[i] + r] = j;
-      data[indptr[i] + r] = total > 0 ? w / total : 0;
-    });
+    for (let p = rowStart[i]; p < rowStart[i + 1]; p++) total += Math.abs(weights[p]);
+    for (let p = rowStart[i]; p < rowStart[i + 1]; p++) data[p] = total > 0 ? weights[p] / total : 0;
   }
-  return { n, indptr, indices, data };
+  return { n, indptr: rowStart, indices, data };
 }
 
-function transposeRows(rows: Array<Map<number, number>>, n: number): Array<Map<number, number>> {
-  const out = Array.from({ length: n }, () => new Map<number, number>());
-  rows.forEach((row, i) => {
-    for (const [j, w] of row) out[j].set(i, w);
-  });
-  return out;
+/** Transpose of a CSR matrix by counting sort on columns (rows of the result come out sorted). */
+function transpose(
+  indptr: Int32Array,
+  indices: Int32Array,
+  weights: Float64Array,
+  n: number,
+): [Int32Array, Int32Array, Float64Array] {
+  const start = new Int32Array(n + 1);
+  for (let p = 0; p < indices.length; p++) start[indices[p] + 1]++;
+  for (let j = 0; j < n; j++) start[j + 1] += start[j];
+  const next = start.slice(0, n);
+  const tIndices = new Int32Array(indices.length);
+  const tWeights = new Float64Array(indices.length);
+  for (let i = 0; i < n; i++) {
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
+      const j = indices[p];
+      tIndices[next[j]] = i;
+      tWeights[next[j]++] = weights[p];
+    }
+  }
+  return [start, tIndices, tWeights];
 }

@@ -1,7 +1,13 @@
+import { expm1Ratio, expm1RatioDerivative } from "./kinetics.js";
+
 /**
- * One interval of the transcription–splicing ODE with its exact derivatives, for the fused kernels.
- * (The formulas and why they are written through g(x) = (1 − e^{−x})/x are in `@diffcell/core`'s
- * `kinetics.ts`; this file adds the Jacobian.)
+ * One interval of the transcription–splicing ODE with its exact derivatives, for the fused kernels
+ * (`@diffcell/velocity`'s trajectory kernels). The formulas and why they are written through
+ * g(x) = (1 − e^{−x})/x are in `kinetics.ts`; this file adds the Jacobian and shares one exponential
+ * between g, g′ and the decay factors.
+ *
+ * The functions here and `expm1Ratio`/`expm1RatioDerivative` are self-contained (no module state), so
+ * the parallel kernels ship their source to worker threads (see `parallel/pool.ts`).
  *
  * `solveInterval(u0, s0, α, β, γ, Δ, out)` writes
  *   out[0] u, out[1] s,
@@ -31,17 +37,17 @@ export function solveInterval(
   const xc = gamma * delta;
   const eb = Math.exp(-xb);
   const ec = Math.exp(-xc);
-  const gb = ratio(xb, eb);
-  const gc = ratio(xc, ec);
-  const qb = ratioDerivative(xb, eb);
-  const qc = ratioDerivative(xc, ec);
+  const gb = expm1Ratio(xb, eb);
+  const gc = expm1Ratio(xc, ec);
+  const qb = expm1RatioDerivative(xb, eb);
+  const qc = expm1RatioDerivative(xc, ec);
   const betaIsLow = beta <= gamma;
   const em = betaIsLow ? eb : ec;
   const x = Math.abs(gamma - beta) * delta;
   // e^{−|γ−β|Δ} = e^{−max·Δ}/e^{−min·Δ}: one exp fewer, exact unless e^{−min·Δ} underflows.
   const ex = em > 1e-280 ? (betaIsLow ? ec : eb) / em : Math.exp(-x);
-  const gx = ratio(x, ex);
-  const qx = ratioDerivative(x, ex);
+  const gx = expm1Ratio(x, ex);
+  const qx = expm1RatioDerivative(x, ex);
   const h = delta * em * gx;
   const dhHigh = delta * delta * em * qx;
   const dhLow = -delta * h - dhHigh;
@@ -64,16 +70,6 @@ export function solveInterval(
   out[offset + 11] = beta * u - gamma * s;
 }
 
-/** g(x) from a precomputed e^{−x} (accurate in float64 for x ≥ 1e-4; series below). */
-function ratio(x: number, ex: number): number {
-  return x < 1e-4 ? 1 - x / 2 + (x * x) / 6 : (1 - ex) / x;
-}
-
-/** g′(x) from a precomputed e^{−x} (series below 1e-3 where the closed form cancels). */
-function ratioDerivative(x: number, ex: number): number {
-  return x < 1e-3 ? -0.5 + x / 3 - (x * x) / 8 : (ex * (1 + x) - 1) / (x * x);
-}
-
 /** Values only (u, s) of {@link solveInterval}, for forward passes that need no Jacobian. */
 export function solveValues(
   u0: number,
@@ -92,7 +88,7 @@ export function solveValues(
   const em = betaIsLow ? eb : ec;
   const x = Math.abs(gamma - beta) * delta;
   const ex = em > 1e-280 ? (betaIsLow ? ec : eb) / em : Math.exp(-x);
-  const h = delta * em * ratio(x, ex);
-  out[0] = u0 * eb + alpha * delta * ratio(xb, eb);
-  out[1] = s0 * ec + alpha * delta * ratio(xc, ec) + (beta * u0 - alpha) * h;
+  const h = delta * em * expm1Ratio(x, ex);
+  out[0] = u0 * eb + alpha * delta * expm1Ratio(xb, eb);
+  out[1] = s0 * ec + alpha * delta * expm1Ratio(xc, ec) + (beta * u0 - alpha) * h;
 }

@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { DiffcellError } from "../errors.js";
+import { defineKernel, runChunks, setThreadCount, sharedFloat64, threadCount, toShared, useThreads } from "./pool.js";
+
+interface RowArgs {
+  n: number;
+  d: number;
+  x: Float64Array;
+  rowNorm: Float64Array;
+  totals: Float64Array;
+  failAt: number;
+}
+
+function weight(v: number): number {
+  return Math.sqrt(v * v + 1e-3);
+}
+
+/** Per-row Σ weight(x) in place; per-chunk sum of those into totals[chunk]. */
+function rowChunk(a: RowArgs, chunk: number, nChunks: number): void {
+  const lo = Math.floor((chunk * a.n) / nChunks);
+  const hi = Math.floor(((chunk + 1) * a.n) / nChunks);
+  let total = 0;
+  for (let i = lo; i < hi; i++) {
+    if (i === a.failAt) throw new Error(`row ${i} refused`);
+    let s = 0;
+    for (let f = 0; f < a.d; f++) s += weight(a.x[i * a.d + f]);
+    a.rowNorm[i] = s;
+    total += s;
+  }
+  a.totals[chunk] = total;
+}
+
+const KERNEL = defineKernel("test.rowChunk", rowChunk, [weight]);
+
+function args(n: number, d: number, failAt = -1): RowArgs {
+  const x = sharedFloat64(n * d);
+  for (let k = 0; k < x.length; k++) x[k] = Math.sin(k * 0.37) * 3;
+  return { n, d, x, rowNorm: sharedFloat64(n), totals: sharedFloat64(16), failAt };
+}
+
+describe("worker pool", () => {
+  const initial = threadCount();
+  afterEach(() => setThreadCount(initial));
+
+  it("gives bit-identical results on one and on two threads, equal to a plain loop", () => {
+    const one = args(501, 40);
+    setThreadCount(1);
+    runChunks(KERNEL, one as never, 16, true);
+    const two = args(501, 40);
+    setThreadCount(2);
+    expect(useThreads(16, 501 * 40, 1000)).toBe(true);
+    runChunks(KERNEL, two as never, 16, true);
+    expect(Array.from(two.rowNorm)).toEqual(Array.from(one.rowNorm));
+    expect(Array.from(two.totals)).toEqual(Array.from(one.totals));
+    for (let i = 0; i < 501; i++) {
+      let s = 0;
+      for (let f = 0; f < 40; f++) s += Math.sqrt(one.x[i * 40 + f] ** 2 + 1e-3);
+      expect(one.rowNorm[i]).toBe(s);
+    }
+  });
+
+  it("reports an error thrown in a worker as a DiffcellError naming the kernel, and keeps working", () => {
+    setThreadCount(2);
+    // Chunk 1 (rows 31..62 of 501 in 16 chunks) runs on the worker.
+    expect(() => runChunks(KERNEL, args(501, 4, 40) as never, 16, true)).toThrow(DiffcellError);
+    expect(() => runChunks(KERNEL, args(501, 4, 40) as never, 16, true)).toThrow(/test\.rowChunk.*row 40 refused/s);
+    const ok = args(501, 4);
+    runChunks(KERNEL, ok as never, 16, true);
+    expect(ok.rowNorm.every((v) => v > 0)).toBe(true);
+  });
+
+  it("runs ordinary arrays through pooled shared buffers: outputs come back, repeated calls allocate none", () => {
+    setThreadCount(2);
+    const plain = () => {
+      const a = args(301, 8);
+      return { ...a, x: Float64Array.from(a.x), rowNorm: new Float64Array(301), totals: new Float64Array(16) };
+    };
+    const reference = args(301, 8);
+    runChunks(KERNEL, reference as never, 16, true);
+    const first = plain();
+    runChunks(KERNEL, first as never, 16, true, ["rowNorm", "totals"]);
+    expect(Array.from(first.rowNorm)).toEqual(Array.from(reference.rowNorm));
+    expect(Array.from(first.totals)).toEqual(Array.from(reference.totals));
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 50; i++) runChunks(KERNEL, plain() as never, 16, true, ["rowNorm", "totals"]);
+    // 50 calls' fresh inputs (≈ 22 kB each) are ordinary garbage; no shared copy per call stays behind.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * 1024 * 1024);
+    const shared = toShared(new Float64Array([1, 2]));
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(shared)).toEqual([1, 2]);
+  });
+});

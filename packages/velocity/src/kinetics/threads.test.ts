@@ -1,0 +1,104 @@
+import { Rngs, setThreadCount, tf, threadCount } from "@diffcell/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { kineticReconstruction, kineticTrajectory, kineticVelocity } from "./trajectory.js";
+
+/** A problem large enough (N·G ≥ the parallel threshold) to run on the worker pool. */
+function problem(perCellAlpha: boolean) {
+  const n = 411;
+  const g = 120;
+  const r = new Rngs(5);
+  const f = (values: ArrayLike<number>, shape: number[]) => tf.tensor(Float32Array.from(values), shape);
+  const inputs = [
+    f(r.uniform(n, 0, 1), [n]),
+    f(r.uniform(g, -0.3, 0.4), [g]),
+    f(r.uniform(g, 0.1, 0.8), [g]),
+    perCellAlpha ? f(r.uniform(n * g, 0.5, 4), [n, g]) : f(r.uniform(g, 0.5, 4), [g]),
+    f(r.uniform(g, 0.2, 5), [g]),
+    f(r.uniform(g, 0.2, 5), [g]),
+    f(r.uniform(g, 0.5, 2), [g]),
+  ];
+  const observed = [f(r.uniform(n * g, 0, 2), [n, g]), f(r.uniform(n * g, 0, 3), [n, g])];
+  const weights = {
+    weightUnspliced: Float64Array.from(r.uniform(g, 0.5, 1.5)),
+    weightSpliced: Float64Array.from(r.uniform(g, 0.5, 1.5)),
+  };
+  const cot = f(r.normal(n * g, 0, 1), [n, g]);
+  return { inputs, observed, weights, cot };
+}
+
+/** Outputs and input gradients (taped: velocity keeps its partials) of the three kernels, as plain arrays. */
+function run(perCellAlpha: boolean): number[][] {
+  const { inputs, observed, weights, cot } = problem(perCellAlpha);
+  const attrs = { switching: true };
+  const out: number[][] = [];
+  const read = (ts: tf.Tensor[]) => {
+    for (const t of ts) out.push(Array.from(t.dataSync()));
+    tf.dispose(ts);
+  };
+  read(kineticTrajectory(inputs, attrs));
+  read(kineticVelocity(inputs, attrs));
+  read(tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(kineticVelocity(xs, attrs)[0], cot)))(inputs));
+  read(tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(kineticTrajectory(xs, attrs)[0], cot)))(inputs));
+  read(
+    tf.grads((...xs: tf.Tensor[]) => kineticReconstruction([...xs, ...observed], { ...attrs, ...weights })[0])(inputs),
+  );
+  tf.dispose([...inputs, ...observed, cot]);
+  return out;
+}
+
+describe("trajectory kernels on worker threads", () => {
+  const initial = threadCount();
+  afterEach(() => setThreadCount(initial));
+
+  it.each([false, true])("give bit-identical values and gradients on 1 and 2 threads (per-cell α: %s)", (perCell) => {
+    setThreadCount(1);
+    const single = run(perCell);
+    setThreadCount(2);
+    const double = run(perCell);
+    expect(double.length).toBe(single.length);
+    for (let a = 0; a < single.length; a++) expect(double[a]).toEqual(single[a]);
+  });
+
+  it("velocity gradients from the partials kept by a taped forward pass equal the recomputed ones", () => {
+    const { inputs, cot } = problem(false);
+    const attrs = { switching: true };
+    const host = inputs.map((t) => ({ data: Float64Array.from(t.dataSync()), shape: t.shape }));
+    const recomputed = kineticVelocity.backward({
+      inputs: host,
+      outputs: [],
+      cotangents: [{ data: Float64Array.from(cot.dataSync()), shape: cot.shape }],
+      residuals: undefined,
+      attrs,
+    });
+    const taped = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(kineticVelocity(xs, attrs)[0], cot)))(inputs);
+    taped.forEach((gr, i) => {
+      const a = gr.dataSync();
+      const b = recomputed[i];
+      let scale = 0;
+      for (const v of b) scale = Math.max(scale, Math.abs(v));
+      for (let k = 0; k < a.length; k++) expect(Math.abs(a[k] - b[k])).toBeLessThan(2e-5 * scale + 1e-6);
+    });
+    tf.dispose([...taped, ...inputs, cot]);
+  });
+
+  it("reconstruction gradients that reuse the velocity pass's Jacobian equal freshly computed ones, bit for bit", () => {
+    const { inputs, observed, weights, cot } = problem(true);
+    const attrs = { switching: true };
+    const reconstruction = () =>
+      tf.grads((...xs: tf.Tensor[]) => kineticReconstruction([...xs, ...observed], { ...attrs, ...weights })[0])(
+        inputs,
+      );
+    const read = (ts: tf.Tensor[]) => {
+      const out = ts.map((t) => Array.from(t.dataSync()));
+      tf.dispose(ts);
+      return out;
+    };
+    tf.dispose(kineticVelocity(inputs, attrs)); // untaped: keeps nothing
+    const fresh = read(reconstruction());
+    // A taped velocity pass at the same inputs (as a training step makes it) keeps its Jacobian.
+    read(tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(kineticVelocity(xs, attrs)[0], cot)))(inputs));
+    const reused = read(reconstruction());
+    expect(reused).toEqual(fresh);
+    tf.dispose([...inputs, ...observed, cot]);
+  });
+});
