@@ -51,7 +51,7 @@ export class Param {
   }
 
   dispose(): void {
-    this.variable.dispose();
+    if (!this.variable.isDisposed) this.variable.dispose();
   }
 }
 
@@ -75,9 +75,20 @@ export abstract class Module {
     return paramEntries(this).reduce((n, [, p]) => n + p.size, 0);
   }
 
-  /** Frees every parameter. The module must not be used afterwards. */
+  /**
+   * Frees every parameter, through each sub-module's own `dispose` (so a sub-module that holds more than
+   * Params — a cache, fixed tensors — frees those too). The module must not be used afterwards.
+   */
   dispose(): void {
-    for (const [, p] of paramEntries(this)) p.dispose();
+    const free = (value: unknown, seen: Set<unknown>): void => {
+      if (seen.has(value)) return;
+      seen.add(value);
+      if (value instanceof Param) value.dispose();
+      else if (value instanceof Module) value.dispose();
+      else if (Array.isArray(value)) for (const child of value) free(child, seen);
+    };
+    const seen = new Set<unknown>([this]);
+    for (const child of Object.values(this)) free(child, seen);
   }
 }
 

@@ -323,12 +323,7 @@ export class HarmonyVelocityPipeline extends Module implements Operator<BatchVel
   override dispose(): void {
     if (this.prepared) tf.dispose([this.prepared.pcs, this.prepared.spliced, this.prepared.unspliced]);
     this.prepared = null;
-    // The steps own more than Params (the moments' bandwidths, the encoder's input cache): their own dispose.
-    this.moments?.dispose();
-    this.velocity?.dispose();
-    this.moments = null;
-    this.velocity = null;
-    this.harmony.dispose();
+    super.dispose();
   }
 
   private ready(): Prepared {

@@ -1,4 +1,4 @@
-import { InputError, type tf } from "@diffcell/core";
+import { InputError, tf } from "@diffcell/core";
 
 /**
  * One named, weighted term of a joint objective. A new loss is one object like this (a name, a weight and a
@@ -19,9 +19,9 @@ export function jointObjective<D>(terms: ReadonlyArray<LossTerm<D>>, data: D): [
     if (term.weight === 0) continue;
     const v = term.value(data);
     values[term.name] = v;
-    weighted.push(term.weight === 1 ? v : (v.mul(term.weight) as tf.Scalar));
+    weighted.push(term.weight === 1 ? v : (tf.mul(v, term.weight) as tf.Scalar));
   }
   if (weighted.length === 0) throw new InputError("lossTerms", "every term has weight 0; nothing to optimise");
-  const total = (weighted.length === 1 ? weighted[0].clone() : weighted.reduce((a, b) => a.add(b))) as tf.Scalar;
+  const total = (weighted.length === 1 ? tf.clone(weighted[0]) : tf.addN(weighted)) as tf.Scalar;
   return [total, values];
 }
