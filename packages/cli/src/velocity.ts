@@ -11,6 +11,7 @@ import {
   edgeDepth,
   type GraphMetric,
   type InitialTimeSource,
+  JOINT_DEFAULTS,
   NEIGHBOR_DEFAULTS,
   PREPROCESS_DEFAULTS,
   runHarmonyVelocity,
@@ -88,6 +89,12 @@ export const velocitySpec: CommandSpec = {
       min: 1,
       max: 20,
       description: `model fits from different starts, lowest loss kept (default ${VELOCITY_DEFAULTS.restarts})`,
+    },
+    "joint-steps": {
+      kind: "integer",
+      min: 0,
+      max: 10000,
+      description: `with --batch-key: joint Harmony + velocity steps after the two-stage fit; 0 = Harmony, then velocity (default ${JOINT_DEFAULTS.jointSteps})`,
     },
     "initial-time": {
       kind: "string",
@@ -180,6 +187,8 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     );
   if (flags.genes !== undefined && !reportPath)
     throw new UsageError("--genes chooses the report's phase portraits; pass --report too");
+  if (flags["joint-steps"] !== undefined && flags["batch-key"] === undefined)
+    throw new UsageError("--joint-steps applies to the joint fit: pass --batch-key too");
   const bar = progressBar(io, flags.quiet === true);
 
   bar.onProgress({ stage: "load", done: 0, total: 1 });
@@ -231,6 +240,7 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     velocityUnits: flags["velocity-units"] as VelocityUnits | undefined,
     graphMetric: flags["graph-metric"] as GraphMetric | undefined,
     initialTime: flags["initial-time"] as InitialTimeSource | undefined,
+    jointSteps: flags["joint-steps"] as number | undefined,
     onProgress: bar.onProgress,
   };
   const result: VelocityPipelineResult & { metrics: { ilisi?: { before: number; after: number; nBatches: number } } } =

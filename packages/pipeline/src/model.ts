@@ -92,10 +92,12 @@ export async function preprocessForVelocity(
 }
 
 /**
- * Trains `restarts` models from different initialisations and keeps the one with the lowest final loss.
- * With `initialTime` every restart starts its latent time there (the direction decided once, from the
- * data); without it, from the encoder's random start with direction checks during training. Returns the
- * kept model, its loss curve and the loss curve of every restart (in order).
+ * Trains `restarts` models from different initialisations and keeps the best. One restart: a plain fit.
+ * Several: short trial fits (`trialEpochs` each, default a fifth of the epochs) from every initialisation,
+ * the one with the lowest loss continued for the remaining epochs — a fit heading for a poor minimum shows
+ * it early, and the trials cost a fraction of full restarts. With `initialTime` every trial starts its
+ * latent time there (the direction decided once, from the data). Returns the kept model, its loss curve
+ * (trial + continuation) and every trial's curve (in order).
  */
 export function trainBestOf(
   data: VelocityInput,
@@ -104,6 +106,7 @@ export function trainBestOf(
     restarts: number;
     seed: number;
     epochs?: number;
+    trialEpochs?: number;
     /** Neighbour sets (N × k, the cell itself excluded) for the consistency loss: the pipeline's graph. */
     neighbors?: Int32Array;
     initialTime?: ArrayLike<number>;
@@ -111,29 +114,42 @@ export function trainBestOf(
   },
 ): { model: DifferentiableVelocity; loss: number[]; restarts: number[][] } {
   const [n, g] = data.spliced.shape;
+  if (!(Number.isInteger(options.restarts) && options.restarts >= 1))
+    throw new InputError("restarts", `must be an integer ≥ 1; got ${options.restarts}`);
+  const epochs = options.epochs ?? VELOCITY_DEFAULTS.epochs;
+  const several = options.restarts > 1;
+  const trial = several ? Math.min(epochs, options.trialEpochs ?? Math.max(1, Math.round(epochs / 5))) : epochs;
+  const train = (model: DifferentiableVelocity, count: number, seed: number, continued: boolean) =>
+    trainVelocity(model, data, {
+      epochs: count,
+      batchSize: Math.min(VELOCITY_DEFAULTS.batchSize, n),
+      seed,
+      weights: VELOCITY_WEIGHTS,
+      neighbors: options.neighbors,
+      initialTime: continued ? undefined : options.initialTime,
+      initialize: !continued,
+      // Trials are compared by loss; only the kept fit's direction is checked (at its end).
+      orient: !(several && !continued && trial < epochs),
+      onProgress: options.onProgress,
+    }).loss;
   let best: { model: DifferentiableVelocity; loss: number[] } | null = null;
   const restarts: number[][] = [];
   for (let r = 0; r < options.restarts; r++) {
-    const model = new DifferentiableVelocity(new VelocityConfig({ nGenes: g, kineticsModel: options.kineticsModel }), {
-      rngs: new Rngs(options.seed + 7919 * r),
-    });
-    const { loss } = trainVelocity(model, data, {
-      epochs: options.epochs ?? VELOCITY_DEFAULTS.epochs,
-      batchSize: Math.min(VELOCITY_DEFAULTS.batchSize, n),
-      seed: options.seed + r,
-      weights: VELOCITY_WEIGHTS,
-      neighbors: options.neighbors,
-      initialTime: options.initialTime,
-      onProgress: options.onProgress,
-    });
+    const model = new DifferentiableVelocity(
+      new VelocityConfig({ nGenes: g, kineticsModel: options.kineticsModel, projection: false }),
+      { rngs: new Rngs(options.seed + 7919 * r) },
+    );
+    const loss = train(model, trial, options.seed + r, false);
     restarts.push(loss);
     if (best === null || loss[loss.length - 1] < best.loss[best.loss.length - 1]) {
       best?.model.dispose();
       best = { model, loss };
     } else model.dispose();
   }
-  if (!best) throw new InputError("restarts", `must be at least 1; got ${options.restarts}`);
-  return { ...best, restarts };
+  const kept = best as { model: DifferentiableVelocity; loss: number[] };
+  if (trial < epochs)
+    kept.loss = [...kept.loss, ...train(kept.model, epochs - trial, options.seed + options.restarts, true)];
+  return { ...kept, restarts };
 }
 
 /** kNN lists N × k with the cell itself first → N × (k − 1) without it (the training losses' neighbour sets). */

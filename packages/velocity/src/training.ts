@@ -194,8 +194,10 @@ function trainOn(op: DifferentiableVelocity, data: VelocityInput, options: Veloc
   const stepsPerEpoch = Math.ceil(n / batchSize);
   // From a starting time the direction is already decided: only the end is checked (training can still
   // turn a weak start around: a 300-cell simulation started at Spearman 0.46 ended at −0.94 unchecked).
+  // A continued fit (initialize: false) was oriented when it started: it too gets only the final check.
+  const fromScratch = !options.initialTime && (options.initialize ?? true);
   const checks =
-    !checkDirection || options.initialTime ? [] : [Math.floor(epochs / 6), Math.floor(epochs / 2)].filter((e) => e > 0);
+    checkDirection && fromScratch ? [Math.floor(epochs / 6), Math.floor(epochs / 2)].filter((e) => e > 0) : [];
   const newOptimizer = () => new Optimizer(op, chain(clipByGlobalNorm(1), adam(options.learningRate ?? 1e-2)));
   let opt = newOptimizer();
   let total = epochs;
