@@ -22,7 +22,7 @@ import {
   type VelocityUnits,
 } from "@diffcell/pipeline";
 import { categoriesOf, clusterColors } from "@diffcell/plot";
-import { parseEdges as parseEdgeList } from "@diffcell/velocity";
+import { kineticsModelNames, parseEdges as parseEdgeList } from "@diffcell/velocity";
 import { type CommandSpec, parseCommand, UsageError } from "./args.js";
 import type { CliIo } from "./io.js";
 import { loadInput, requireObsColumn } from "./load.js";
@@ -68,7 +68,7 @@ export const velocitySpec: CommandSpec = {
     mode: {
       kind: "string",
       value: "MODE",
-      choices: ["dynamical", "standard", "stochastic"],
+      choices: ["stochastic", ...kineticsModelNames()],
       description: "velocity model (default dynamical; stochastic = scVelo's steady-state baseline)",
     },
     seed: { kind: "integer", min: 0, max: 2 ** 31 - 1, description: "random seed (default 0)" },

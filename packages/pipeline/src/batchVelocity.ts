@@ -37,7 +37,6 @@ import {
   initialLatentTime,
   inverseVarianceWeights,
   type VelocityInput,
-  type VelocityLossContext,
   type VelocityOutput,
   velocityObjective,
 } from "@diffcell/velocity";

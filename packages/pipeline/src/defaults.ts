@@ -1,3 +1,5 @@
+import type { KineticsModel } from "@diffcell/velocity";
+
 /**
  * Every default of the velocity jobs, one object per step (bakana's `defaults()`): the library, the CLI's
  * help and the report all read these, so a default changes in exactly one place.
@@ -56,7 +58,8 @@ export const JOINT_DEFAULTS = {
   weights: { velocity: 1, mixing: 1, harmony: 1e-3 },
 } as const;
 
-export type VelocityMode = "dynamical" | "standard" | "stochastic";
+/** "stochastic" (scVelo's steady-state model, no training) or a registered kinetics model's name. */
+export type VelocityMode = "stochastic" | KineticsModel;
 export type VelocityUnits = "gene" | "latent";
 export type GraphMetric = "standardized" | "expression";
 export type InitialTimeSource = "pseudotime" | "random";

@@ -1,6 +1,8 @@
 import { Config } from "@diffcell/core";
+import { kineticsModel, kineticsModelNames } from "./models/index.js";
 
-export type KineticsModel = "standard" | "dynamical";
+/** A registered kinetics model's name ("standard", "dynamical", or one added with `registerKineticsModel`). */
+export type KineticsModel = string;
 export type VelocitySource = "observed" | "model";
 
 export interface VelocityConfigInit {
@@ -55,8 +57,8 @@ export class VelocityConfig extends Config {
     this.hiddenDim = this.integer("hiddenDim", init.hiddenDim ?? 64, { min: 1 });
     this.dt = this.number("dt", init.dt ?? 0.1, { gt: 0 });
     this.nSteps = this.integer("nSteps", init.nSteps ?? 10, { min: 1, max: 10000 });
-    this.kineticsModel = this.oneOf("kineticsModel", init.kineticsModel ?? "standard", ["standard", "dynamical"]);
-    const defaultSource = this.kineticsModel === "dynamical" ? "model" : "observed";
+    this.kineticsModel = this.oneOf("kineticsModel", init.kineticsModel ?? "standard", kineticsModelNames());
+    const defaultSource = kineticsModel(this.kineticsModel).velocitySource;
     this.velocitySource = this.oneOf("velocitySource", init.velocitySource ?? defaultSource, ["observed", "model"]);
     this.stateDim = this.integer("stateDim", init.stateDim ?? 0, { min: 0, max: 64 });
     this.projection = this.boolean("projection", init.projection ?? true);

@@ -1,5 +1,6 @@
 import { Module, matMul, Param, type Rngs, tf } from "@diffcell/core";
 import type { KineticsModel } from "./config.js";
+import { kineticsModel } from "./models/index.js";
 
 /** Rates and timing of every gene as positive numbers (softplus of the raw parameters). */
 export interface Kinetics {
@@ -48,13 +49,13 @@ export class KineticsEncoder extends Module {
     this.logBeta = new Param(init(kb, -1), "kineticsEncoder.logBeta");
     this.logGamma = new Param(init(kc, -2), "kineticsEncoder.logGamma");
     this.onset = new Param(tf.fill([nGenes], -0.05), "kineticsEncoder.onset");
-    if (model === "dynamical") {
-      this.logDuration = new Param(tf.fill([nGenes], softplusInverse(0.6)), "kineticsEncoder.logDuration");
-      this.logScale = new Param(tf.fill([nGenes], softplusInverse(1)), "kineticsEncoder.logScale");
-    } else {
-      this.logDuration = null;
-      this.logScale = null;
-    }
+    const spec = kineticsModel(model);
+    this.logDuration = spec.switching
+      ? new Param(tf.fill([nGenes], softplusInverse(0.6)), "kineticsEncoder.logDuration")
+      : null;
+    this.logScale = spec.unsplicedScale
+      ? new Param(tf.fill([nGenes], softplusInverse(1)), "kineticsEncoder.logScale")
+      : null;
     this.stateLoading = stateDim > 0 ? new Param(tf.zeros([stateDim, nGenes]), "kineticsEncoder.stateLoading") : null;
   }
 

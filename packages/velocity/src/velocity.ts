@@ -13,6 +13,7 @@ import type { VelocityConfig } from "./config.js";
 import { eulerProjection } from "./kinetics/euler.js";
 import { kineticReconstruction, kineticTrajectory, kineticVelocity } from "./kinetics/trajectory.js";
 import { type Kinetics, KineticsEncoder } from "./kineticsEncoder.js";
+import { type KineticsModelSpec, kineticsModel } from "./models/index.js";
 import { TimeEncoder } from "./timeEncoder.js";
 
 export interface VelocityInput {
@@ -58,12 +59,15 @@ export interface VelocityOutput {
 export class DifferentiableVelocity extends Module implements Operator<VelocityInput, VelocityOutput> {
   readonly timeEncoder: TimeEncoder;
   readonly kineticsEncoder: KineticsEncoder;
+  /** The registered kinetics model `config.kineticsModel` names. */
+  readonly spec: KineticsModelSpec;
 
   constructor(
     readonly config: VelocityConfig,
     options: { rngs?: Rngs } = {},
   ) {
     super();
+    this.spec = kineticsModel(config.kineticsModel);
     const [timeRngs, kineticsRngs] = (options.rngs ?? new Rngs(0)).split(2);
     this.timeEncoder = new TimeEncoder(config.nGenes, config.hiddenDim, timeRngs, config.stateDim);
     this.kineticsEncoder = new KineticsEncoder(config.nGenes, config.kineticsModel, kineticsRngs, config.stateDim);
@@ -104,7 +108,7 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
       const k = this.kineticsEncoder.apply();
       // Transcription rates per gene, or per cell and gene when the model has a cell state.
       const rates = cellState ? this.kineticsEncoder.cellAlpha(cellState) : k.alpha;
-      const modelUnspliced = this.config.kineticsModel === "dynamical" ? tf.div(unspliced, k.scale) : unspliced;
+      const modelUnspliced = this.spec.unsplicedScale ? tf.div(unspliced, k.scale) : unspliced;
       const projected = withProjection
         ? eulerProjection([modelUnspliced, spliced, k.alpha, k.beta, k.gamma], {
             dt: this.config.dt,
@@ -114,7 +118,7 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
       const velocity =
         this.config.velocitySource === "model"
           ? kineticVelocity([latentTime, k.onset, k.duration, rates, k.beta, k.gamma, k.scale], {
-              switching: this.config.kineticsModel === "dynamical",
+              switching: this.spec.switching,
             })[0]
           : tf.sub(tf.mul(k.beta, modelUnspliced), tf.mul(k.gamma, spliced));
       return {
@@ -147,7 +151,7 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
       const rates =
         cellState && this.kineticsEncoder.stateLoading ? this.kineticsEncoder.cellAlpha(cellState) : k.alpha;
       const [u, s] = kineticTrajectory([latentTime, k.onset, k.duration, rates, k.beta, k.gamma, k.scale], {
-        switching: this.config.kineticsModel === "dynamical",
+        switching: this.spec.switching,
       });
       return { unspliced: u as tf.Tensor2D, spliced: s as tf.Tensor2D };
     });
@@ -173,7 +177,7 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
       const [loss] = kineticReconstruction(
         [latentTime, k.onset, k.duration, rates, k.beta, k.gamma, k.scale, data.unspliced, data.spliced],
         {
-          switching: this.config.kineticsModel === "dynamical",
+          switching: this.spec.switching,
           weightUnspliced: w.unspliced,
           weightSpliced: w.spliced,
         },
