@@ -68,7 +68,7 @@ export const velocitySpec: CommandSpec = {
     mode: {
       kind: "string",
       value: "MODE",
-      choices: ["stochastic", ...kineticsModelNames()],
+      choices: ["stochastic", ...kineticsModelNames()].sort(),
       description: "velocity model (default dynamical; stochastic = scVelo's steady-state baseline)",
     },
     seed: { kind: "integer", min: 0, max: 2 ** 31 - 1, description: "random seed (default 0)" },
