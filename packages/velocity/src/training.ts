@@ -68,6 +68,11 @@ export interface VelocityTrainingOptions {
    */
   initialTime?: ArrayLike<number>;
   /**
+   * With `initialTime`: epochs at the start that fit the kinetics alone, the time encoder frozen at the
+   * starting time (default a quarter of `epochs`; part of `epochs`, not added to them).
+   */
+  warmupEpochs?: number;
+  /**
    * Check that latent time runs the way the splicing says (`orientationScore` against scVelo's
    * steady-state velocity) after a sixth and half of the epochs and at the end; when it runs backwards,
    * refit the time encoder to 1 − t, re-initialise the kinetics and continue (after the end check: for a
@@ -199,10 +204,24 @@ function trainOn(op: DifferentiableVelocity, data: VelocityInput, options: Veloc
   const checks =
     checkDirection && fromScratch ? [Math.floor(epochs / 6), Math.floor(epochs / 2)].filter((e) => e > 0) : [];
   const newOptimizer = () => new Optimizer(op, chain(clipByGlobalNorm(1), adam(options.learningRate ?? 1e-2)));
+  // From a starting time, the kinetics are first fitted to it with the time encoder frozen: the data-driven
+  // start (one onset and switch for every gene) fits no ordering, and joint Adam steps from there turned a
+  // good start around within one epoch (a two-branch simulation: Spearman 0.99 → −0.98 after two steps).
+  const warmup = options.initialTime ? Math.min(epochs, options.warmupEpochs ?? Math.ceil(epochs / 4)) : 0;
+  const timeParams = op.timeEncoder.parameters().map(([, p]) => [p, p.trainable] as const);
+  const freezeTime = (frozen: boolean) => {
+    for (const [p, trainable] of timeParams) p.trainable = frozen ? false : trainable;
+  };
+  freezeTime(warmup > 0);
   let opt = newOptimizer();
   let total = epochs;
   let finalCheckDone = !checkDirection;
   for (let epoch = 0; epoch < total; epoch++) {
+    if (warmup > 0 && epoch === warmup) {
+      freezeTime(false);
+      opt.dispose();
+      opt = newOptimizer();
+    }
     if (checks.includes(epoch)) {
       const check = { epoch, ...orient(op, data, neighbors) };
       history.orientation.push(check);
@@ -243,6 +262,7 @@ function trainOn(op: DifferentiableVelocity, data: VelocityInput, options: Veloc
       }
     }
   }
+  freezeTime(false);
   opt.dispose();
   return history;
 }

@@ -11,6 +11,11 @@ export interface PseudotimeOptions {
   /** Also diffuse back from the end point and average (scVelo's default when end points exist). */
   useEndPoints?: boolean;
   seed?: number;
+  /**
+   * Also return `alternatives`: the diffusion pseudotime from each end of the first `alternatives` non-trivial
+   * diffusion components (2 orderings per component), for callers that choose among orderings (default 0).
+   */
+  alternatives?: number;
 }
 
 export interface PseudotimeResult {
@@ -19,6 +24,8 @@ export interface PseudotimeResult {
   rootCells: Float64Array;
   endPoints: Float64Array;
   root: number;
+  /** Diffusion pseudotimes from other candidate roots (see `PseudotimeOptions.alternatives`). */
+  alternatives: Float64Array[];
 }
 
 /**
@@ -43,7 +50,14 @@ export function velocityPseudotime(velocityGraph: VelocityGraph, options: Pseudo
     const fromEnd = normaliseFinite(dptDistance(values, vectors, end));
     pseudotime = scale01(Float64Array.from(pseudotime, (p, i) => (p + (1 - fromEnd[i])) / 2));
   }
-  return { pseudotime, rootCells, endPoints, root };
+  const alternatives: Float64Array[] = [];
+  // Component 0 is the trivial (constant-direction) one; the next components' extremes are the trajectory's ends.
+  for (let l = 1; l <= Math.min(options.alternatives ?? 0, vectors.length - 1); l++) {
+    const phi = vectors[l];
+    for (const from of [argmax(phi), argmax(Float64Array.from(phi, (x) => -x))])
+      alternatives.push(normaliseFinite(dptDistance(values, vectors, from)));
+  }
+  return { pseudotime, rootCells, endPoints, root, alternatives };
 }
 
 /** Stationary distribution of T (or Tᵀ-chain for backward), post-processed as scVelo's terminal_states. */
