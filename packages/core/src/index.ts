@@ -11,6 +11,7 @@ export { type BackendInfo, type BackendName, backendInfo, initBackend, ready } f
 export { checkGrad, type GradCheckEntry, type GradCheckOptions, type GradCheckReport } from "./checkgrad.js";
 export { chunkRowsFor, mapRowChunks, sliceRows } from "./chunk.js";
 export { Config } from "./config.js";
+export { checkpoint, runCooperatively, runToEnd, type Steps, yieldToEventLoop } from "./cooperative.js";
 export { ConfigError, DiffcellError, formatValue, InputError, ShapeError } from "./errors.js";
 export {
   allocLike,

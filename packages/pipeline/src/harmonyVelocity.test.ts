@@ -256,5 +256,5 @@ describe("acceptance: 3 simulated batches, corrected and jointly fitted against 
     });
     const fates = late.map((i) => joint.fate[i]);
     expect(cLisi({ data: lateZ, rows: late.length, cols: f }, fates).median).toBeLessThan(1.1);
-  }, 120_000);
+  }, 300_000); // ~55 s alone; several minutes when the machine is shared
 });

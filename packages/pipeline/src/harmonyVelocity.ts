@@ -36,6 +36,7 @@ export type HarmonyVelocityRunOptions = Omit<HarmonyVelocityOptions, "nNeighbors
     | "edges"
     | "velocityUnits"
     | "graphMetric"
+    | "signal"
   > & {
     /** obs column with the batch of each cell (required). */
     batchKey: string;
@@ -79,7 +80,7 @@ export async function runHarmonyVelocity(
   const seed = options.seed ?? VELOCITY_DEFAULTS.seed;
   const nNeighbors = options.nNeighbors ?? NEIGHBOR_DEFAULTS.nNeighbors;
   const progress = options.onProgress;
-  const { timings, timed } = stepTimer(progress);
+  const { timings, timed } = stepTimer(progress, options.signal);
 
   await preprocessForVelocity(adata, options, seed, timed);
   const [n, g] = adata.shape;

@@ -2,7 +2,16 @@
  * Pieces both pipelines share: step timing, scVelo's preprocessing, training with restarts, and reading
  * a trained model's per-gene rates and trajectories.
  */
-import { InputError, type ProgressCallback, Rngs, tf, tidyHost } from "@diffcell/core";
+import {
+  checkpoint,
+  InputError,
+  type ProgressCallback,
+  Rngs,
+  runToEnd,
+  type Steps,
+  tf,
+  tidyHost,
+} from "@diffcell/core";
 import { type AnnData, dense, selectColumns } from "@diffcell/io";
 import { filterAndNormalize, pca } from "@diffcell/pp";
 import {
@@ -10,7 +19,7 @@ import {
   geneFitStatistics,
   type KineticsModel,
   type LossWeights,
-  trainVelocity,
+  trainingEpochs,
   VelocityConfig,
   type VelocityInput,
 } from "@diffcell/velocity";
@@ -58,10 +67,14 @@ export function scatterColumns(
   return out;
 }
 
-/** Named steps with progress events and wall-clock times. */
-export function stepTimer(progress?: ProgressCallback) {
+/**
+ * Named steps with progress events and wall-clock times. Before each step the event loop gets a turn and an
+ * aborted `signal` stops the job (its reason is thrown).
+ */
+export function stepTimer(progress?: ProgressCallback, signal?: AbortSignal) {
   const timings: Array<{ step: string; seconds: number }> = [];
   const timed = async <T>(step: string, fn: () => T | Promise<T>): Promise<T> => {
+    await checkpoint(signal);
     progress?.({ stage: step, done: 0, total: 1 });
     const t0 = performance.now();
     const out = await fn();
@@ -99,20 +112,30 @@ export async function preprocessForVelocity(
  * latent time there (the direction decided once, from the data). Returns the kept model, its loss curve
  * (trial + continuation) and every trial's curve (in order).
  */
-export function trainBestOf(
-  data: VelocityInput,
-  options: {
-    kineticsModel: KineticsModel;
-    restarts: number;
-    seed: number;
-    epochs?: number;
-    trialEpochs?: number;
-    /** Neighbour sets (N × k, the cell itself excluded) for the consistency loss: the pipeline's graph. */
-    neighbors?: Int32Array;
-    initialTime?: ArrayLike<number>;
-    onProgress?: ProgressCallback;
-  },
-): { model: DifferentiableVelocity; loss: number[]; restarts: number[][] } {
+export function trainBestOf(data: VelocityInput, options: TrainBestOfOptions): TrainedBest {
+  return runToEnd(trainBestOfSteps(data, options));
+}
+
+export interface TrainedBest {
+  model: DifferentiableVelocity;
+  loss: number[];
+  restarts: number[][];
+}
+
+export interface TrainBestOfOptions {
+  kineticsModel: KineticsModel;
+  restarts: number;
+  seed: number;
+  epochs?: number;
+  trialEpochs?: number;
+  /** Neighbour sets (N × k, the cell itself excluded) for the consistency loss: the pipeline's graph. */
+  neighbors?: Int32Array;
+  initialTime?: ArrayLike<number>;
+  onProgress?: ProgressCallback;
+}
+
+/** {@link trainBestOf} as steps, one per training epoch (run with core's `runCooperatively` to yield/abort). */
+export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptions): Steps<TrainedBest> {
   const [n, g] = data.spliced.shape;
   if (!(Number.isInteger(options.restarts) && options.restarts >= 1))
     throw new InputError("restarts", `must be an integer ≥ 1; got ${options.restarts}`);
@@ -120,7 +143,7 @@ export function trainBestOf(
   const several = options.restarts > 1;
   const trial = several ? Math.min(epochs, options.trialEpochs ?? Math.max(1, Math.round(epochs / 5))) : epochs;
   const train = (model: DifferentiableVelocity, count: number, seed: number, continued: boolean) =>
-    trainVelocity(model, data, {
+    trainingEpochs(model, data, {
       epochs: count,
       batchSize: Math.min(VELOCITY_DEFAULTS.batchSize, n),
       seed,
@@ -131,25 +154,39 @@ export function trainBestOf(
       // Trials are compared by loss; only the kept fit's direction is checked (at its end).
       orient: !(several && !continued && trial < epochs),
       onProgress: options.onProgress,
-    }).loss;
+    });
   let best: { model: DifferentiableVelocity; loss: number[] } | null = null;
+  let current: DifferentiableVelocity | null = null;
+  let finished = false;
   const restarts: number[][] = [];
-  for (let r = 0; r < options.restarts; r++) {
-    const model = new DifferentiableVelocity(
-      new VelocityConfig({ nGenes: g, kineticsModel: options.kineticsModel, projection: false }),
-      { rngs: new Rngs(options.seed + 7919 * r) },
-    );
-    const loss = train(model, trial, options.seed + r, false);
-    restarts.push(loss);
-    if (best === null || loss[loss.length - 1] < best.loss[best.loss.length - 1]) {
-      best?.model.dispose();
-      best = { model, loss };
-    } else model.dispose();
+  try {
+    for (let r = 0; r < options.restarts; r++) {
+      current = new DifferentiableVelocity(
+        new VelocityConfig({ nGenes: g, kineticsModel: options.kineticsModel, projection: false }),
+        { rngs: new Rngs(options.seed + 7919 * r) },
+      );
+      const { loss } = yield* train(current, trial, options.seed + r, false);
+      restarts.push(loss);
+      if (best === null || loss[loss.length - 1] < best.loss[best.loss.length - 1]) {
+        best?.model.dispose();
+        best = { model: current, loss };
+      } else current.dispose();
+      current = null;
+    }
+    const kept = best as { model: DifferentiableVelocity; loss: number[] };
+    if (trial < epochs) {
+      const more = yield* train(kept.model, epochs - trial, options.seed + options.restarts, true);
+      kept.loss = [...kept.loss, ...more.loss];
+    }
+    finished = true;
+    return { ...kept, restarts };
+  } finally {
+    // Stopped early (an error, or closed by an abort): free the models in training.
+    if (!finished) {
+      current?.dispose();
+      (best as { model: DifferentiableVelocity } | null)?.model.dispose();
+    }
   }
-  const kept = best as { model: DifferentiableVelocity; loss: number[] };
-  if (trial < epochs)
-    kept.loss = [...kept.loss, ...train(kept.model, epochs - trial, options.seed + options.restarts, true)];
-  return { ...kept, restarts };
 }
 
 /** kNN lists N × k with the cell itself first → N × (k − 1) without it (the training losses' neighbour sets). */

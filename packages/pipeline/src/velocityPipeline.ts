@@ -1,4 +1,4 @@
-import { type ProgressCallback, tf } from "@diffcell/core";
+import { type ProgressCallback, runCooperatively, tf } from "@diffcell/core";
 import { type AnnData, dense, toCsr, toDenseFloat32 } from "@diffcell/io";
 import { moments, neighbors } from "@diffcell/pp";
 import { fitSteadyState, fitStochastic, initialLatentTime } from "@diffcell/velocity";
@@ -19,7 +19,7 @@ import {
   scatterColumns,
   stepTimer,
   takeColumns,
-  trainBestOf,
+  trainBestOfSteps,
   withoutSelf,
 } from "./model.js";
 import { knnIndices } from "./neighbors.js";
@@ -52,6 +52,12 @@ export interface VelocityPipelineOptions {
   /** Metric of the velocity graph (see `VelocityResultsInput.graphMetric`). */
   graphMetric?: GraphMetric;
   onProgress?: ProgressCallback;
+  /**
+   * Stops the job at the next step or training epoch once aborted (the promise rejects with the signal's
+   * reason; tensors are freed, `adata` may hold the steps done so far). The job yields to the event loop
+   * between steps and epochs either way.
+   */
+  signal?: AbortSignal;
 }
 
 export interface VelocityPipelineResult {
@@ -87,7 +93,7 @@ export async function runVelocityPipeline(
   const seed = options.seed ?? VELOCITY_DEFAULTS.seed;
   const nNeighbors = options.nNeighbors ?? NEIGHBOR_DEFAULTS.nNeighbors;
   const progress = options.onProgress;
-  const { timings, timed } = stepTimer(progress);
+  const { timings, timed } = stepTimer(progress, options.signal);
 
   await preprocessForVelocity(adata, options, seed, timed);
   await timed("neighbors", () => neighbors(adata, { nNeighbors, seed, onProgress: progress }));
@@ -120,12 +126,12 @@ export async function runVelocityPipeline(
       start === "pseudotime"
         ? await timed("initial time", () => initialLatentTime(ms, mu, n, g, steady, { neighbors: knn, seed }))
         : undefined;
-    await timed("train", () => {
+    await timed("train", async () => {
       const data = {
         spliced: tf.tensor2d(takeColumns(ms, n, g, genes), [n, m]),
         unspliced: tf.tensor2d(takeColumns(mu, n, g, genes), [n, m]),
       };
-      const best = trainBestOf(data, {
+      const steps = trainBestOfSteps(data, {
         kineticsModel: mode,
         restarts: options.restarts ?? VELOCITY_DEFAULTS.restarts,
         seed,
@@ -133,6 +139,10 @@ export async function runVelocityPipeline(
         neighbors: withoutSelf(knn, n),
         initialTime: initial?.time,
         onProgress: progress,
+      });
+      const best = await runCooperatively(steps, options.signal).catch((error) => {
+        tf.dispose([data.spliced, data.unspliced]);
+        throw error;
       });
       loss = best.loss;
       restartLosses = best.restarts;

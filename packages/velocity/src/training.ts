@@ -8,6 +8,9 @@ import {
   Optimizer,
   type ProgressCallback,
   Rngs,
+  runCooperatively,
+  runToEnd,
+  type Steps,
   tf,
   tidyHost,
   valueAndGrad,
@@ -156,17 +159,43 @@ export function trainVelocity(
   data: VelocityInput,
   options: VelocityTrainingOptions = {},
 ): TrainingHistory {
+  return runToEnd(trainingEpochs(op, data, options));
+}
+
+/**
+ * {@link trainVelocity} that yields to the event loop after every epoch (a page or server stays responsive)
+ * and stops at the next epoch boundary when `signal` is aborted, freeing the optimiser state and rejecting with
+ * the signal's reason. Same epochs, same result.
+ */
+export function trainVelocityAsync(
+  op: DifferentiableVelocity,
+  data: VelocityInput,
+  options: VelocityTrainingOptions & { signal?: AbortSignal } = {},
+): Promise<TrainingHistory> {
+  return runCooperatively(trainingEpochs(op, data, options), options.signal);
+}
+
+/** The training loop as steps, one per epoch (see `runToEnd` / `runCooperatively` in core). */
+export function* trainingEpochs(
+  op: DifferentiableVelocity,
+  data: VelocityInput,
+  options: VelocityTrainingOptions = {},
+): Steps<TrainingHistory> {
   // The training data are constants here: no gradients for them, log1p computed once per tensor.
   const wasConstant = op.constantInputs;
   op.constantInputs = true;
   try {
-    return trainOn(op, data, options);
+    return yield* trainOn(op, data, options);
   } finally {
     op.constantInputs = wasConstant;
   }
 }
 
-function trainOn(op: DifferentiableVelocity, data: VelocityInput, options: VelocityTrainingOptions): TrainingHistory {
+function* trainOn(
+  op: DifferentiableVelocity,
+  data: VelocityInput,
+  options: VelocityTrainingOptions,
+): Steps<TrainingHistory> {
   const n = data.spliced.shape[0];
   const epochs = options.epochs ?? 200;
   const batchSize = Math.min(options.batchSize ?? n, n);
@@ -214,56 +243,60 @@ function trainOn(op: DifferentiableVelocity, data: VelocityInput, options: Veloc
   };
   freezeTime(warmup > 0);
   let opt = newOptimizer();
-  let total = epochs;
-  let finalCheckDone = !checkDirection;
-  for (let epoch = 0; epoch < total; epoch++) {
-    if (warmup > 0 && epoch === warmup) {
-      freezeTime(false);
-      opt.dispose();
-      opt = newOptimizer();
-    }
-    if (checks.includes(epoch)) {
-      const check = { epoch, ...orient(op, data, neighbors) };
-      history.orientation.push(check);
-      if (check.reversed) {
+  try {
+    let total = epochs;
+    let finalCheckDone = !checkDirection;
+    for (let epoch = 0; epoch < total; epoch++) {
+      if (warmup > 0 && epoch === warmup) {
+        freezeTime(false);
         opt.dispose();
         opt = newOptimizer();
       }
-    }
-    const order = batchSize === n ? null : rngs.permutation(n);
-    let epochLoss = 0;
-    for (let b = 0; b < stepsPerEpoch; b++) {
-      if (!order) {
-        const [loss, grads] = step(op, data, neighbors);
+      if (checks.includes(epoch)) {
+        const check = { epoch, ...orient(op, data, neighbors) };
+        history.orientation.push(check);
+        if (check.reversed) {
+          opt.dispose();
+          opt = newOptimizer();
+        }
+      }
+      const order = batchSize === n ? null : rngs.permutation(n);
+      let epochLoss = 0;
+      for (let b = 0; b < stepsPerEpoch; b++) {
+        if (!order) {
+          const [loss, grads] = step(op, data, neighbors);
+          opt.update(grads);
+          epochLoss += loss;
+          continue;
+        }
+        const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
+        const batch = {
+          spliced: gatherRows(data.spliced, idx),
+          unspliced: gatherRows(data.unspliced, idx),
+        };
+        const [loss, grads] = step(op, batch, restrictNeighbors(neighbors, k, idx));
         opt.update(grads);
-        epochLoss += loss;
-        continue;
+        tf.dispose([batch.spliced, batch.unspliced]);
+        epochLoss += loss * (idx.length / n);
       }
-      const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
-      const batch = {
-        spliced: gatherRows(data.spliced, idx),
-        unspliced: gatherRows(data.unspliced, idx),
-      };
-      const [loss, grads] = step(op, batch, restrictNeighbors(neighbors, k, idx));
-      opt.update(grads);
-      tf.dispose([batch.spliced, batch.unspliced]);
-      epochLoss += loss * (idx.length / n);
-    }
-    history.loss.push(epochLoss);
-    options.onProgress?.({ stage: "train", done: epoch + 1, total, message: `loss ${epochLoss.toFixed(4)}` });
-    if (epoch === total - 1 && !finalCheckDone) {
-      finalCheckDone = true;
-      const check = { epoch: epoch + 1, ...orient(op, data, neighbors) };
-      history.orientation.push(check);
-      if (check.reversed) {
-        opt.dispose();
-        opt = newOptimizer();
-        total += Math.max(1, Math.ceil(epochs / 3));
+      history.loss.push(epochLoss);
+      options.onProgress?.({ stage: "train", done: epoch + 1, total, message: `loss ${epochLoss.toFixed(4)}` });
+      if (epoch === total - 1 && !finalCheckDone) {
+        finalCheckDone = true;
+        const check = { epoch: epoch + 1, ...orient(op, data, neighbors) };
+        history.orientation.push(check);
+        if (check.reversed) {
+          opt.dispose();
+          opt = newOptimizer();
+          total += Math.max(1, Math.ceil(epochs / 3));
+        }
       }
+      yield;
     }
+  } finally {
+    freezeTime(false);
+    opt.dispose();
   }
-  freezeTime(false);
-  opt.dispose();
   return history;
 }
 

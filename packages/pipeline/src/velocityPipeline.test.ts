@@ -1,0 +1,59 @@
+import { tf } from "@diffcell/core";
+import { AnnData, DataFrame, dense } from "@diffcell/io";
+import { simulateKinetics } from "@diffcell/sim";
+import { describe, expect, it } from "vitest";
+import { runVelocityPipeline } from "./index.js";
+
+function simulated(): AnnData {
+  const sim = simulateKinetics({ nCells: 200, nGenes: 40, seed: 0 });
+  const [n, g] = sim.spliced.shape;
+  const spliced = sim.spliced.dataSync() as Float32Array;
+  const unspliced = sim.unspliced.dataSync() as Float32Array;
+  tf.dispose([sim.spliced, sim.unspliced]);
+  return new AnnData({
+    X: dense(spliced.slice(), n, g),
+    layers: { spliced: dense(spliced, n, g), unspliced: dense(unspliced, n, g) },
+    obs: new DataFrame(Array.from({ length: n }, (_, i) => `cell${i}`)),
+  });
+}
+
+describe("runVelocityPipeline: responsive and abortable", () => {
+  it("yields to the event loop between steps and epochs, and an abort during training stops it cleanly", async () => {
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const stages: string[] = [];
+    let trainEpochs = 0;
+    const run = runVelocityPipeline(simulated(), {
+      seed: 0,
+      epochs: 20,
+      umap: false,
+      signal: controller.signal,
+      onProgress: (event) => {
+        stages.push(event.stage);
+        if (event.stage === "train" && event.done > 0 && event.total > 1) {
+          trainEpochs++;
+          // Abort after the second training epoch: the job must stop at the next epoch boundary.
+          if (trainEpochs === 2) controller.abort();
+        }
+      },
+    });
+    await expect(run).rejects.toMatchObject({ name: "AbortError" });
+    clearInterval(timer);
+    expect(trainEpochs).toBe(2);
+    expect(stages).not.toContain("velocity graph");
+    // Timers ran while the job was working (it would otherwise hold the thread until the end).
+    expect(ticks).toBeGreaterThan(2);
+    // Models, optimiser state and the training data were freed.
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("an already aborted signal stops before any work, with the caller's reason", async () => {
+    const adata = simulated();
+    const controller = new AbortController();
+    controller.abort(new Error("cancelled by the user"));
+    await expect(runVelocityPipeline(adata, { signal: controller.signal })).rejects.toThrow("cancelled by the user");
+    expect(adata.layers.Ms).toBeUndefined();
+  });
+});
