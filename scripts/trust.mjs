@@ -59,9 +59,15 @@ function run(args, work) {
   rmSync(output, { force: true });
   if (r.status !== 0) throw new Error(`diffcell velocity ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   const summary = JSON.parse(r.stdout.trim().split("\n").at(-1));
-  const edges = summary.perEdge ?? {};
+  const edges = summary.perEdge?.cbdir ?? {};
   const weakest = Object.entries(edges).sort((a, b) => a[1] - b[1])[0] ?? ["—", Number.NaN];
-  return { ...summary.metrics, seconds: wall, perEdge: edges, weakestEdge: weakest[0], weakestEdgeCbdir: weakest[1] };
+  return {
+    ...summary.metrics,
+    seconds: wall,
+    perEdge: summary.perEdge ?? {},
+    weakestEdge: weakest[0],
+    weakestEdgeCbdir: weakest[1],
+  };
 }
 
 const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : "—");

@@ -150,6 +150,8 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
       weights: VELOCITY_WEIGHTS,
       neighbors: options.neighbors,
       initialTime: continued ? undefined : options.initialTime,
+      // The continued fit keeps the direction the starting time was given (decided once, from the data).
+      direction: options.initialTime,
       initialize: !continued,
       // Trials are compared by loss; only the kept fit's direction is checked (at its end).
       orient: !(several && !continued && trial < epochs),

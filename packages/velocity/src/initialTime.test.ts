@@ -118,6 +118,34 @@ describe("training from the initial time (orientation decided once)", () => {
     tf.dispose([data.spliced, data.unspliced]);
   });
 
+  it("keeps the direction of a reference ordering: a time running against it is turned around and stays so", () => {
+    const d = simulatedMoments(1, 200, 40);
+    const steady = fitSteadyState(d.ms, d.mu, d.n, d.g);
+    const start = initialLatentTime(d.ms, d.mu, d.n, d.g, steady, { neighbors: d.neighbors });
+    const data = { spliced: tf.tensor2d(d.ms, [d.n, d.g]), unspliced: tf.tensor2d(d.mu, [d.n, d.g]) };
+    // A reference pointing the other way from the starting time: the end check must follow the reference
+    // (Spearman with it), not the splicing score, and the extra epochs must not turn the time back.
+    const backwards = Float64Array.from(start.time, (t) => 1 - t);
+    const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: d.g, kineticsModel: "dynamical" }), {
+      rngs: new Rngs(0),
+    });
+    const history = trainVelocity(op, data, {
+      epochs: 6,
+      batchSize: 64,
+      seed: 0,
+      initialTime: start.time,
+      direction: backwards,
+    });
+    expect(history.orientation).toHaveLength(1);
+    expect(history.orientation[0].reversed).toBe(true);
+    expect(history.orientation[0].score).toBeLessThan(0);
+    expect(history.loss.length).toBeGreaterThan(6); // the extra epochs after turning around
+    const t = tf.tidy(() => op.apply(data)[0].latentTime.dataSync());
+    expect(stats.spearman(t, backwards)).toBeGreaterThan(0.9);
+    op.dispose();
+    tf.dispose([data.spliced, data.unspliced]);
+  });
+
   it("a single fit orders cells by the true time at every seed (ρ > 0.95), better than the worst random start", () => {
     const rho = { initial: [] as number[], random: [] as number[] };
     for (const seed of [0, 1, 2]) {
