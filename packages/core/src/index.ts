@@ -24,6 +24,7 @@ export {
 } from "./kernel.js";
 export { expm1Ratio, expm1RatioDerivative, splicedAt, splicingKernel, unsplicedAt } from "./kinetics.js";
 export { SOLUTION_SIZE, solveInterval, solveValues } from "./kineticsInterval.js";
+export { encodeLabels, maskToIndex } from "./labels.js";
 export { fromTensor, hostMatMul, toTensor } from "./linalg/dense.js";
 export { type KnnOptions, type KnnResult, knn } from "./linalg/knn.js";
 export { type LanczosOptions, lanczosEigen } from "./linalg/lanczos.js";
@@ -67,6 +68,7 @@ export {
   toShared,
   useThreads,
 } from "./parallel/pool.js";
+export { calibrateBeta } from "./perplexity.js";
 export { type ProgressCallback, type ProgressEvent, report } from "./progress.js";
 export { philox, Rngs } from "./rng.js";
 export { Sequential, sequential } from "./sequential.js";
