@@ -57,6 +57,7 @@ export {
   sgd,
 } from "./optim/transforms.js";
 export {
+  chunkStart,
   defineKernel,
   type KernelArgs,
   type ParallelKernel,
