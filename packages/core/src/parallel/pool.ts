@@ -1,5 +1,5 @@
 /**
- * Row-parallel fused kernels on worker threads over SharedArrayBuffer (ENGINE.md rule 6: tfjs turns wasm
+ * Row-parallel fused kernels on worker threads over SharedArrayBuffer (docs/engine.md rule 6: tfjs turns wasm
  * threads off in Node, so the second core is only reachable from our own kernels).
  *
  * A {@link ParallelKernel} is plain JavaScript source: an entry `(args, chunk, nChunks) => void` plus the
