@@ -28,9 +28,11 @@ function walk(dir, out = []) {
   return out;
 }
 
-/** Strips comments so an example in a doc comment is not read as an import. */
+/** Strips comments (keeping line breaks) so an example in a doc comment is not read as an import. */
 function code(text) {
-  return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+  return text
+    .replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, ""))
+    .replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
 }
 
 const manifests = new Map();
