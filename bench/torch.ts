@@ -1,6 +1,6 @@
 /**
  * PyTorch baselines for `npm run bench`: runs `bench/torch/*.py` with Debian's python3-torch (install:
- * `apt-get install -y python3-torch libjemalloc2`) under jemalloc with decay off, as ENGINE.md measured it.
+ * `apt-get install -y python3-torch libjemalloc2`) under jemalloc with decay off, as docs/engine.md measured it.
  * Returns null (and why) when python3 or torch is missing, so the bench says so instead of failing.
  */
 import { spawnSync } from "node:child_process";

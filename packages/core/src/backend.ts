@@ -77,7 +77,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     }
   }
   // The wasm module installs process-wide uncaughtException/unhandledRejection handlers that rethrow
-  // (ENGINE.md rule 7). They would turn a CLI's clean error into a crash dump, so they are removed.
+  // (docs/engine.md rule 7). They would turn a CLI's clean error into a crash dump, so they are removed.
   const before = {
     uncaughtException: new Set(process.listeners("uncaughtException")),
     unhandledRejection: new Set(process.listeners("unhandledRejection")),

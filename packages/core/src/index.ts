@@ -25,6 +25,7 @@ export {
 } from "./kernel.js";
 export { expm1Ratio, expm1RatioDerivative, splicedAt, splicingKernel, unsplicedAt } from "./kinetics.js";
 export { SOLUTION_SIZE, solveInterval, solveValues } from "./kineticsInterval.js";
+export { encodeLabels, maskToIndex } from "./labels.js";
 export { fromTensor, hostMatMul, toTensor } from "./linalg/dense.js";
 export { type KnnOptions, type KnnResult, knn } from "./linalg/knn.js";
 export { type LanczosOptions, lanczosEigen } from "./linalg/lanczos.js";
@@ -57,6 +58,7 @@ export {
   sgd,
 } from "./optim/transforms.js";
 export {
+  chunkStart,
   defineKernel,
   type KernelArgs,
   type ParallelKernel,
@@ -68,6 +70,7 @@ export {
   toShared,
   useThreads,
 } from "./parallel/pool.js";
+export { calibrateBeta } from "./perplexity.js";
 export { type ProgressCallback, type ProgressEvent, report } from "./progress.js";
 export { philox, Rngs } from "./rng.js";
 export { Sequential, sequential } from "./sequential.js";

@@ -1,5 +1,5 @@
 /**
- * Tensor memory guard. The wasm backend's heap is 4 GiB and never shrinks (ENGINE.md rule 3); running out
+ * Tensor memory guard. The wasm backend's heap is 4 GiB and never shrinks (docs/engine.md rule 3); running out
  * inside a kernel aborts with "memory access out of bounds", which says nothing about the cause. Code that
  * is about to put a large array into tensors asks {@link ensureTensorMemory} first and gets a
  * {@link ResourceError} naming what needed how much, what is in use and the limit — before any work.

@@ -1,15 +1,9 @@
 import { softAssign } from "./assign.js";
 import { assignDiversityPass } from "./classicPass.js";
 import { ClusterProducts, HostClusterProducts, type Products } from "./clusterProducts.js";
-import { diversityAttrs, KMEANS_WINDOW, type RunContext } from "./context.js";
+import { diversityAttrs, kmeansStops, type RunContext } from "./context.js";
 import { normalizeRows } from "./hostLinalg.js";
-import {
-  batchClusterStatistics,
-  crossEntropyTerm,
-  harmonyConverged,
-  harmonyObjective,
-  kmeansConverged,
-} from "./objective.js";
+import { batchClusterStatistics, crossEntropyTerm, harmonyConverged, harmonyObjective } from "./objective.js";
 import { HostRidge } from "./ridge.js";
 
 /** Result of a Harmony run on host arrays (row-major). */
@@ -81,13 +75,7 @@ export function harmonyClassic(
         const cross = crossEntropyTerm(k, sigma, theta, design.proportions, stats.observed, stats.sizes);
         objectiveKmeans.push(((terms + cross) * 2000) / n);
         iterations = it + 1;
-        if (
-          config.earlyStop &&
-          it > KMEANS_WINDOW &&
-          kmeansConverged(objectiveKmeans, KMEANS_WINDOW, config.epsilonCluster)
-        ) {
-          break;
-        }
+        if (kmeansStops(config, it, objectiveKmeans)) break;
       }
       kmeansRounds.push(iterations);
       objective.push(objectiveKmeans[objectiveKmeans.length - 1]);

@@ -2,6 +2,7 @@ import { ConfigError, InputError, type ProgressCallback, Rngs } from "@diffcell/
 import { type BatchDesign, perLevel } from "./batchDesign.js";
 import type { BatchCorrectionConfig } from "./config.js";
 import { blockStartsFor, type DiversityAttrs } from "./diversity.js";
+import { kmeansConverged } from "./objective.js";
 import type { RidgePenalty } from "./ridge.js";
 
 /** Everything a Harmony run needs besides the numbers: design, per-level settings and the random streams. */
@@ -22,6 +23,13 @@ export interface RunContext {
 
 /** R harmony's k-means convergence window. */
 export const KMEANS_WINDOW = 3;
+
+/** Whether the k-means loop of a round stops after iteration `it` (early stop on, past the window, converged). */
+export function kmeansStops(config: BatchCorrectionConfig, it: number, objectiveKmeans: readonly number[]): boolean {
+  return (
+    config.earlyStop && it > KMEANS_WINDOW && kmeansConverged(objectiveKmeans, KMEANS_WINDOW, config.epsilonCluster)
+  );
+}
 
 /**
  * Random streams of one run from a 64-bit key: k-means++ seeding and block orders are independent, and a run

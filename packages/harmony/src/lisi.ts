@@ -1,4 +1,4 @@
-import { ConfigError, InputError, knn, stats } from "@diffcell/core";
+import { ConfigError, calibrateBeta, InputError, knn, stats } from "@diffcell/core";
 import { encodeLabels, type LabelVector } from "./labels.js";
 import { type EmbeddingsLike, readEmbeddings } from "./validate.js";
 
@@ -84,10 +84,8 @@ function simpson(dist: Float64Array, idx: Int32Array, codes: Int32Array, nLabels
   const m = dist.length;
   const p = new Float64Array(m);
   const logU = Math.log(perplexity);
-  let beta = 1;
-  let betaMin = Number.NEGATIVE_INFINITY;
-  let betaMax = Number.POSITIVE_INFINITY;
-  const entropy = (): number => {
+  let h = 0;
+  const entropy = (beta: number): number => {
     let sum = 0;
     for (let r = 0; r < m; r++) {
       p[r] = Math.exp(-dist[r] * beta);
@@ -95,26 +93,17 @@ function simpson(dist: Float64Array, idx: Int32Array, codes: Int32Array, nLabels
     }
     if (sum === 0) {
       p.fill(0);
-      return 0;
+      h = 0;
+      return h;
     }
     let weighted = 0;
     for (let r = 0; r < m; r++) weighted += dist[r] * p[r];
     for (let r = 0; r < m; r++) p[r] /= sum;
-    return Math.log(sum) + (beta * weighted) / sum;
+    h = Math.log(sum) + (beta * weighted) / sum;
+    return h;
   };
-  let h = entropy();
-  let hDiff = h - logU;
-  for (let t = 0; t < 50 && Math.abs(hDiff) >= 1e-5; t++) {
-    if (hDiff > 0) {
-      betaMin = beta;
-      beta = Number.isFinite(betaMax) ? (beta + betaMax) / 2 : beta * 2;
-    } else {
-      betaMax = beta;
-      beta = Number.isFinite(betaMin) ? (beta + betaMin) / 2 : beta / 2;
-    }
-    h = entropy();
-    hDiff = h - logU;
-  }
+  // p and h are left at the returned β (core's bisection evaluates it last).
+  calibrateBeta(entropy, logU);
   // harmonypy marks a degenerate kernel (all weights underflowed) with −1 before adding the label masses.
   let index = h === 0 ? -1 : 0;
   const mass = new Float64Array(nLabels);

@@ -1,8 +1,8 @@
 import { matMulTA, tf } from "@diffcell/core";
 import { effectiveSigma, softAssignments } from "./assign.js";
-import { diversityAttrs, KMEANS_WINDOW, type RunContext } from "./context.js";
+import { diversityAttrs, kmeansStops, type RunContext } from "./context.js";
 import { diversityKernel } from "./diversity.js";
-import { batchClusterStatistics, harmonyConverged, harmonyObjective, kmeansConverged } from "./objective.js";
+import { batchClusterStatistics, harmonyConverged, harmonyObjective } from "./objective.js";
 import { disposeRidgeDesign, ridgeCorrectTensor, ridgeDesignTensors } from "./ridge.js";
 
 export interface UnrolledResult {
@@ -67,13 +67,7 @@ export function harmonyUnrolled(
           [r] = diversityKernel([r0, r], diversityAttrs(ctx)) as [tf.Tensor2D];
           objectiveKmeans.push(objectiveOf(r, dots));
           iterations = it + 1;
-          if (
-            config.earlyStop &&
-            it > KMEANS_WINDOW &&
-            kmeansConverged(objectiveKmeans, KMEANS_WINDOW, config.epsilonCluster)
-          ) {
-            break;
-          }
+          if (kmeansStops(config, it, objectiveKmeans)) break;
         }
         kmeansRounds.push(iterations);
         objective.push(objectiveKmeans[objectiveKmeans.length - 1]);

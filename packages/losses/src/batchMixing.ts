@@ -1,4 +1,15 @@
-import { allocLike, ConfigError, checkMatrix, customVjp, InputError, knn, ShapeError, type tf } from "@diffcell/core";
+import {
+  allocLike,
+  ConfigError,
+  calibrateBeta,
+  checkMatrix,
+  customVjp,
+  encodeLabels,
+  InputError,
+  knn,
+  ShapeError,
+  type tf,
+} from "@diffcell/core";
 
 export interface BatchMixingAttrs {
   /** Neighbour indices, N × k row-major (a cell listed as its own neighbour is skipped). */
@@ -160,7 +171,8 @@ export function batchMixingLoss(
   if (!(perplexity > 0) || !Number.isFinite(perplexity)) {
     throw new ConfigError("batchMixingLoss", "perplexity", "a finite number > 0", perplexity);
   }
-  const { codes, count } = encode(batchLabels, n);
+  const { codes, names } = encodeLabels("batchLabels", batchLabels, n, "row of embeddings");
+  const count = names.length;
   if (count < 2) throw new InputError("batchLabels", "only one batch: batch mixing needs at least 2 batches");
   const proportions = targetProportions(codes, count, options.proportions);
   const values = embeddings.dataSync() as Float32Array;
@@ -232,54 +244,9 @@ export function calibrateBandwidths(
       }
       return Math.log(sum) - b * min + (b * weighted) / sum;
     };
-    let b = 1;
-    let lo = Number.NEGATIVE_INFINITY;
-    let hi = Number.POSITIVE_INFINITY;
-    for (let t = 0; t < 50; t++) {
-      const diff = entropy(b) - target;
-      if (Math.abs(diff) < 1e-5) break;
-      if (diff > 0) {
-        lo = b;
-        b = Number.isFinite(hi) ? (b + hi) / 2 : b * 2;
-      } else {
-        hi = b;
-        b = Number.isFinite(lo) ? (b + lo) / 2 : b / 2;
-      }
-    }
-    beta[i] = b;
+    beta[i] = calibrateBeta(entropy, target);
   }
   return beta;
-}
-
-/** Codes of the labels with levels sorted as `@diffcell/harmony` (and R's `as.factor`) sort them. */
-function encode(labels: ArrayLike<number | string>, n: number): { codes: Int32Array; count: number } {
-  if (!labels || labels.length !== n) {
-    throw new ShapeError(
-      "batchLabels",
-      `${n} labels (one per row of embeddings)`,
-      `${labels ? labels.length : 0} labels`,
-    );
-  }
-  let allNumbers = true;
-  for (let i = 0; i < n; i++) {
-    const v = labels[i];
-    if (typeof v === "string") allNumbers = false;
-    else if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new InputError("batchLabels", `label ${String(v)} at cell ${i} is not a string or finite number`, i);
-    }
-  }
-  const key = (v: number | string) => (allNumbers ? (v as number) : String(v));
-  const levels = new Map<number | string, number>();
-  for (let i = 0; i < n; i++) levels.set(key(labels[i]), 0);
-  const sorted = [...levels.keys()].sort((a, b) =>
-    allNumbers ? (a as number) - (b as number) : a < b ? -1 : a > b ? 1 : 0,
-  );
-  sorted.forEach((level, index) => {
-    levels.set(level, index);
-  });
-  const codes = new Int32Array(n);
-  for (let i = 0; i < n; i++) codes[i] = levels.get(key(labels[i])) as number;
-  return { codes, count: sorted.length };
 }
 
 function targetProportions(codes: Int32Array, count: number, given?: ArrayLike<number>): Float64Array {

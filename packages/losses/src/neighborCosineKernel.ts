@@ -10,7 +10,7 @@
  * without write conflicts: each row visits its pairs in the order that loop did (incoming pairs from rows
  * i < m, then its own, then incoming from i > m), so sums come out bit-identical on any number of threads.
  */
-import { defineKernel, type ParallelKernel } from "@diffcell/core";
+import { chunkStart, defineKernel, type ParallelKernel } from "@diffcell/core";
 
 export interface CosineArgs {
   mode: number;
@@ -163,8 +163,8 @@ function cosineScatterRows(a: CosineArgs, lo: number, hi: number): void {
 
 /** One chunk of rows for one pass; each pass in its own function (one optimised body per pass). */
 function cosineChunk(a: CosineArgs, chunk: number, nChunks: number): void {
-  const lo = Math.floor((chunk * a.n) / nChunks);
-  const hi = Math.floor(((chunk + 1) * a.n) / nChunks);
+  const lo = chunkStart(chunk, a.n, nChunks);
+  const hi = chunkStart(chunk + 1, a.n, nChunks);
   let total = 0;
   if (a.mode === 0) {
     // ε² = 1e-12 smooths the norms, ‖a‖ → √(‖a‖² + ε²): cosines and gradients stay finite at zero vectors.
@@ -176,6 +176,7 @@ function cosineChunk(a: CosineArgs, chunk: number, nChunks: number): void {
 }
 
 export const COSINE_KERNEL: ParallelKernel = defineKernel("losses.neighborCosine", cosineChunk, [
+  chunkStart,
   orderPenalty,
   sigmoid,
   cosineForwardRow,

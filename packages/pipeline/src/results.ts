@@ -2,7 +2,7 @@
  * The post-processing both velocity jobs share: velocity graph, confidence, pseudotime, UMAP and the
  * velocity projection, CBDir/ICCoh and the time-order metrics; writes scVelo's keys.
  */
-import { knn as exactKnn, InputError, type ProgressCallback, stats } from "@diffcell/core";
+import { knn as exactKnn, InputError, maskToIndex, type ProgressCallback, stats } from "@diffcell/core";
 import { type AnnData, booleanColumn, type CsrMatrix, csr, dense, numericColumn, toDenseFloat32 } from "@diffcell/io";
 import { umap } from "@diffcell/pp";
 import {
@@ -159,7 +159,7 @@ export async function writeVelocityResults(adata: AnnData, input: VelocityResult
     }
   }
   if (clusters) {
-    const keep = Array.from(geneMask, (x, j) => (x ? j : -1)).filter((j) => j >= 0);
+    const keep = maskToIndex(geneMask);
     const ic = innerClusterCoherence({
       clusters,
       neighbors: knn,

@@ -1,4 +1,4 @@
-import { type ProgressCallback, runCooperatively, tf } from "@diffcell/core";
+import { maskToIndex, type ProgressCallback, runCooperatively, tf } from "@diffcell/core";
 import { type AnnData, dense, toCsr, toDenseFloat32 } from "@diffcell/io";
 import { moments, neighbors } from "@diffcell/pp";
 import { fitSteadyState, fitStochastic, initialLatentTime } from "@diffcell/velocity";
@@ -109,7 +109,7 @@ export async function runVelocityPipeline(
       ? fitStochastic(ms, mu, toDenseFloat32(adata.layers.Mss), toDenseFloat32(adata.layers.Mus), n, g)
       : fitSteadyState(ms, mu, n, g),
   );
-  const genes = Array.from(steady.velocityGenes, (v, j) => (v ? j : -1)).filter((j) => j >= 0);
+  const genes = Array.from(maskToIndex(steady.velocityGenes));
   const m = genes.length;
   let velocity: Float32Array = new Float32Array(n * g).fill(Number.NaN);
   let latentTime: Float32Array | undefined;

@@ -8,7 +8,7 @@ import { arrowPath } from "./arrow.js";
 import { type EmbeddingFrame, type EmbeddingPlotOptions, embeddingFigure } from "./embedding.js";
 import { velocityGrid } from "./grid.js";
 import { el } from "./svg.js";
-import { checkOption, checkPoints, type Numeric } from "./validate.js";
+import { checkVelocityField, type Numeric } from "./validate.js";
 
 export interface VelocityArrowOptions extends EmbeddingPlotOptions {
   /** Velocity projected on the embedding, N×2 row-major. */
@@ -32,11 +32,7 @@ export interface VelocityArrowOptions extends EmbeddingPlotOptions {
 }
 
 export function velocityArrowPlot(options: VelocityArrowOptions): string {
-  const n = checkPoints("embedding", options.embedding);
-  checkPoints("velocity", options.velocity, n);
-  checkOption("density", options.density, 0.1, 10);
-  checkOption("arrowLength", options.arrowLength, 0, 100);
-  checkOption("maxArrows", options.maxArrows, 1, 1e7);
+  checkVelocityField(options, { arrowLength: [options.arrowLength, 0, 100], maxArrows: [options.maxArrows, 1, 1e7] });
   const mode = options.mode ?? "grid";
   if (mode !== "grid" && mode !== "cells" && mode !== "both") {
     throw new InputError("mode", `must be "grid", "cells" or "both"; got ${JSON.stringify(mode)}`);

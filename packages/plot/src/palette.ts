@@ -2,7 +2,7 @@
  * Categorical colours. A category keeps its colour in every plot as long as the category order is the same,
  * which is how scanpy/scVelo keep `uns["<key>_colors"]` aligned with the categorical's categories.
  */
-import { InputError } from "@diffcell/core";
+import { encodeLabels, InputError } from "@diffcell/core";
 
 /**
  * scanpy's default 20-colour palette (`scanpy.plotting.palettes.default_20`): matplotlib's tab20 dark
@@ -37,9 +37,12 @@ const COLOR_PATTERN = /^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|#[0-9a-fA-F]{8}|[a-zA-Z
 /** A user palette: colours in category order (like `uns.clusters_colors`) or an explicit category → colour map. */
 export type Palette = readonly string[] | Readonly<Record<string, string>>;
 
-/** Distinct categories sorted by code unit, as pandas orders a new Categorical (and so scanpy's colours). */
+/**
+ * Distinct categories sorted by code unit, as pandas orders a new Categorical (and so scanpy's colours): the
+ * levels of core's `encodeLabels`, so a cluster's position is the same in plots and in label codes.
+ */
 export function categoriesOf(labels: readonly string[]): string[] {
-  return [...new Set(labels)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return encodeLabels("clusters", labels, labels.length).names;
 }
 
 /**

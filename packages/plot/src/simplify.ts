@@ -1,3 +1,5 @@
+import { maskToIndex } from "@diffcell/core";
+
 /**
  * Ramer–Douglas–Peucker polyline simplification: drop points closer than `tolerance` (px) to the chord of
  * their neighbours. Streamlines are integrated in tiny steps for accuracy; without this a stream plot
@@ -40,7 +42,5 @@ export function simplifyPolyline(xs: ArrayLike<number>, ys: ArrayLike<number>, t
       stack.push([first, worst], [worst, last]);
     }
   }
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) if (keep[i]) out.push(i);
-  return out;
+  return Array.from(maskToIndex(keep));
 }

@@ -9,7 +9,7 @@ import { velocityGrid } from "./grid.js";
 import { simplifyPolyline } from "./simplify.js";
 import { streamlines } from "./streamlines.js";
 import { el, num } from "./svg.js";
-import { checkOption, checkPoints, type Numeric } from "./validate.js";
+import { checkVelocityField, type Numeric } from "./validate.js";
 
 export interface VelocityStreamOptions extends EmbeddingPlotOptions {
   /** Velocity projected on the embedding, N×2 row-major (e.g. `obsm.velocity_umap`). */
@@ -35,11 +35,7 @@ export interface VelocityStreamOptions extends EmbeddingPlotOptions {
 const WIDTH_STEP = 0.2;
 
 export function velocityStreamPlot(options: VelocityStreamOptions): string {
-  const n = checkPoints("embedding", options.embedding);
-  checkPoints("velocity", options.velocity, n);
-  checkOption("density", options.density, 0.1, 10);
-  checkOption("lineWidth", options.lineWidth, 0, 20);
-  checkOption("arrowSize", options.arrowSize, 0, 20);
+  checkVelocityField(options, { lineWidth: [options.lineWidth, 0, 20], arrowSize: [options.arrowSize, 0, 20] });
   return embeddingFigure(options, undefined, { pointOpacity: 0.45 }, (frame) => streamOverlay(options, frame));
 }
 

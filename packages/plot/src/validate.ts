@@ -47,3 +47,18 @@ export function checkOption(name: string, value: number | undefined, min: number
     throw new InputError(name, `must be a number in [${min}, ${max}]; got ${value}`);
   }
 }
+
+/**
+ * The inputs every velocity-field plot shares (arrows, streams): N×2 `embedding`, N×2 `velocity` and
+ * `density` in [0.1, 10], plus each plot's own numeric options as `[value, min, max]` by name. Returns N.
+ */
+export function checkVelocityField(
+  options: { embedding: Numeric; velocity: Numeric; density?: number },
+  extra: Record<string, [number | undefined, number, number]>,
+): number {
+  const n = checkPoints("embedding", options.embedding);
+  checkPoints("velocity", options.velocity, n);
+  checkOption("density", options.density, 0.1, 10);
+  for (const [name, [value, min, max]] of Object.entries(extra)) checkOption(name, value, min, max);
+  return n;
+}

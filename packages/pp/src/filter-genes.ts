@@ -5,6 +5,7 @@
  * the genes left by the previous one. Cell sizes before filtering are kept in `obs.initial_size*`
  * (scVelo's `set_initial_size`) so later normalisation uses the unfiltered totals.
  */
+import { maskToIndex } from "@diffcell/core";
 import { type AnnData, type CsrMatrix, colSums, type Layer, numericColumn, rowSums, toCsr } from "@diffcell/io";
 import { nonZerosPerColumn } from "./array.js";
 
@@ -96,8 +97,7 @@ export function filterGenes(adata: AnnData, options: FilterGenesOptions = {}): A
   const retain = new Set(options.retainGenes ?? []);
   const subset = (mask: Uint8Array) => {
     const names = adata.varNames;
-    const keep: number[] = [];
-    for (let j = 0; j < mask.length; j++) if (mask[j] || retain.has(names[j])) keep.push(j);
+    const keep = maskToIndex(Array.from(mask, (v, j) => Boolean(v) || retain.has(names[j])));
     if (keep.length !== mask.length) adata.subsetVars(keep);
   };
   if (adata.hasLayer("spliced")) {

@@ -5,7 +5,7 @@
  * equal-width bins (pandas.cut); within a bin the log-dispersion is z-scored; the `nTopGenes` largest
  * z-scores are kept (ties at the cut-off included).
  */
-import { ConfigError } from "@diffcell/core";
+import { ConfigError, maskToIndex } from "@diffcell/core";
 import { type AnnData, booleanColumn, type Layer, numericColumn } from "@diffcell/io";
 import { columnMeanVar, mapValues } from "./array.js";
 
@@ -160,9 +160,7 @@ export function highlyVariableGenes(adata: AnnData, options: HighlyVariableOptio
   if (options.subset ?? true) {
     const retain = new Set(options.retainGenes ?? []);
     const names = adata.varNames;
-    const keep: number[] = [];
-    for (let j = 0; j < mask.length; j++) if (mask[j] || retain.has(names[j])) keep.push(j);
-    adata.subsetVars(keep);
+    adata.subsetVars(maskToIndex(Array.from(mask, (v, j) => Boolean(v) || retain.has(names[j]))));
   }
   return adata;
 }

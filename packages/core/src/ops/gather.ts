@@ -3,7 +3,7 @@ import { customGrad, tf } from "../tf.js";
 
 /**
  * Rows `x[indices]` with a gradient (a scatter-add in TypeScript). `tf.gather`'s own gradient needs
- * `UnsortedSegmentSum`, which the wasm backend lacks (ENGINE.md rule 4); minibatches and neighbour
+ * `UnsortedSegmentSum`, which the wasm backend lacks (docs/engine.md rule 4); minibatches and neighbour
  * lookups go through this instead.
  */
 export function gatherRows<T extends tf.Tensor>(x: T, indices: ArrayLike<number>): T {

@@ -3,7 +3,7 @@ import { customGrad, tf } from "../tf.js";
 /**
  * `a @ b` for 2-D tensors whose backward pass transposes explicitly. On the wasm backend XNNPACK's fast
  * GEMM runs only without transpose flags; tfjs autodiff of `tf.matMul` emits `transposeA/B` calls that
- * fall back to a loop 8–10× slower (ENGINE.md rule 1). Use this for every weight matrix.
+ * fall back to a loop 8–10× slower (docs/engine.md rule 1). Use this for every weight matrix.
  */
 export function matMul(
   a: tf.Tensor2D,

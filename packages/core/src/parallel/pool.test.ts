@@ -1,6 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DiffcellError } from "../errors.js";
-import { defineKernel, runChunks, setThreadCount, sharedFloat64, threadCount, toShared, useThreads } from "./pool.js";
+import {
+  chunkStart,
+  defineKernel,
+  runChunks,
+  setThreadCount,
+  sharedFloat64,
+  threadCount,
+  toShared,
+  useThreads,
+} from "./pool.js";
 
 interface RowArgs {
   n: number;
@@ -17,8 +26,8 @@ function weight(v: number): number {
 
 /** Per-row Σ weight(x) in place; per-chunk sum of those into totals[chunk]. */
 function rowChunk(a: RowArgs, chunk: number, nChunks: number): void {
-  const lo = Math.floor((chunk * a.n) / nChunks);
-  const hi = Math.floor(((chunk + 1) * a.n) / nChunks);
+  const lo = chunkStart(chunk, a.n, nChunks);
+  const hi = chunkStart(chunk + 1, a.n, nChunks);
   let total = 0;
   for (let i = lo; i < hi; i++) {
     if (i === a.failAt) throw new Error(`row ${i} refused`);
@@ -30,13 +39,20 @@ function rowChunk(a: RowArgs, chunk: number, nChunks: number): void {
   a.totals[chunk] = total;
 }
 
-const KERNEL = defineKernel("test.rowChunk", rowChunk, [weight]);
+const KERNEL = defineKernel("test.rowChunk", rowChunk, [chunkStart, weight]);
 
 function args(n: number, d: number, failAt = -1): RowArgs {
   const x = sharedFloat64(n * d);
   for (let k = 0; k < x.length; k++) x[k] = Math.sin(k * 0.37) * 3;
   return { n, d, x, rowNorm: sharedFloat64(n), totals: sharedFloat64(16), failAt };
 }
+
+describe("chunkStart", () => {
+  it("cuts 10 rows into 4 chunks as ⌊c·10/4⌋: 0, 2, 5, 7, 10", () => {
+    expect([0, 1, 2, 3, 4].map((c) => chunkStart(c, 10, 4))).toEqual([0, 2, 5, 7, 10]);
+    expect([0, 1, 2, 3].map((c) => chunkStart(c, 2, 3))).toEqual([0, 0, 1, 2]);
+  });
+});
 
 describe("worker pool", () => {
   const initial = threadCount();

@@ -1,5 +1,5 @@
 /**
- * Row-parallel fused kernels on worker threads over SharedArrayBuffer (ENGINE.md rule 6: tfjs turns wasm
+ * Row-parallel fused kernels on worker threads over SharedArrayBuffer (docs/engine.md rule 6: tfjs turns wasm
  * threads off in Node, so the second core is only reachable from our own kernels).
  *
  * A {@link ParallelKernel} is plain JavaScript source: an entry `(args, chunk, nChunks) => void` plus the
@@ -35,6 +35,14 @@ type Entry = (args: KernelArgs, chunk: number, nChunks: number) => void;
  * Builds a kernel from its entry function and the helpers it calls (by their own names). Functions must be
  * self-contained: they may call each other and use globals (Math, typed arrays) but nothing imported.
  */
+/**
+ * First row of chunk `chunk` when `n` rows are cut into `nChunks` fixed chunks (chunk c covers
+ * chunkStart(c) .. chunkStart(c + 1) − 1). Kernels that use it list it among their helpers.
+ */
+export function chunkStart(chunk: number, n: number, nChunks: number): number {
+  return Math.floor((chunk * n) / nChunks);
+}
+
 export function defineKernel(
   name: string,
   entry: (args: never, chunk: number, nChunks: number) => void,

@@ -13,6 +13,7 @@
  * caller's ordered reduction makes the result independent of the number of threads.
  */
 import {
+  chunkStart,
   defineKernel,
   expm1Ratio,
   expm1RatioDerivative,
@@ -303,8 +304,8 @@ function reconstructionRows(a: TrajectoryArgs, lo: number, hi: number, base: num
  * each on its own feedback (one function for all modes deoptimised on every switch).
  */
 function trajectoryChunk(a: TrajectoryArgs, chunk: number, nChunks: number): void {
-  const lo = Math.floor((chunk * a.n) / nChunks);
-  const hi = Math.floor(((chunk + 1) * a.n) / nChunks);
+  const lo = chunkStart(chunk, a.n, nChunks);
+  const hi = chunkStart(chunk + 1, a.n, nChunks);
   const base = chunk * 6 * a.g;
   let total = 0;
   if (a.mode === 0) valueRows(a, lo, hi);
@@ -316,6 +317,7 @@ function trajectoryChunk(a: TrajectoryArgs, chunk: number, nChunks: number): voi
 }
 
 export const TRAJECTORY_KERNEL: ParallelKernel = defineKernel("velocity.trajectory", trajectoryChunk, [
+  chunkStart,
   expm1Ratio,
   expm1RatioDerivative,
   solveInterval,

@@ -3,7 +3,7 @@
  * candidate pair's correlation written to its own slot (so results do not depend on the thread count).
  * Self-contained functions (shipped to worker threads by `defineKernel`).
  */
-import { defineKernel, type ParallelKernel } from "@diffcell/core";
+import { chunkStart, defineKernel, type ParallelKernel } from "@diffcell/core";
 
 export interface GraphArgs {
   m: number;
@@ -22,8 +22,8 @@ export interface GraphArgs {
 
 function graphChunk(a: GraphArgs, chunk: number, nChunks: number): void {
   const span = a.rowHi - a.rowLo;
-  const lo = a.rowLo + Math.floor((chunk * span) / nChunks);
-  const hi = a.rowLo + Math.floor(((chunk + 1) * span) / nChunks);
+  const lo = a.rowLo + chunkStart(chunk, span, nChunks);
+  const hi = a.rowLo + chunkStart(chunk + 1, span, nChunks);
   const { m, v, x, candStart, cand, cos, sqrt } = a;
   for (let i = lo; i < hi; i++) {
     const vi = i * m;
@@ -58,4 +58,4 @@ function graphChunk(a: GraphArgs, chunk: number, nChunks: number): void {
   }
 }
 
-export const GRAPH_KERNEL: ParallelKernel = defineKernel("velocity.graph", graphChunk);
+export const GRAPH_KERNEL: ParallelKernel = defineKernel("velocity.graph", graphChunk, [chunkStart]);
