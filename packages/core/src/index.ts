@@ -11,7 +11,16 @@ export { type BackendInfo, type BackendName, backendInfo, initBackend, ready } f
 export { checkGrad, type GradCheckEntry, type GradCheckOptions, type GradCheckReport } from "./checkgrad.js";
 export { chunkRowsFor, mapRowChunks, sliceRows } from "./chunk.js";
 export { Config } from "./config.js";
-export { ConfigError, DiffcellError, formatValue, InputError, ShapeError } from "./errors.js";
+export {
+  ConfigError,
+  DiffcellError,
+  FileError,
+  formatNumber,
+  formatValue,
+  InputError,
+  ShapeError,
+  ValueError,
+} from "./errors.js";
 export {
   allocLike,
   customVjp,
@@ -76,4 +85,13 @@ export type { Scalar, Tensor, Tensor1D, Tensor2D } from "./tf.js";
 export { customGrad, tf, tidyHost } from "./tf.js";
 export { isTaping } from "./tfjs.js";
 export { disposeTree, flattenTree, globalNorm, leafNorms, mapTree, type TensorTree, unflattenTree } from "./tree.js";
-export { checkMatrix, checkTensorValues, checkValues, checkVector } from "./validate.js";
+export {
+  checkCounts,
+  checkMatrix,
+  checkTensorValues,
+  checkValues,
+  checkVector,
+  MAX_COUNT,
+  positionOf,
+  type ValueCheckOptions,
+} from "./validate.js";
