@@ -69,7 +69,11 @@ export class ValueError extends InputError {
         : position.index !== undefined
           ? `index ${position.index}`
           : "";
-    super(arrayName, `value ${formatNumber(value)}${where ? ` at ${where}` : ""}; expected ${expected}`, position.index);
+    super(
+      arrayName,
+      `value ${formatNumber(value)}${where ? ` at ${where}` : ""}; expected ${expected}`,
+      position.index,
+    );
   }
   get row(): number | undefined {
     return this.position.row;

@@ -101,10 +101,7 @@ const validated = new WeakMap<tf.Tensor, { nonNegative: boolean }>();
  */
 export function checkTensorValues(name: string, x: tf.Tensor, options: { nonNegative?: boolean } = {}): void {
   if (x.dtype !== "float32")
-    throw new InputError(
-      name,
-      `a ${x.dtype} tensor; expected float32 (convert with tf.cast(${name}, "float32"))`,
-    );
+    throw new InputError(name, `a ${x.dtype} tensor; expected float32 (convert with tf.cast(${name}, "float32"))`);
   const previous = validated.get(x);
   if (previous && (previous.nonNegative || !options.nonNegative)) return;
   checkValues(name, x.dataSync() as Float32Array, { rowLength: x.rank === 2 ? x.shape[1] : 1, ...options });
