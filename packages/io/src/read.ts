@@ -21,7 +21,7 @@ import { readMaybeGzip } from "./text/read-text.js";
 export type InputFormat = "h5ad" | "loom" | "10x" | "mtx" | "table";
 
 export interface ReadOptions {
-  /** Called when the name says one format and the content another, and for skipped elements. */
+  /** Called when the name says one format and the content another (the content wins). */
   onWarning?: (message: string) => void;
 }
 
@@ -93,9 +93,9 @@ export async function read(path: string, options: ReadOptions = {}): Promise<Ann
     options.onWarning?.(`${basename(path)}: the name says ${ext} but the content is ${format}; read as ${format}`);
   switch (format) {
     case "h5ad":
-      return readH5ad(path, { onWarning: options.onWarning });
+      return readH5ad(path);
     case "loom":
-      return readLoom(path, { onWarning: options.onWarning });
+      return readLoom(path);
     case "10x":
       return readVelocityFolder(path);
     case "mtx": {

@@ -40,11 +40,13 @@ export interface OutputCheck {
   inputs?: ReadonlyArray<string | undefined>;
   /** How the output is named in messages, e.g. "--output". */
   label?: string;
+  /** The output is a folder (may exist as one; must not be a file). */
+  folder?: boolean;
 }
 
 /**
  * Throws a {@link FileError} unless `path` can be written: not an input, not an existing folder, and its
- * nearest existing ancestor a writable folder. Creates nothing.
+ * nearest existing ancestor a writable folder (with `folder`: may be an existing folder). Creates nothing.
  */
 export function checkOutputPath(path: string, options: OutputCheck = {}): void {
   const label = options.label ? `${options.label} ${path}` : path;
@@ -56,7 +58,9 @@ export function checkOutputPath(path: string, options: OutputCheck = {}): void {
   }
   if (existsSync(target)) {
     const s = statSync(target);
-    if (s.isDirectory()) throw new FileError(label, "is a folder; expected a file name", "EISDIR");
+    if (s.isDirectory() && !options.folder) throw new FileError(label, "is a folder; expected a file name", "EISDIR");
+    if (!s.isDirectory() && options.folder)
+      throw new FileError(label, "is a file; expected a folder (or a name for a new one)", "ENOTDIR");
   }
   let dir = dirname(target);
   while (!existsSync(dir)) dir = dirname(dir);
