@@ -92,20 +92,27 @@ export function checkCounts(
   return firstFraction >= 0;
 }
 
-/** Tensors already found finite (and non-negative): tfjs tensors are immutable, so the verdict holds. */
-const validated = new WeakMap<tf.Tensor, { nonNegative: boolean }>();
+/** Tensors already validated, with the checks they passed: tfjs tensors are immutable, so verdicts hold. */
+const validated = new WeakMap<tf.Tensor, Set<string>>();
 
 /**
- * {@link checkValues} on a tensor's data (one read). A tensor that passed before is not read again, so a
+ * {@link checkValues} on a tensor's data (one read), after checking it is float32 (an int32 tensor is
+ * refused with the conversion to use). A tensor that passed the same checks before is not read again, so a
  * training loop that feeds the same data every step pays for validation once.
  */
-export function checkTensorValues(name: string, x: tf.Tensor, options: { nonNegative?: boolean } = {}): void {
+export function checkTensorValues(
+  name: string,
+  x: tf.Tensor,
+  options: { nonNegative?: boolean; maxAbs?: number } = {},
+): void {
   if (x.dtype !== "float32")
     throw new InputError(name, `a ${x.dtype} tensor; expected float32 (convert with tf.cast(${name}, "float32"))`);
-  const previous = validated.get(x);
-  if (previous && (previous.nonNegative || !options.nonNegative)) return;
+  const key = `${options.nonNegative === true}:${options.maxAbs ?? ""}`;
+  const passed = validated.get(x);
+  if (passed?.has(key)) return;
   checkValues(name, x.dataSync() as Float32Array, { rowLength: x.rank === 2 ? x.shape[1] : 1, ...options });
-  validated.set(x, { nonNegative: options.nonNegative ?? false });
+  if (passed) passed.add(key);
+  else validated.set(x, new Set([key]));
 }
 
 function describe(x: unknown): string {

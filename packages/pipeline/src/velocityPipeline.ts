@@ -24,6 +24,7 @@ import {
 } from "./model.js";
 import { knnIndices } from "./neighbors.js";
 import { type PipelineMetrics, writeVelocityResults } from "./results.js";
+import { validatePipelineInput } from "./validate.js";
 
 export type { FittedCurves, FittedRates } from "./model.js";
 
@@ -52,6 +53,8 @@ export interface VelocityPipelineOptions {
   /** Metric of the velocity graph (see `VelocityResultsInput.graphMetric`). */
   graphMetric?: GraphMetric;
   onProgress?: ProgressCallback;
+  /** Non-blocking findings about the input (non-integer counts). Default: `console.warn`. */
+  onWarning?: (message: string) => void;
 }
 
 export interface VelocityPipelineResult {
@@ -83,6 +86,7 @@ export async function runVelocityPipeline(
   adata: AnnData,
   options: VelocityPipelineOptions = {},
 ): Promise<VelocityPipelineResult> {
+  validatePipelineInput("runVelocityPipeline", adata, { ...options, onWarning: options.onWarning ?? console.warn });
   const mode = options.mode ?? VELOCITY_DEFAULTS.mode;
   const seed = options.seed ?? VELOCITY_DEFAULTS.seed;
   const nNeighbors = options.nNeighbors ?? NEIGHBOR_DEFAULTS.nNeighbors;

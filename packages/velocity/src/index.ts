@@ -24,7 +24,6 @@ export {
   type LossWeights,
   restrictNeighbors,
   type TrainingHistory,
-  trainVelocity,
   type VelocityLossContext,
   type VelocityTrainingOptions,
   velocityLoss,
@@ -43,6 +42,7 @@ export { type PseudotimeOptions, type PseudotimeResult, velocityPseudotime } fro
 export { CsrBuilder, fromRows, neighborSets, type SparseRows } from "./trajectory/sparse.js";
 export { type TransitionOptions, transitionMatrix } from "./trajectory/transition.js";
 export { geneTimeUnits } from "./trajectory/units.js";
+export { trainVelocity, validateTraining } from "./validate.js";
 export {
   DifferentiableVelocity,
   inverseVarianceWeights,
