@@ -101,7 +101,12 @@ export function formatNumber(value: number): string {
   if (Number.isNaN(value)) return "NaN";
   if (value === Number.POSITIVE_INFINITY) return "Inf";
   if (value === Number.NEGATIVE_INFINITY) return "-Inf";
-  return String(value);
+  const plain = String(value);
+  // float32 values widened to double ("1.0000000150474662e+30") read better at float32 precision.
+  if (plain.length <= 12) return plain;
+  const [mantissa, exponent] = value.toPrecision(7).split("e");
+  const m = mantissa.includes(".") ? mantissa.replace(/\.?0+$/, "") : mantissa;
+  return exponent === undefined ? m : `${m}e${exponent.replace("+", "")}`;
 }
 
 export function formatValue(value: unknown): string {

@@ -1,4 +1,4 @@
-import { InputError, ShapeError, ValueError } from "./errors.js";
+import { formatNumber, InputError, ShapeError, ValueError } from "./errors.js";
 import { tf } from "./tf.js";
 
 /** Throws {@link ShapeError} unless `x` is a 2-D tensor with the given rows/cols (when given). */
@@ -49,9 +49,15 @@ export function checkValues(name: string, data: ArrayLike<number>, options: Valu
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v) || (options.nonNegative && v < 0) || Math.abs(v) > limit) {
+      const limitText = options.maxAbs !== undefined ? formatNumber(options.maxAbs) : "";
       const expected =
-        (options.nonNegative ? "finite and ≥ 0" : "finite") +
-        (options.maxAbs !== undefined ? ` and ≤ ${options.maxAbs} in magnitude` : "");
+        options.maxAbs === undefined
+          ? options.nonNegative
+            ? "finite and ≥ 0"
+            : "finite"
+          : options.nonNegative
+            ? `finite, in [0, ${limitText}]`
+            : `finite, in [-${limitText}, ${limitText}]`;
       throw new ValueError(name, v, expected, positionOf(i, width));
     }
   }
@@ -77,7 +83,7 @@ export function checkCounts(
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!(v >= 0 && v <= MAX_COUNT)) {
-      const expected = Number.isFinite(v) && v > 0 ? `a count ≤ ${MAX_COUNT}` : "a finite count ≥ 0";
+      const expected = Number.isFinite(v) && v > 0 ? `a count ≤ ${formatNumber(MAX_COUNT)}` : "a finite count ≥ 0";
       throw new ValueError(name, v, expected, positionOf(i, width));
     }
     if (firstFraction < 0 && v !== Math.floor(v)) firstFraction = i;
@@ -106,7 +112,10 @@ export function checkTensorValues(
   options: { nonNegative?: boolean; maxAbs?: number } = {},
 ): void {
   if (x.dtype !== "float32")
-    throw new InputError(name, `a ${x.dtype} tensor; expected float32 (convert with tf.cast(${name}, "float32"))`);
+    throw new InputError(
+      name,
+      `a tensor of dtype ${x.dtype}; expected float32 (convert with tf.cast(${name}, "float32"))`,
+    );
   const key = `${options.nonNegative === true}:${options.maxAbs ?? ""}`;
   const passed = validated.get(x);
   if (passed?.has(key)) return;
