@@ -69,11 +69,9 @@ export class ValueError extends InputError {
         : position.index !== undefined
           ? `index ${position.index}`
           : "";
-    super(
-      arrayName,
-      `value ${formatNumber(value)}${where ? ` at ${where}` : ""}; expected ${expected}`,
-      position.index,
-    );
+    super(arrayName, `value ${formatNumber(value)}${where ? ` at ${where}` : ""}; expected ${expected}`);
+    // The flat index is kept for code; the message already names the row and column.
+    Object.defineProperty(this, "index", { value: position.index, enumerable: true });
   }
   get row(): number | undefined {
     return this.position.row;
@@ -101,7 +99,7 @@ export function formatNumber(value: number): string {
   if (Number.isNaN(value)) return "NaN";
   if (value === Number.POSITIVE_INFINITY) return "Inf";
   if (value === Number.NEGATIVE_INFINITY) return "-Inf";
-  const plain = String(value);
+  const plain = String(value).replace("e+", "e");
   // float32 values widened to double ("1.0000000150474662e+30") read better at float32 precision.
   if (plain.length <= 12) return plain;
   const [mantissa, exponent] = value.toPrecision(7).split("e");

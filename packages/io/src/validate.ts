@@ -1,5 +1,5 @@
 /** Value checks on layers in any storage (dense, CSR, CSC), naming the row and column of a bad entry. */
-import { checkCounts, MAX_COUNT, ValueError } from "@diffcell/core";
+import { checkCounts, formatNumber, MAX_COUNT, ValueError } from "@diffcell/core";
 import type { Layer } from "./matrix/types.js";
 
 /**
@@ -17,7 +17,7 @@ export function checkLayerCounts(name: string, m: Layer, onWarning?: (message: s
       const row = m.format === "csr" ? a : m.indices[p];
       const column = m.format === "csr" ? m.indices[p] : a;
       if (!(v >= 0 && v <= MAX_COUNT)) {
-        const expected = Number.isFinite(v) && v > 0 ? `a count ≤ ${MAX_COUNT}` : "a finite count ≥ 0";
+        const expected = Number.isFinite(v) && v > 0 ? `a count ≤ ${formatNumber(MAX_COUNT)}` : "a finite count ≥ 0";
         throw new ValueError(name, v, expected, { row, column, index: row * m.cols + column });
       }
       if (!fraction && v !== Math.floor(v)) fraction = { row, column, value: v };

@@ -6,14 +6,7 @@
 import { join } from "node:path";
 import { formatNumber, InputError, tf } from "@diffcell/core";
 import { runHarmony } from "@diffcell/harmony";
-import {
-  checkOutputPath,
-  fileError,
-  read,
-  readH5ad,
-  readLoom,
-  writeFileAtomic,
-} from "@diffcell/io";
+import { checkOutputPath, fileError, read, readH5ad, readLoom, writeFileAtomic } from "@diffcell/io";
 import { runHarmonyVelocity, runVelocityPipeline } from "@diffcell/pipeline";
 import { filterAndNormalize } from "@diffcell/pp";
 import { DifferentiableVelocity, trainVelocity, VelocityConfig } from "@diffcell/velocity";
@@ -46,9 +39,21 @@ export interface CorpusCase {
 }
 
 const BAD_VALUES = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -1, 1e30, 1e13];
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-/** How a value looks in a message once stored as float32 (tensors) or float64 (layers). */
-const shown = (v: number, f32: boolean) => escape(formatNumber(f32 ? Math.fround(v) : v));
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** How each bad value must be spelled in a message (written out by hand, not by the code under test). */
+const SPELLED = new Map<number, string>([
+  [Number.NaN, "NaN"],
+  [Number.POSITIVE_INFINITY, "Inf"],
+  [Number.NEGATIVE_INFINITY, "-Inf"],
+  [-1, "-1"],
+  [-2, "-2"],
+  [-3, "-3"],
+  [1e30, "1e30"],
+  [1e13, "1e13"],
+  [1e300, "1e300"],
+]);
+/** As stored in float32 (tensors) 1e300 becomes Inf; everything else is spelled as written. */
+const shown = (v: number, f32: boolean) => escapeRe(f32 && v === 1e300 ? "Inf" : (SPELLED.get(v) ?? String(v)));
 
 async function capture(fn: () => unknown): Promise<Outcome> {
   try {
@@ -86,7 +91,10 @@ function trainCase(
 }
 
 const f32 = (x: Float64Array, rows = N_CELLS, cols = N_GENES) => tf.tensor2d(Float32Array.from(x), [rows, cols]);
-const goodTensors = () => ({ spliced: f32(withValue("spliced", 0, 0, 1)), unspliced: f32(withValue("unspliced", 0, 0, 1)) });
+const goodTensors = () => ({
+  spliced: f32(withValue("spliced", 0, 0, 1)),
+  unspliced: f32(withValue("unspliced", 0, 0, 1)),
+});
 
 export function libraryCases(): CorpusCase[] {
   const cases: CorpusCase[] = [];
@@ -115,21 +123,20 @@ export function libraryCases(): CorpusCase[] {
         );
   const int32 = () => tf.tensor2d(Int32Array.from(withValue("spliced", 0, 0, 1)), [N_CELLS, N_GENES], "int32");
   cases.push(
+    trainCase("int32 spliced", () => ({ ...goodTensors(), spliced: int32() }), {}, "InputError", [
+      /spliced: a tensor of dtype int32; expected float32/,
+    ]),
+    trainCase("int32 unspliced", () => ({ ...goodTensors(), unspliced: int32() }), {}, "InputError", [
+      /unspliced: a tensor of dtype int32; expected float32.*tf\.cast/,
+    ]),
     trainCase(
-      "int32 spliced",
-      () => ({ ...goodTensors(), spliced: int32() }),
+      "model for 5 genes, data with 12",
+      goodTensors,
       {},
-      "InputError",
-      [/spliced: a tensor of dtype int32; expected float32/],
+      "ShapeError",
+      [/spliced: expected shape \[N, 5\]/],
+      5,
     ),
-    trainCase(
-      "int32 unspliced",
-      () => ({ ...goodTensors(), unspliced: int32() }),
-      {},
-      "InputError",
-      [/unspliced: a tensor of dtype int32; expected float32.*tf\.cast/],
-    ),
-    trainCase("model for 5 genes, data with 12", goodTensors, {}, "ShapeError", [/spliced: expected shape \[N, 5\]/], 5),
     trainCase(
       "unspliced with fewer cells",
       () => ({ spliced: f32(withValue("spliced", 0, 0, 1)), unspliced: f32(new Float64Array(10 * N_GENES), 10) }),
@@ -137,10 +144,14 @@ export function libraryCases(): CorpusCase[] {
       "ShapeError",
       [/unspliced: expected shape \[40, 12\], got \[10, 12\]/],
     ),
-    trainCase("epochs -1", goodTensors, { epochs: -1 }, "ConfigError", [/trainVelocity\.epochs must be an integer ≥ 0; got -1/]),
+    trainCase("epochs -1", goodTensors, { epochs: -1 }, "ConfigError", [
+      /trainVelocity\.epochs must be an integer ≥ 0; got -1/,
+    ]),
     trainCase("epochs 1.5", goodTensors, { epochs: 1.5 }, "ConfigError", [/epochs must be an integer ≥ 0; got 1\.5/]),
     trainCase("batchSize 0", goodTensors, { batchSize: 0 }, "ConfigError", [/batchSize must be an integer ≥ 1; got 0/]),
-    trainCase("learningRate 0", goodTensors, { learningRate: 0 }, "ConfigError", [/learningRate must be a finite number > 0; got 0/]),
+    trainCase("learningRate 0", goodTensors, { learningRate: 0 }, "ConfigError", [
+      /learningRate must be a finite number > 0; got 0/,
+    ]),
     trainCase("learningRate NaN", goodTensors, { learningRate: Number.NaN }, "ConfigError", [/learningRate .*got NaN/]),
     trainCase("seed -3", goodTensors, { seed: -3 }, "ConfigError", [/seed must be an integer ≥ 0; got -3/]),
     trainCase(
@@ -150,20 +161,12 @@ export function libraryCases(): CorpusCase[] {
       "InputError",
       [/neighbors: value 40 at row 4, column 1; expected a cell index in \[0, 40\)/],
     ),
-    trainCase(
-      "neighbours not N × k",
-      goodTensors,
-      { neighbors: new Int32Array(N_CELLS * 2 + 1) },
-      "InputError",
-      [/neighbors: has 81 entries; expected N × k/],
-    ),
-    trainCase(
-      "initial time of the wrong length",
-      goodTensors,
-      { initialTime: new Float64Array(3) },
-      "InputError",
-      [/initialTime: has 3 values; expected one per cell \(40\)/],
-    ),
+    trainCase("neighbours not N × k", goodTensors, { neighbors: new Int32Array(N_CELLS * 2 + 1) }, "InputError", [
+      /neighbors: has 81 entries; expected N × k/,
+    ]),
+    trainCase("initial time of the wrong length", goodTensors, { initialTime: new Float64Array(3) }, "InputError", [
+      /initialTime: has 3 values; expected one per cell \(40\)/,
+    ]),
     trainCase(
       "NaN initial time",
       goodTensors,
@@ -274,12 +277,9 @@ export function libraryCases(): CorpusCase[] {
       "ConfigError",
       [/mode must be one of stochastic, .*dynamical.*; got "fast"/],
     ),
-    pipelineCase(
-      "runVelocityPipeline: nPcs 1",
-      () => runVelocityPipeline(makeAnnData(), { nPcs: 1 }),
-      "ConfigError",
-      [/nPcs must be an integer ≥ 2; got 1/],
-    ),
+    pipelineCase("runVelocityPipeline: nPcs 1", () => runVelocityPipeline(makeAnnData(), { nPcs: 1 }), "ConfigError", [
+      /nPcs must be an integer ≥ 2; got 1/,
+    ]),
     pipelineCase(
       "runVelocityPipeline: seed -1",
       () => runVelocityPipeline(makeAnnData(), { seed: -1 }),
@@ -292,12 +292,9 @@ export function libraryCases(): CorpusCase[] {
       "InputError",
       [/obs: has no column "celltype" \(columns: clusters, batch, one_batch\)/],
     ),
-    pipelineCase(
-      "runVelocityPipeline: not an AnnData",
-      () => runVelocityPipeline({} as never),
-      "InputError",
-      [/runVelocityPipeline: adata: expected an AnnData/],
-    ),
+    pipelineCase("runVelocityPipeline: not an AnnData", () => runVelocityPipeline({} as never), "InputError", [
+      /runVelocityPipeline: adata: expected an AnnData/,
+    ]),
     pipelineCase(
       "runHarmonyVelocity: one batch",
       () => runHarmonyVelocity(makeAnnData(), { batchKey: "one_batch" }),
@@ -353,20 +350,62 @@ export function fileCases(): CorpusCase[] {
   ): CorpusCase => ({ name, kind: "library", inputs, run: (fx) => capture(() => run(fx)), expect: { error, message } });
   const os = (code: string) => Object.assign(new Error(`${code}: failed`), { code, path: "/data/out.h5ad" });
   return [
-    c("read: truncated .h5ad", (fx) => [fx.truncated], (fx) => read(fx.truncated), "InputError", [
-      /truncated\.h5ad: is not a readable HDF5 file \(truncated or corrupt/,
-    ]),
-    c("readH5ad: truncated .h5ad", (fx) => [fx.truncated], (fx) => readH5ad(fx.truncated), "InputError", [
-      /is not a readable HDF5 file \(truncated or corrupt/,
-    ]),
-    c("read: empty file", (fx) => [fx.empty], (fx) => read(fx.empty), "InputError", [/empty\.h5ad: the file is empty/]),
-    c("read: binary garbage", (fx) => [fx.garbage], (fx) => read(fx.garbage), "InputError", [/unrecognised format/]),
-    c("read: folder without 10x files", () => [], (fx) => read(fx.aDir), "InputError", [/neither spliced\/ and unspliced\//]),
-    c("read: missing file", () => [], (fx) => read(join(fx.dir, "nope.h5ad")), "InputError", [/no such file or folder/]),
-    c("readH5ad: a loom named .h5ad", (fx) => [fx.loomNamedH5ad], (fx) => readH5ad(fx.loomNamedH5ad), "InputError", [
-      /is a \.loom file .*read it with readLoom\(\) or read\(\)/,
-    ]),
-    c("readLoom: an .h5ad", (fx) => [fx.good], (fx) => readLoom(fx.good), "InputError", [/\/matrix: missing \(not a loom file\?\)/]),
+    c(
+      "read: truncated .h5ad",
+      (fx) => [fx.truncated],
+      (fx) => read(fx.truncated),
+      "InputError",
+      [/truncated\.h5ad: is not a readable HDF5 file \(truncated or corrupt/],
+    ),
+    c(
+      "readH5ad: truncated .h5ad",
+      (fx) => [fx.truncated],
+      (fx) => readH5ad(fx.truncated),
+      "InputError",
+      [/is not a readable HDF5 file \(truncated or corrupt/],
+    ),
+    c(
+      "read: empty file",
+      (fx) => [fx.empty],
+      (fx) => read(fx.empty),
+      "InputError",
+      [/empty\.h5ad: the file is empty/],
+    ),
+    c(
+      "read: binary garbage",
+      (fx) => [fx.garbage],
+      (fx) => read(fx.garbage),
+      "InputError",
+      [/unrecognised format/],
+    ),
+    c(
+      "read: folder without 10x files",
+      () => [],
+      (fx) => read(fx.aDir),
+      "InputError",
+      [/neither spliced\/ and unspliced\//],
+    ),
+    c(
+      "read: missing file",
+      () => [],
+      (fx) => read(join(fx.dir, "nope.h5ad")),
+      "InputError",
+      [/no such file or folder/],
+    ),
+    c(
+      "readH5ad: a loom named .h5ad",
+      (fx) => [fx.loomNamedH5ad],
+      (fx) => readH5ad(fx.loomNamedH5ad),
+      "InputError",
+      [/is a \.loom file .*read it with readLoom\(\) or read\(\)/],
+    ),
+    c(
+      "readLoom: an .h5ad",
+      (fx) => [fx.good],
+      (fx) => readLoom(fx.good),
+      "InputError",
+      [/\/matrix: missing \(not a loom file\?\)/],
+    ),
     c(
       "read: a loom named .h5ad comes back cells × genes",
       (fx) => [fx.loomNamedH5ad],
@@ -379,9 +418,13 @@ export function fileCases(): CorpusCase[] {
       "InputError",
       [/the name says \.h5ad but the content is loom; read as loom/],
     ),
-    c("checkOutputPath: the input", (fx) => [fx.good], (fx) => checkOutputPath(fx.good, { inputs: [fx.good] }), "FileError", [
-      /is also an input .*never overwrites its input/,
-    ]),
+    c(
+      "checkOutputPath: the input",
+      (fx) => [fx.good],
+      (fx) => checkOutputPath(fx.good, { inputs: [fx.good] }),
+      "FileError",
+      [/is also an input .*never overwrites its input/],
+    ),
     c(
       "checkOutputPath: the input through a symlink",
       (fx) => [fx.good],
@@ -396,28 +439,74 @@ export function fileCases(): CorpusCase[] {
       "FileError",
       [/is also an input/],
     ),
-    c("checkOutputPath: a folder", () => [], (fx) => checkOutputPath(fx.aDir), "FileError", [/is a folder; expected a file name/]),
-    c("checkOutputPath: under a file", (fx) => [fx.aFile], (fx) => checkOutputPath(join(fx.aFile, "x", "out.h5ad")), "FileError", [
-      /a-file is a file, not a folder/,
-    ]),
-    c("writeFileAtomic: under a file", (fx) => [fx.aFile], (fx) => writeFileAtomic(join(fx.aFile, "out.tsv"), "x"), "FileError", [
-      /cannot create the output folder: (a part of the path is a file, not a folder|already exists and is not a folder)/,
-    ]),
-    c("OS error ENOSPC in words", () => [], () => {
-      throw fileError(os("ENOSPC"), "x");
-    }, "FileError", [/^\/data\/out\.h5ad: disk full/]),
-    c("OS error EROFS in words", () => [], () => {
-      throw fileError(os("EROFS"), "x", "write failed");
-    }, "FileError", [/write failed: read-only file system/]),
-    c("OS error EACCES in words", () => [], () => {
-      throw fileError(os("EACCES"), "x");
-    }, "FileError", [/permission denied/]),
-    c("OS error EISDIR in words", () => [], () => {
-      throw fileError(os("EISDIR"), "x");
-    }, "FileError", [/is a folder; expected a file/]),
-    c("OS error EEXIST in words", () => [], () => {
-      throw fileError(os("EEXIST"), "x");
-    }, "FileError", [/already exists and is not a folder/]),
+    c(
+      "checkOutputPath: a folder",
+      () => [],
+      (fx) => checkOutputPath(fx.aDir),
+      "FileError",
+      [/is a folder; expected a file name/],
+    ),
+    c(
+      "checkOutputPath: under a file",
+      (fx) => [fx.aFile],
+      (fx) => checkOutputPath(join(fx.aFile, "x", "out.h5ad")),
+      "FileError",
+      [/a-file is a file, not a folder/],
+    ),
+    c(
+      "writeFileAtomic: under a file",
+      (fx) => [fx.aFile],
+      (fx) => writeFileAtomic(join(fx.aFile, "out.tsv"), "x"),
+      "FileError",
+      [
+        /cannot create the output folder: (a part of the path is a file, not a folder|already exists and is not a folder)/,
+      ],
+    ),
+    c(
+      "OS error ENOSPC in words",
+      () => [],
+      () => {
+        throw fileError(os("ENOSPC"), "x");
+      },
+      "FileError",
+      [/^\/data\/out\.h5ad: disk full/],
+    ),
+    c(
+      "OS error EROFS in words",
+      () => [],
+      () => {
+        throw fileError(os("EROFS"), "x", "write failed");
+      },
+      "FileError",
+      [/write failed: read-only file system/],
+    ),
+    c(
+      "OS error EACCES in words",
+      () => [],
+      () => {
+        throw fileError(os("EACCES"), "x");
+      },
+      "FileError",
+      [/permission denied/],
+    ),
+    c(
+      "OS error EISDIR in words",
+      () => [],
+      () => {
+        throw fileError(os("EISDIR"), "x");
+      },
+      "FileError",
+      [/is a folder; expected a file/],
+    ),
+    c(
+      "OS error EEXIST in words",
+      () => [],
+      () => {
+        throw fileError(os("EEXIST"), "x");
+      },
+      "FileError",
+      [/already exists and is not a folder/],
+    ),
   ];
 }
 
@@ -436,13 +525,24 @@ export function flagCases(): CorpusCase[] {
       const tries: Array<[string, RegExp]> = [["abc", new RegExp(`--${flag} must be ${what}.*; got "abc"`)]];
       if (f.min !== undefined) {
         const below = f.min >= 1 ? f.min - 1 : -1;
-        tries.push([String(below), new RegExp(`--${flag} must be ${what} ≥ ${escape(String(f.min))}; got ${escape(String(below))}`)]);
+        tries.push([
+          String(below),
+          new RegExp(`--${flag} must be ${what} ≥ ${escapeRe(String(f.min))}; got ${escapeRe(String(below))}`),
+        ]);
       }
       if (f.max !== undefined)
         tries.push([String(f.max + 1), new RegExp(`--${flag} must be ${what} ≤ ${f.max}; got ${f.max + 1}`)]);
       if (f.kind === "integer") tries.push(["2.5", new RegExp(`--${flag} must be an integer.*; got "2\\.5"`)]);
       for (const [value, message] of tries)
-        cases.push(cli(`${command} --${flag} ${value}`, () => [], () => [command, `--${flag}`, value], 2, [message]));
+        cases.push(
+          cli(
+            `${command} --${flag} ${value}`,
+            () => [],
+            () => [command, `--${flag}`, value],
+            2,
+            [message],
+          ),
+        );
     }
   return cases;
 }
@@ -469,68 +569,197 @@ function cli(
 
 /** CLI runs with bad data and bad paths: exit 1, one line naming the problem. */
 export function cliCases(): CorpusCase[] {
-  const v = (_fx: Fixtures, input: string, ...more: string[]) => ["velocity", "-i", input, "-q", "--epochs", "1", "--no-umap", ...more];
+  const v = (_fx: Fixtures, input: string, ...more: string[]) => [
+    "velocity",
+    "-i",
+    input,
+    "-q",
+    "--epochs",
+    "1",
+    "--no-umap",
+    ...more,
+  ];
   const cases: CorpusCase[] = [];
   for (const [name, [layer, row, column, value]] of Object.entries(BAD_FILES))
     cases.push(
-      cli(`velocity: ${formatNumber(value)} in ${layer} (${name}.h5ad)`, (fx) => [fx.bad[name]], (fx) => v(fx, fx.bad[name]), 1, [
-        new RegExp(
-          `${name}\\.h5ad: layers/${layer}: value (${shown(value, false)}|${shown(value, true)}) at row ${row}, column ${column}; expected a`,
-        ),
-      ]),
+      cli(
+        `velocity: ${formatNumber(value)} in ${layer} (${name}.h5ad)`,
+        (fx) => [fx.bad[name]],
+        (fx) => v(fx, fx.bad[name]),
+        1,
+        [
+          new RegExp(
+            `${name}\\.h5ad: layers/${layer}: value (${shown(value, false)}|${shown(value, true)}) at row ${row}, column ${column}; expected a`,
+          ),
+        ],
+      ),
     );
-  const h = (fx: Fixtures, ...more: string[]) => ["harmony", "-i", fx.pcs, "--meta", fx.meta, "--batch-key", "batch", "-q", ...more];
+  const h = (fx: Fixtures, ...more: string[]) => [
+    "harmony",
+    "-i",
+    fx.pcs,
+    "--meta",
+    fx.meta,
+    "--batch-key",
+    "batch",
+    "-q",
+    ...more,
+  ];
   cases.push(
-    cli("velocity: all-zero counts", (fx) => [fx.allZero], (fx) => v(fx, fx.allZero), 1, [
-      /all-zero\.h5ad: no genes left after filtering \(min_shared_counts=20/,
-    ]),
-    cli("velocity: truncated .h5ad", (fx) => [fx.truncated], (fx) => v(fx, fx.truncated), 1, [
-      /truncated\.h5ad: is not a readable HDF5 file \(truncated or corrupt/,
-    ]),
-    cli("velocity: empty input", (fx) => [fx.empty], (fx) => v(fx, fx.empty), 1, [/the file is empty/]),
-    cli("velocity: garbage input", (fx) => [fx.garbage], (fx) => v(fx, fx.garbage), 1, [/unrecognised format/]),
-    cli("velocity: missing input", () => [], (fx) => v(fx, join(fx.dir, "absent.h5ad")), 1, [/no such file or folder/]),
-    cli("velocity: --output = --input", (fx) => [fx.good], (fx) => v(fx, fx.good, "-o", fx.good), 1, [
-      /--output .*good\.h5ad: is also an input/,
-    ]),
-    cli("velocity: --output = --input through a symlink", (fx) => [fx.good], (fx) => v(fx, fx.good, "-o", fx.linkToGood), 1, [
-      /is also an input/,
-    ]),
-    cli("velocity: --output names a folder", (fx) => [fx.good], (fx) => v(fx, fx.good, "-o", fx.dirNamedH5ad), 1, [
-      /folder\.h5ad: is a folder; expected a file name/,
-    ]),
-    cli("velocity: --output under a file", (fx) => [fx.good, fx.aFile], (fx) => v(fx, fx.good, "-o", join(fx.aFile, "out.h5ad")), 1, [
-      /a-file is a file, not a folder/,
-    ]),
-    cli("velocity: --report under a file", (fx) => [fx.good, fx.aFile], (fx) => v(fx, fx.good, "--report", join(fx.aFile, "r.html")), 1, [
-      /--report .*a-file is a file, not a folder/,
-    ]),
-    cli("velocity: one batch", (fx) => [fx.good], (fx) => v(fx, fx.good, "--batch-key", "one_batch"), 1, [
-      /obs\.one_batch: has 1 batch \("b0"\); batch correction needs at least 2/,
-    ]),
-    cli("velocity: unknown cluster key", (fx) => [fx.good], (fx) => v(fx, fx.good, "--cluster-key", "celltype"), 1, [
-      /--cluster-key celltype: obs has no column "celltype"/,
-    ]),
-    cli("velocity: --epochs -1", () => [], () => ["velocity", "--epochs", "-1"], 2, [/--epochs must be an integer ≥ 1; got -1/]),
-    cli("velocity: --seed -5", () => [], () => ["velocity", "--seed", "-5"], 2, [/--seed must be an integer ≥ 0; got -5/]),
-    cli("harmony: --output = --meta", (fx) => [fx.pcs, fx.meta], (fx) => h(fx, "-o", fx.meta), 1, [
-      /--output .*meta\.tsv: is also an input .*never overwrites its input/,
-    ]),
-    cli("harmony: --output = --input", (fx) => [fx.pcs, fx.meta], (fx) => h(fx, "-o", fx.pcs), 1, [/pcs\.tsv: is also an input/]),
-    cli("harmony: --meta is a folder", (fx) => [fx.pcs], (fx) => ["harmony", "-i", fx.pcs, "--meta", fx.aDir, "--batch-key", "batch", "-q"], 1, [
-      /a-folder: is a folder; expected a file/,
-    ]),
-    cli("harmony: --input is a folder", (fx) => [fx.meta], (fx) => ["harmony", "-i", fx.aDir, "--meta", fx.meta, "--batch-key", "batch", "-q"], 1, [
-      /a-folder: is a folder; expected a file/,
-    ]),
-    cli("harmony: --output is a folder", (fx) => [fx.pcs, fx.meta], (fx) => h(fx, "-o", fx.aDir), 1, [/is a folder; expected a file name/]),
-    cli("harmony: --theta -1", () => [], () => ["harmony", "--theta", "-1"], 2, [/--theta must be a number ≥ 0; got -1/]),
-    cli("simulate: --output is a folder", () => [], (fx) => ["simulate", "-o", join(fx.aDir, "x.h5ad", "..", "..", "a-folder")], 2, [
-      /--output must end in \.h5ad/,
-    ]),
-    cli("simulate: --output under a file", (fx) => [fx.aFile], (fx) => ["simulate", "-o", join(fx.aFile, "sim.h5ad")], 1, [
-      /a-file is a file, not a folder/,
-    ]),
+    cli(
+      "velocity: all-zero counts",
+      (fx) => [fx.allZero],
+      (fx) => v(fx, fx.allZero),
+      1,
+      [/all-zero\.h5ad: no genes left after filtering \(min_shared_counts=20/],
+    ),
+    cli(
+      "velocity: truncated .h5ad",
+      (fx) => [fx.truncated],
+      (fx) => v(fx, fx.truncated),
+      1,
+      [/truncated\.h5ad: is not a readable HDF5 file \(truncated or corrupt/],
+    ),
+    cli(
+      "velocity: empty input",
+      (fx) => [fx.empty],
+      (fx) => v(fx, fx.empty),
+      1,
+      [/the file is empty/],
+    ),
+    cli(
+      "velocity: garbage input",
+      (fx) => [fx.garbage],
+      (fx) => v(fx, fx.garbage),
+      1,
+      [/unrecognised format/],
+    ),
+    cli(
+      "velocity: missing input",
+      () => [],
+      (fx) => v(fx, join(fx.dir, "absent.h5ad")),
+      1,
+      [/no such file or folder/],
+    ),
+    cli(
+      "velocity: --output = --input",
+      (fx) => [fx.good],
+      (fx) => v(fx, fx.good, "-o", fx.good),
+      1,
+      [/--output .*good\.h5ad: is also an input/],
+    ),
+    cli(
+      "velocity: --output = --input through a symlink",
+      (fx) => [fx.good],
+      (fx) => v(fx, fx.good, "-o", fx.linkToGood),
+      1,
+      [/is also an input/],
+    ),
+    cli(
+      "velocity: --output names a folder",
+      (fx) => [fx.good],
+      (fx) => v(fx, fx.good, "-o", fx.dirNamedH5ad),
+      1,
+      [/folder\.h5ad: is a folder; expected a file name/],
+    ),
+    cli(
+      "velocity: --output under a file",
+      (fx) => [fx.good, fx.aFile],
+      (fx) => v(fx, fx.good, "-o", join(fx.aFile, "out.h5ad")),
+      1,
+      [/a-file is a file, not a folder/],
+    ),
+    cli(
+      "velocity: --report under a file",
+      (fx) => [fx.good, fx.aFile],
+      (fx) => v(fx, fx.good, "--report", join(fx.aFile, "r.html")),
+      1,
+      [/--report .*a-file is a file, not a folder/],
+    ),
+    cli(
+      "velocity: one batch",
+      (fx) => [fx.good],
+      (fx) => v(fx, fx.good, "--batch-key", "one_batch"),
+      1,
+      [/obs\.one_batch: has 1 batch \("b0"\); batch correction needs at least 2/],
+    ),
+    cli(
+      "velocity: unknown cluster key",
+      (fx) => [fx.good],
+      (fx) => v(fx, fx.good, "--cluster-key", "celltype"),
+      1,
+      [/--cluster-key celltype: obs has no column "celltype"/],
+    ),
+    cli(
+      "velocity: --epochs -1",
+      () => [],
+      () => ["velocity", "--epochs", "-1"],
+      2,
+      [/--epochs must be an integer ≥ 1; got -1/],
+    ),
+    cli(
+      "velocity: --seed -5",
+      () => [],
+      () => ["velocity", "--seed", "-5"],
+      2,
+      [/--seed must be an integer ≥ 0; got -5/],
+    ),
+    cli(
+      "harmony: --output = --meta",
+      (fx) => [fx.pcs, fx.meta],
+      (fx) => h(fx, "-o", fx.meta),
+      1,
+      [/--output .*meta\.tsv: is also an input .*never overwrites its input/],
+    ),
+    cli(
+      "harmony: --output = --input",
+      (fx) => [fx.pcs, fx.meta],
+      (fx) => h(fx, "-o", fx.pcs),
+      1,
+      [/pcs\.tsv: is also an input/],
+    ),
+    cli(
+      "harmony: --meta is a folder",
+      (fx) => [fx.pcs],
+      (fx) => ["harmony", "-i", fx.pcs, "--meta", fx.aDir, "--batch-key", "batch", "-q"],
+      1,
+      [/a-folder: is a folder; expected a file/],
+    ),
+    cli(
+      "harmony: --input is a folder",
+      (fx) => [fx.meta],
+      (fx) => ["harmony", "-i", fx.aDir, "--meta", fx.meta, "--batch-key", "batch", "-q"],
+      1,
+      [/a-folder: is a folder; expected a file/],
+    ),
+    cli(
+      "harmony: --output is a folder",
+      (fx) => [fx.pcs, fx.meta],
+      (fx) => h(fx, "-o", fx.aDir),
+      1,
+      [/is a folder; expected a file name/],
+    ),
+    cli(
+      "harmony: --theta -1",
+      () => [],
+      () => ["harmony", "--theta", "-1"],
+      2,
+      [/--theta must be a number ≥ 0; got -1/],
+    ),
+    cli(
+      "simulate: --output is a folder",
+      () => [],
+      (fx) => ["simulate", "-o", join(fx.aDir, "x.h5ad", "..", "..", "a-folder")],
+      2,
+      [/--output must end in \.h5ad/],
+    ),
+    cli(
+      "simulate: --output under a file",
+      (fx) => [fx.aFile],
+      (fx) => ["simulate", "-o", join(fx.aFile, "sim.h5ad")],
+      1,
+      [/a-file is a file, not a folder/],
+    ),
   );
   return cases;
 }

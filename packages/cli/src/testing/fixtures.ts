@@ -46,7 +46,10 @@ export function makeAnnData(spec: AnnDataSpec = {}): AnnData {
   if (s) layers.spliced = layer(s);
   if (u) layers.unspliced = layer(u);
   const obs = new DataFrame(Array.from({ length: N_CELLS }, (_, i) => `cell${i}`));
-  obs.set("clusters", categoricalColumn(Array.from({ length: N_CELLS }, (_, i) => `c${Math.floor((i * 4) / N_CELLS)}`)));
+  obs.set(
+    "clusters",
+    categoricalColumn(Array.from({ length: N_CELLS }, (_, i) => `c${Math.floor((i * 4) / N_CELLS)}`)),
+  );
   const batches = spec.batches ?? 2;
   obs.set("batch", categoricalColumn(Array.from({ length: N_CELLS }, (_, i) => `b${i % batches}`)));
   obs.set("one_batch", categoricalColumn(Array.from({ length: N_CELLS }, () => "b0")));
@@ -131,5 +134,20 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
   mkdirSync(dirNamedH5ad, { recursive: true });
   const linkToGood = p("link-to-good.h5ad");
   symlinkSync(good, linkToGood);
-  return { dir, good, bad, allZero, loomNamedH5ad, truncated, empty, garbage, pcs, meta, aFile, aDir, dirNamedH5ad, linkToGood };
+  return {
+    dir,
+    good,
+    bad,
+    allZero,
+    loomNamedH5ad,
+    truncated,
+    empty,
+    garbage,
+    pcs,
+    meta,
+    aFile,
+    aDir,
+    dirNamedH5ad,
+    linkToGood,
+  };
 }

@@ -43,7 +43,7 @@ export async function openHdf5(path: string): Promise<File> {
     return new h5wasm.File(full, "r");
   } catch (e) {
     void e; // libhdf5's own words ("sblock->base_addr = 0") say nothing a user can act on
-    throw new InputError(path, `is not a readable HDF5 file (truncated or corrupt; ${size} bytes)`);
+    throw new InputError(path, "is not a readable HDF5 file (truncated or corrupt)");
   }
 }
 
