@@ -31,7 +31,7 @@ export function checkVector(name: string, x: unknown, length?: number): asserts 
 export const MAX_COUNT = 1e12;
 
 export interface ValueCheckOptions {
-  /** Number of columns (1 for vectors): positions are reported as row and column. */
+  /** Number of columns of a matrix: positions are reported as row and column. Leave out for vectors. */
   rowLength?: number;
   nonNegative?: boolean;
   /** Largest allowed absolute value (default: any finite value). */
@@ -40,11 +40,11 @@ export interface ValueCheckOptions {
 
 /**
  * Throws {@link ValueError} at the first non-finite (or, with `nonNegative`, negative; with `maxAbs`, too
- * large) entry, naming the array, the row and the column. `rowLength` is the number of columns (1 for
- * vectors).
+ * large) entry, naming the array, the row and the column. `rowLength` is the number of columns of a
+ * matrix (a one-column matrix too); leave it out for a vector (the index is named then).
  */
 export function checkValues(name: string, data: ArrayLike<number>, options: ValueCheckOptions = {}): void {
-  const width = options.rowLength ?? 1;
+  const width = options.rowLength;
   const limit = options.maxAbs ?? Number.POSITIVE_INFINITY;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
@@ -63,9 +63,12 @@ export function checkValues(name: string, data: ArrayLike<number>, options: Valu
   }
 }
 
-/** Row and column of flat index `i` in a row-major matrix with `width` columns (index only for vectors). */
-export function positionOf(i: number, width: number): { row?: number; column?: number; index: number } {
-  return width > 1 ? { row: Math.floor(i / width), column: i % width, index: i } : { index: i };
+/**
+ * Row and column of flat index `i` in a row-major matrix with `width` columns (a one-column matrix
+ * included); only the index for a vector (`width` undefined).
+ */
+export function positionOf(i: number, width?: number): { row?: number; column?: number; index: number } {
+  return width !== undefined && width >= 1 ? { row: Math.floor(i / width), column: i % width, index: i } : { index: i };
 }
 
 /**
@@ -78,7 +81,7 @@ export function checkCounts(
   data: ArrayLike<number>,
   options: { rowLength?: number; onWarning?: (message: string) => void } = {},
 ): boolean {
-  const width = options.rowLength ?? 1;
+  const width = options.rowLength;
   let firstFraction = -1;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
@@ -119,7 +122,7 @@ export function checkTensorValues(
   const key = `${options.nonNegative === true}:${options.maxAbs ?? ""}`;
   const passed = validated.get(x);
   if (passed?.has(key)) return;
-  checkValues(name, x.dataSync() as Float32Array, { rowLength: x.rank === 2 ? x.shape[1] : 1, ...options });
+  checkValues(name, x.dataSync() as Float32Array, { rowLength: x.rank === 2 ? x.shape[1] : undefined, ...options });
   if (passed) passed.add(key);
   else validated.set(x, new Set([key]));
 }
