@@ -63,4 +63,4 @@ export { detectFormat, type InputFormat, type ReadOptions, read, readVelocityFol
 export { parseDelimited, type ReadCsvOptions, readCsv } from "./text/read-csv.js";
 export { readLines, readMaybeGzip } from "./text/read-text.js";
 export { isUnsDict, NdArray, type UnsDict, type UnsValue } from "./uns.js";
-export { checkLayerCounts } from "./validate.js";
+export { checkLayerCounts, checkLayerFinite } from "./validate.js";

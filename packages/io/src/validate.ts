@@ -1,5 +1,5 @@
 /** Value checks on layers in any storage (dense, CSR, CSC), naming the row and column of a bad entry. */
-import { checkCounts, formatNumber, MAX_COUNT, ValueError } from "@diffcell/core";
+import { checkCounts, checkValues, formatNumber, MAX_COUNT, ValueError } from "@diffcell/core";
 import type { Layer } from "./matrix/types.js";
 
 /**
@@ -8,7 +8,23 @@ import type { Layer } from "./matrix/types.js";
  * Returns whether any stored value was not an integer.
  */
 export function checkLayerCounts(name: string, m: Layer, onWarning?: (message: string) => void): boolean {
-  if (m.format === "dense") return checkCounts(name, m.data, { rowLength: m.cols, onWarning });
+  return checkLayer(name, m, true, onWarning);
+}
+
+/**
+ * Any finite values (an expression matrix that may be normalised, logged or scaled): a {@link ValueError}
+ * naming the row and column of the first NaN, Inf or -Inf.
+ */
+export function checkLayerFinite(name: string, m: Layer): void {
+  checkLayer(name, m, false);
+}
+
+function checkLayer(name: string, m: Layer, counts: boolean, onWarning?: (message: string) => void): boolean {
+  if (m.format === "dense") {
+    if (counts) return checkCounts(name, m.data, { rowLength: m.cols, onWarning });
+    checkValues(name, m.data, { rowLength: m.cols });
+    return false;
+  }
   const major = m.format === "csr" ? m.rows : m.cols;
   let fraction: { row: number; column: number; value: number } | undefined;
   for (let a = 0; a < major; a++) {
@@ -16,6 +32,10 @@ export function checkLayerCounts(name: string, m: Layer, onWarning?: (message: s
       const v = m.data[p];
       const row = m.format === "csr" ? a : m.indices[p];
       const column = m.format === "csr" ? m.indices[p] : a;
+      if (!counts) {
+        if (!Number.isFinite(v)) throw new ValueError(name, v, "finite", { row, column, index: row * m.cols + column });
+        continue;
+      }
       if (!(v >= 0 && v <= MAX_COUNT)) {
         const expected = Number.isFinite(v) && v > 0 ? `a count ≤ ${formatNumber(MAX_COUNT)}` : "a finite count ≥ 0";
         throw new ValueError(name, v, expected, { row, column, index: row * m.cols + column });

@@ -5,7 +5,7 @@
  * batches). Each failure is a typed error naming the array (row, column, value) or the option.
  */
 import { ConfigError, InputError } from "@diffcell/core";
-import { AnnData, checkLayerCounts } from "@diffcell/io";
+import { AnnData, checkLayerCounts, checkLayerFinite } from "@diffcell/io";
 import { geneMask, sharedCounts } from "@diffcell/pp";
 import { kineticsModelNames } from "@diffcell/velocity";
 import { NEIGHBOR_DEFAULTS, PREPROCESS_DEFAULTS } from "./defaults.js";
@@ -79,6 +79,8 @@ export function validatePipelineInput(entry: string, adata: unknown, options: En
   const unspliced = adata.layer("unspliced");
   checkLayerCounts(`${source}: layers/spliced`, spliced, o.onWarning);
   checkLayerCounts(`${source}: layers/unspliced`, unspliced, o.onWarning);
+  // X (counts or already normalised) feeds PCA: any finite value is usable.
+  if (adata.X) checkLayerFinite(`${source}: X`, adata.X);
 
   // The genes scVelo's filter keeps: none (all-zero or too sparse data) is said as such, not as a PCA error.
   const minShared = o.minSharedCounts ?? PREPROCESS_DEFAULTS.minSharedCounts;

@@ -226,6 +226,20 @@ export function libraryCases(): CorpusCase[] {
     expect: { error, message, warning },
   });
   const zeros = () => new Float64Array(N_CELLS * N_GENES);
+  for (const value of [Number.POSITIVE_INFINITY, Number.NaN, Number.NEGATIVE_INFINITY])
+    cases.push(
+      pipelineCase(
+        `runVelocityPipeline: ${SPELLED.get(value)} in X (layers fine)`,
+        () => {
+          const a = makeAnnData();
+          const x = withValue("spliced", 6, 2, value);
+          a.X = { format: "dense", data: x, rows: N_CELLS, cols: N_GENES };
+          return runVelocityPipeline(a, { umap: false });
+        },
+        "ValueError",
+        [new RegExp(`X: value ${escapeRe(SPELLED.get(value) as string)} at row 6, column 2; expected finite`)],
+      ),
+    );
   cases.push(
     pipelineCase(
       "runVelocityPipeline: all-zero counts",
