@@ -1,4 +1,3 @@
-import { InputError, ShapeError } from "@diffcell/core";
 import { checkSparse, csc, csr, dense } from "./construct.js";
 
 import type { CscMatrix, CsrMatrix, DenseMatrix, FloatArray, Layer, SparseMatrix } from "./types.js";
