@@ -87,6 +87,7 @@ export { isTaping } from "./tfjs.js";
 export { disposeTree, flattenTree, globalNorm, leafNorms, mapTree, type TensorTree, unflattenTree } from "./tree.js";
 export {
   checkCounts,
+  checkFloat32,
   checkMatrix,
   checkTensorValues,
   checkValues,

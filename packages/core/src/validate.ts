@@ -17,6 +17,16 @@ export function checkMatrix(
   ) {
     throw new ShapeError(name, `[${rows}, ${cols}]`, x.shape);
   }
+  checkFloat32(name, x);
+}
+
+/** Throws {@link InputError} unless `x` is float32 (tfjs kernels refuse int32 deep inside, with no name). */
+export function checkFloat32(name: string, x: tf.Tensor): void {
+  if (x.dtype !== "float32")
+    throw new InputError(
+      name,
+      `a tensor of dtype ${x.dtype}; expected float32 (convert with tf.cast(${name}, "float32"))`,
+    );
 }
 
 /** Throws {@link ShapeError} unless `x` is a 1-D tensor of the given length (when given). */

@@ -176,6 +176,22 @@ export function libraryCases(): CorpusCase[] {
     ),
   );
   cases.push({
+    name: "DifferentiableVelocity.forward: int32 unspliced",
+    kind: "library",
+    inputs: () => [],
+    run: async () => {
+      const model = new DifferentiableVelocity(new VelocityConfig({ nGenes: N_GENES }));
+      const data = { ...goodTensors(), unspliced: int32() };
+      try {
+        return await capture(() => model.forward(data));
+      } finally {
+        model.dispose();
+        tf.dispose([data.spliced, data.unspliced]);
+      }
+    },
+    expect: { error: "InputError", message: [/^unspliced: a tensor of dtype int32; expected float32/] },
+  });
+  cases.push({
     name: "trainVelocity: not a model",
     kind: "library",
     inputs: () => [],
