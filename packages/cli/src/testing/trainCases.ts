@@ -1,7 +1,7 @@
 /** Corpus cases for trainVelocity and DifferentiableVelocity (see corpus.ts). */
 import { tf } from "@diffcell/core";
 import { DifferentiableVelocity, trainVelocity, VelocityConfig } from "@diffcell/velocity";
-import { BAD_VALUES, type CorpusCase, capture, SPELLED, shown, spell } from "./corpus.js";
+import { BAD_VALUES, type CorpusCase, capture, shown, spell } from "./corpus.js";
 import { N_CELLS, N_GENES, withValue } from "./fixtures.js";
 
 function trainCase(
