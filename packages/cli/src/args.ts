@@ -44,7 +44,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): FlagVa
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: joinNegativeValues(spec, argv), options, strict: true, allowPositionals: false });
   } catch (error) {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional.*$/s, "")}`);
   }
@@ -64,17 +64,53 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): FlagVa
       values[name] = text;
       continue;
     }
-    const value = Number(text);
-    const what = flag.kind === "integer" ? "an integer" : "a number";
-    if (text.trim() === "" || !Number.isFinite(value) || (flag.kind === "integer" && !Number.isInteger(value)))
-      throw new UsageError(`--${name} must be ${what}; got ${JSON.stringify(text)}`);
-    if ((flag.min !== undefined && value < flag.min) || (flag.max !== undefined && value > flag.max)) {
-      const range = `${flag.min ?? "-∞"}…${flag.max ?? "∞"}`;
-      throw new UsageError(`--${name} must be ${what} in ${range}; got ${text}`);
-    }
-    values[name] = value;
+    values[name] = parseNumber(name, flag, text);
   }
   return values;
+}
+
+/** A numeric flag's value, range-checked; the error names the bound that was crossed. */
+function parseNumber(name: string, flag: FlagSpec, text: string): number {
+  const value = Number(text.trim());
+  const what = flag.kind === "integer" ? "an integer" : "a number";
+  const range = rangeText(flag);
+  if (text.trim() === "" || !Number.isFinite(value) || (flag.kind === "integer" && !Number.isInteger(value)))
+    throw new UsageError(`--${name} must be ${what}${range ? ` ${range}` : ""}; got ${JSON.stringify(text)}`);
+  if (flag.min !== undefined && value < flag.min)
+    throw new UsageError(`--${name} must be ${what} ≥ ${flag.min}; got ${text.trim()}`);
+  if (flag.max !== undefined && value > flag.max)
+    throw new UsageError(`--${name} must be ${what} ≤ ${flag.max}; got ${text.trim()}`);
+  return value;
+}
+
+function rangeText(flag: FlagSpec): string {
+  if (flag.min !== undefined && flag.max !== undefined) return `in ${flag.min}…${flag.max}`;
+  if (flag.min !== undefined) return `≥ ${flag.min}`;
+  if (flag.max !== undefined) return `≤ ${flag.max}`;
+  return "";
+}
+
+/** A token that looks like a negative number ("-1", "-0.5", "-1e3", "-Inf"), not like a flag. */
+const NEGATIVE = /^-(\d|\.\d|inf(inity)?$)/i;
+
+/**
+ * `--epochs -1` → `--epochs=-1` for flags that take a value, so Node's parser sees a value (it would
+ * otherwise call the argument "ambiguous") and the range check can name the problem.
+ */
+function joinNegativeValues(spec: CommandSpec, argv: readonly string[]): string[] {
+  const out: string[] = [];
+  const shorts = new Map(Object.entries(spec.flags).map(([name, f]) => [f.short ? `-${f.short}` : "", name]));
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    const name = token.startsWith("--") ? token.slice(2) : shorts.get(token);
+    const flag = name !== undefined ? spec.flags[name] : undefined;
+    const next = argv[i + 1];
+    if (flag && flag.kind !== "boolean" && next !== undefined && NEGATIVE.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(token);
+  }
+  return out;
 }
 
 export function commandHelp(spec: CommandSpec): string {

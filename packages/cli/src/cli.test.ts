@@ -254,7 +254,7 @@ describe("diffcell velocity: bad input is one clear line", () => {
     expect(absent.err).toContain("no such file");
 
     const same = await run("velocity", "-i", sim, "-o", sim);
-    expect(same.code).toBe(2);
+    expect(same.code).toBe(1);
     expect(same.err).toContain("never overwrites its input");
     expect(existsSync(sim)).toBe(true);
   });

@@ -2,11 +2,9 @@
  * `diffcell harmony`: Harmony on a table of PCs (cells × features, tab-separated, header row) with batch
  * labels from a metadata table; writes the corrected PCs in the input's cell order.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { InputError } from "@diffcell/core";
 import { iLisi, runHarmony } from "@diffcell/harmony";
-import { type DataFrame, readCsv } from "@diffcell/io";
+import { checkOutputPath, type DataFrame, readCsv, writeFileAtomic } from "@diffcell/io";
 import { type CommandSpec, parseCommand, UsageError } from "./args.js";
 import type { CliIo } from "./io.js";
 import { progressBar } from "./progress.js";
@@ -44,8 +42,8 @@ export async function harmonyCommand(argv: readonly string[], io: CliIo): Promis
     if (flags[required] === undefined) throw new UsageError(`--${required} is required`);
   const input = flags.input as string;
   const output = flags.output as string | undefined;
-  if (output && resolve(output) === resolve(input))
-    throw new UsageError("--output is the input file; diffcell never overwrites its input");
+  // Checked before any work: neither --input nor --meta (real paths), a writable place, not a folder.
+  if (output) checkOutputPath(output, { inputs: [input, flags.meta as string], label: "--output" });
   const started = performance.now();
   const bar = progressBar(io, flags.quiet === true);
 
@@ -109,8 +107,7 @@ export async function harmonyCommand(argv: readonly string[], io: CliIo): Promis
     `harmony: ${rows} cells × ${columns.length} features, batches ${levels}, K = ${result.nClusters}, ` +
     `${result.kmeansRounds.length} rounds${result.converged ? " (converged)" : ""}, ${harmonySeconds.toFixed(2)} s${lisiText}`;
   if (output) {
-    mkdirSync(dirname(resolve(output)), { recursive: true });
-    writeFileSync(output, text);
+    writeFileAtomic(output, text);
     io.stdout(`${summary} → ${output}\n`);
   } else {
     io.stdout(text);

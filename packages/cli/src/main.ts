@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { DiffcellError, initBackend } from "@diffcell/core";
+import { fileError, isOsError } from "@diffcell/io";
 import { type CommandSpec, commandHelp, UsageError } from "./args.js";
 import { harmonyCommand, harmonySpec } from "./harmony.js";
 import type { CliIo } from "./io.js";
@@ -102,10 +103,9 @@ function reportError(command: string, error: unknown, io: CliIo): number {
     if (debug && error.stack) io.stderr(`${error.stack}\n`);
     return 1;
   }
-  const e = error as NodeJS.ErrnoException;
-  if (e && typeof e.code === "string" && typeof e.path === "string") {
-    // File-system errors (permission denied, not a directory, disk full) are the user's to fix.
-    io.stderr(`diffcell ${command}: error: ${e.path}: ${e.code} ${oneLine(e.message.split(": ")[0] ?? "")}\n`);
+  if (isOsError(error)) {
+    // File-system errors (permission denied, not a folder, disk full) are the user's to fix: plain words.
+    io.stderr(`diffcell ${command}: error: ${oneLine(fileError(error, "(file)").message)}\n`);
     return 1;
   }
   const message = error instanceof Error ? error.message : String(error);

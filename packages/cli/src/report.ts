@@ -2,10 +2,10 @@
  * The velocity report: every figure as SVG (and PNG beside it), one self-contained HTML file with the
  * figures inline, the metrics, the parameters and the timings.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { stats } from "@diffcell/core";
-import { type AnnData, toDenseFloat32 } from "@diffcell/io";
+import { type AnnData, fileError, toDenseFloat32, writeFileAtomic } from "@diffcell/io";
 import type { VelocityPipelineResult } from "@diffcell/pipeline";
 import {
   type Cell,
@@ -225,17 +225,25 @@ export function buildReport(input: ReportInput): { html: string; figures: Figure
  * files of an earlier report there). Returns the folder.
  */
 export function writeReport(path: string, report: { html: string; figures: Figure[] }, png = true): string {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, report.html);
-  const folder = join(dirname(path), `${basename(path).replace(/\.html?$/i, "")}_figures`);
-  mkdirSync(folder, { recursive: true });
+  writeFileAtomic(path, report.html);
+  const folder = reportFolder(path);
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (e) {
+    throw fileError(e, folder, "cannot create the figures folder");
+  }
   // Figures of an earlier run (other top genes) would otherwise linger beside the new ones.
   for (const file of readdirSync(folder)) if (/\.(svg|png)$/.test(file)) rmSync(join(folder, file));
   for (const figure of report.figures) {
-    writeFileSync(join(folder, `${figure.name}.svg`), figure.svg);
-    if (png) writeFileSync(join(folder, `${figure.name}.png`), toPng(figure.svg, { scale: 1.5 }));
+    writeFileAtomic(join(folder, `${figure.name}.svg`), figure.svg);
+    if (png) writeFileAtomic(join(folder, `${figure.name}.png`), toPng(figure.svg, { scale: 1.5 }));
   }
   return folder;
+}
+
+/** The folder beside a report that holds its figures: `report.html` → `report_figures/`. */
+export function reportFolder(path: string): string {
+  return join(dirname(path), `${basename(path).replace(/\.html?$/i, "")}_figures`);
 }
 
 /** Categories in the order of the cluster column when it is categorical (pancreas: developmental order). */

@@ -2,10 +2,19 @@
  * `diffcell simulate`: spliced/unspliced counts from the kinetic simulator, written as .h5ad with the
  * truth in obs/var (scVelo's simulation keys: true_t, true_alpha, true_beta, true_gamma, true_t_).
  */
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { tf } from "@diffcell/core";
-import { AnnData, booleanColumn, categoricalColumn, DataFrame, dense, numericColumn, writeH5ad } from "@diffcell/io";
+import {
+  AnnData,
+  booleanColumn,
+  categoricalColumn,
+  checkOutputPath,
+  DataFrame,
+  dense,
+  ensureParentDir,
+  numericColumn,
+  writeH5ad,
+} from "@diffcell/io";
 import { simulateKinetics } from "@diffcell/sim";
 import { type CommandSpec, parseCommand, UsageError } from "./args.js";
 import type { CliIo } from "./io.js";
@@ -45,6 +54,7 @@ export async function simulateCommand(argv: readonly string[], io: CliIo): Promi
   const output = flags.output as string | undefined;
   if (!output) throw new UsageError("--output is required");
   if (!/\.h5ad$/i.test(output)) throw new UsageError(`--output must end in .h5ad; got ${JSON.stringify(output)}`);
+  checkOutputPath(output, { label: "--output" });
   const started = performance.now();
   const nBatches = (flags["n-batches"] as number | undefined) ?? 1;
   const sim = simulateKinetics({
@@ -98,7 +108,7 @@ export async function simulateCommand(argv: readonly string[], io: CliIo): Promi
       ) as Record<string, number | string>,
     },
   });
-  mkdirSync(dirname(resolve(output)), { recursive: true });
+  ensureParentDir(output);
   await writeH5ad(adata, resolve(output));
   io.stdout(
     `simulate: ${n} cells × ${g} genes, ${sim.config.branches} fate(s), ${nBatches} batch(es), seed ${sim.config.seed}, ` +

@@ -12,7 +12,16 @@ export { checkGrad, type GradCheckEntry, type GradCheckOptions, type GradCheckRe
 export { chunkRowsFor, mapRowChunks, sliceRows } from "./chunk.js";
 export { Config } from "./config.js";
 export { checkpoint, runCooperatively, runToEnd, type Steps, yieldToEventLoop } from "./cooperative.js";
-export { ConfigError, DiffcellError, formatValue, InputError, ShapeError } from "./errors.js";
+export {
+  ConfigError,
+  DiffcellError,
+  FileError,
+  formatNumber,
+  formatValue,
+  InputError,
+  ShapeError,
+  ValueError,
+} from "./errors.js";
 export {
   allocLike,
   customVjp,
@@ -80,4 +89,14 @@ export type { Scalar, Tensor, Tensor1D, Tensor2D } from "./tf.js";
 export { customGrad, tf, tidyHost } from "./tf.js";
 export { isTaping } from "./tfjs.js";
 export { disposeTree, flattenTree, globalNorm, leafNorms, mapTree, type TensorTree, unflattenTree } from "./tree.js";
-export { checkMatrix, checkTensorValues, checkValues, checkVector } from "./validate.js";
+export {
+  checkCounts,
+  checkFloat32,
+  checkMatrix,
+  checkTensorValues,
+  checkValues,
+  checkVector,
+  MAX_COUNT,
+  positionOf,
+  type ValueCheckOptions,
+} from "./validate.js";

@@ -131,6 +131,11 @@ describe("VelocityConsistencyLoss", () => {
     const identity = loss(v, s, s, { basis: tf.eye(6) as tf.Tensor2D }).dataSync()[0];
     expect(identity).toBeCloseTo(plain, 5);
     expect(() => loss(v, tf.zeros([40, 5]), s)).toThrow("spliced: expected shape [40, 6], got [40, 5]");
+    const counts = tf.zeros([40, 6], "int32");
+    expect(() => loss(v, counts, s)).toThrow(
+      'spliced: a tensor of dtype int32; expected float32 (convert with tf.cast(spliced, "float32"))',
+    );
+    counts.dispose();
     expect(() => loss(v, s, s, { neighbors: Int32Array.from({ length: 80 }, () => 99) })).toThrow(
       /indices in \[0, 40\)/,
     );

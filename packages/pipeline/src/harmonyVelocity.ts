@@ -18,6 +18,7 @@ import {
 import { NEIGHBOR_DEFAULTS, VELOCITY_DEFAULTS } from "./defaults.js";
 import { preprocessForVelocity, stepTimer } from "./model.js";
 import { type PipelineMetrics, writeVelocityResults } from "./results.js";
+import { validatePipelineInput } from "./validate.js";
 import type { VelocityPipelineOptions, VelocityPipelineResult } from "./velocityPipeline.js";
 
 /**
@@ -37,6 +38,7 @@ export type HarmonyVelocityRunOptions = Omit<HarmonyVelocityOptions, "nNeighbors
     | "velocityUnits"
     | "graphMetric"
     | "signal"
+    | "onWarning"
   > & {
     /** obs column with the batch of each cell (required). */
     batchKey: string;
@@ -73,6 +75,11 @@ export async function runHarmonyVelocity(
   adata: AnnData,
   options: HarmonyVelocityRunOptions,
 ): Promise<HarmonyVelocityResult> {
+  validatePipelineInput("runHarmonyVelocity", adata, {
+    ...options,
+    mode: "dynamical",
+    onWarning: options.onWarning ?? console.warn,
+  });
   const { batchKey } = options;
   if (!batchKey || !adata.obs.has(batchKey))
     throw new InputError("batchKey", `obs has no column ${JSON.stringify(batchKey)}`);
@@ -106,6 +113,7 @@ export async function runHarmonyVelocity(
     edges: _e,
     velocityUnits: _v,
     graphMetric: _gm,
+    onWarning: _w,
     ...pipelineOptions
   } = options;
   const op = new HarmonyVelocityPipeline(f, { ...pipelineOptions, nNeighbors, seed });

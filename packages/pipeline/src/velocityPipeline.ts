@@ -24,6 +24,7 @@ import {
 } from "./model.js";
 import { knnIndices } from "./neighbors.js";
 import { type PipelineMetrics, writeVelocityResults } from "./results.js";
+import { validatePipelineInput } from "./validate.js";
 
 export type { FittedCurves, FittedRates } from "./model.js";
 
@@ -58,6 +59,8 @@ export interface VelocityPipelineOptions {
    * between steps and epochs either way.
    */
   signal?: AbortSignal;
+  /** Non-blocking findings about the input (non-integer counts). Default: `console.warn`. */
+  onWarning?: (message: string) => void;
 }
 
 export interface VelocityPipelineResult {
@@ -89,6 +92,7 @@ export async function runVelocityPipeline(
   adata: AnnData,
   options: VelocityPipelineOptions = {},
 ): Promise<VelocityPipelineResult> {
+  validatePipelineInput("runVelocityPipeline", adata, { ...options, onWarning: options.onWarning ?? console.warn });
   const mode = options.mode ?? VELOCITY_DEFAULTS.mode;
   const seed = options.seed ?? VELOCITY_DEFAULTS.seed;
   const nNeighbors = options.nNeighbors ?? NEIGHBOR_DEFAULTS.nNeighbors;

@@ -1,3 +1,4 @@
+import { InputError } from "@diffcell/core";
 import type { AnnData } from "@diffcell/io";
 import { type FilterGenesOptions, filterGenes } from "./filter-genes.js";
 import { highlyVariableGenes } from "./highly-variable-genes.js";
@@ -23,6 +24,15 @@ export interface FilterAndNormalizeOptions extends FilterGenesOptions {
  */
 export function filterAndNormalize(adata: AnnData, options: FilterAndNormalizeOptions = {}): AnnData {
   filterGenes(adata, options);
+  if (adata.nVars === 0) {
+    const bounds = Object.entries(options)
+      .filter(([k, v]) => /^(min|max)/.test(k) && v !== undefined)
+      .map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}=${v}`);
+    throw new InputError(
+      adata.source ?? "adata",
+      `no genes left after filtering${bounds.length ? ` (${bounds.join(", ")})` : ""}`,
+    );
+  }
   normalizePerCell(adata, {
     layers: options.layersNormalize,
     enforce: options.layersNormalize !== undefined,

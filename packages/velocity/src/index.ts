@@ -25,8 +25,6 @@ export {
   restrictNeighbors,
   type TrainingHistory,
   trainingEpochs,
-  trainVelocity,
-  trainVelocityAsync,
   type VelocityLossContext,
   type VelocityTrainingOptions,
   velocityLoss,
@@ -45,6 +43,7 @@ export { type PseudotimeOptions, type PseudotimeResult, velocityPseudotime } fro
 export { CsrBuilder, fromRows, neighborSets, type SparseRows } from "./trajectory/sparse.js";
 export { type TransitionOptions, transitionMatrix } from "./trajectory/transition.js";
 export { geneTimeUnits } from "./trajectory/units.js";
+export { trainVelocity, trainVelocityAsync, validateTraining } from "./validate.js";
 export {
   DifferentiableVelocity,
   inverseVarianceWeights,

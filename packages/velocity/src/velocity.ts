@@ -1,6 +1,7 @@
 import {
   checkMatrix,
   checkTensorValues,
+  MAX_COUNT,
   type Metadata,
   Module,
   type Operator,
@@ -190,8 +191,8 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
     const g = this.config.nGenes;
     checkMatrix("spliced", data?.spliced, { cols: g });
     checkMatrix("unspliced", data.unspliced, { rows: data.spliced.shape[0], cols: g });
-    checkTensorValues("spliced", data.spliced, { nonNegative: true });
-    checkTensorValues("unspliced", data.unspliced, { nonNegative: true });
+    checkTensorValues("spliced", data.spliced, { nonNegative: true, maxAbs: MAX_COUNT });
+    checkTensorValues("unspliced", data.unspliced, { nonNegative: true, maxAbs: MAX_COUNT });
   }
 }
 

@@ -3,10 +3,12 @@
  * initialisation, opening with clear errors, typed errors naming the file and the HDF5 path, and
  * atomic writes (temp file + rename, so a failed write never leaves a half-written target).
  */
-import { closeSync, existsSync, openSync, readSync, renameSync, statSync, unlinkSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { InputError } from "@diffcell/core";
+import { closeSync, existsSync, openSync, readSync, renameSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { DiffcellError, FileError, InputError } from "@diffcell/core";
 import h5wasm, { type Dataset, type Entity, type File, type Group } from "h5wasm/node";
+import { fileError, freeBytes, isOsError } from "../files/errors.js";
+import { registerTemp, releaseTemp, removeTemp, tempPathFor } from "../files/temp.js";
 
 let readyPromise: Promise<void> | undefined;
 
@@ -31,19 +33,22 @@ export async function openHdf5(path: string): Promise<File> {
   await h5Ready();
   const full = resolve(path);
   if (!existsSync(full)) throw new InputError(path, "file not found");
-  const size = statSync(full).size;
+  const stats = statSync(full);
+  if (stats.isDirectory()) throw new InputError(path, "is a folder; expected an HDF5 file");
+  const size = stats.size;
   if (!hasSignature(full, size)) {
     throw new InputError(path, `not an HDF5 file (no HDF5 signature; ${size} bytes) — corrupt or wrong format`);
   }
   try {
     return new h5wasm.File(full, "r");
   } catch (e) {
-    throw new InputError(path, `cannot open HDF5 file: ${summarizeH5Error(e)}`);
+    void e; // libhdf5's own words ("sblock->base_addr = 0") say nothing a user can act on
+    throw new InputError(path, "is not a readable HDF5 file (truncated or corrupt)");
   }
 }
 
 /** The HDF5 superblock signature sits at byte 0, 512, 1024, … (user blocks may precede it). */
-function hasSignature(path: string, size: number): boolean {
+export function hasSignature(path: string, size: number): boolean {
   const fd = openSync(path, "r");
   try {
     const buf = Buffer.alloc(8);
@@ -64,7 +69,12 @@ export function summarizeH5Error(e: unknown): string {
     .split("\n")
     .map((l) => /#\d+: .* in [\w]+\(\): (.*)$/.exec(l)?.[1])
     .filter((l): l is string => !!l);
-  return (lines.length ? lines[lines.length - 1] : text.split("\n")[0]).trim();
+  const last = (lines.length ? lines[lines.length - 1] : text.split("\n")[0]).trim();
+  // libhdf5's words for a damaged file ("addr overflow", "bad object header version", "eof = …") mean the
+  // same thing to a user.
+  if (/eof|truncat|addr overflow|checksum|bad .*(version|signature|header)|unable to (load|read)|inflate/i.test(last))
+    return `truncated or corrupt file (${last})`;
+  return last;
 }
 
 /** Runs `fn`, turning any failure into an {@link InputError} named `file:/key`. */
@@ -95,11 +105,11 @@ export function stringAttr(node: Dataset | Group, name: string): string | undefi
   return undefined;
 }
 
-let tempCounter = 0;
-
 /**
  * Writes through `fn` into a temporary file beside `path`, lets `finish` post-process the closed file,
- * then renames it over `path`. On failure the temporary file is removed and `path` is untouched.
+ * then renames it over `path`. On failure (or SIGINT/SIGTERM, through the temp-file registry) the temporary
+ * file is removed and `path` is untouched. Failures are {@link FileError}s in plain words (disk full,
+ * read-only, permission).
  */
 export async function writeHdf5Atomically(
   path: string,
@@ -108,8 +118,9 @@ export async function writeHdf5Atomically(
 ): Promise<void> {
   await h5Ready();
   const full = resolve(path);
-  if (!existsSync(dirname(full))) throw new InputError(path, `directory ${dirname(full)} does not exist`);
-  const tmp = join(dirname(full), `.${basename(full)}.${process.pid}.${tempCounter++}.tmp`);
+  if (!existsSync(dirname(full))) throw new FileError(path, `folder ${dirname(full)} does not exist`, "ENOENT");
+  const tmp = tempPathFor(full);
+  registerTemp(tmp);
   let file: File | undefined;
   try {
     // Library bounds (earliest, latest) as h5py: version-1 object headers, readable by old libhdf5.
@@ -119,14 +130,20 @@ export async function writeHdf5Atomically(
     file = undefined;
     finish?.(tmp);
     renameSync(tmp, full);
+    releaseTemp(tmp);
   } catch (e) {
     try {
       file?.close();
     } catch {
       // already failing; the original error matters
     }
-    if (existsSync(tmp)) unlinkSync(tmp);
-    if (e instanceof InputError) throw e;
-    throw new InputError(path, `write failed: ${summarizeH5Error(e)}`);
+    removeTemp(tmp);
+    if (e instanceof DiffcellError) throw e;
+    if (isOsError(e)) throw fileError(e, path, "write failed");
+    // libhdf5 in WebAssembly loses errno: a failed write on a full disk reads "file write failed".
+    const free = freeBytes(dirname(full));
+    if (free !== undefined && free < 1 << 20)
+      throw new FileError(path, "write failed: disk full (no space left on the device)", "ENOSPC");
+    throw new FileError(path, `write failed: ${summarizeH5Error(e)}`);
   }
 }

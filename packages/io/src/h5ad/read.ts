@@ -28,6 +28,11 @@ export async function readH5ad(path: string, options: ReadH5adOptions = {}): Pro
   const ctx: ReadContext = { file, fileName: path, warn: options.onWarning ?? (() => {}) };
   try {
     const root = guard(path, "", () => file.keys());
+    if (isLoomLayout(root) && !root.includes("X") && !root.includes("obs"))
+      throw new InputError(
+        path,
+        "is a .loom file (velocyto layout: /matrix genes × cells, /row_attrs, /col_attrs), not an .h5ad; read it with readLoom() or read()",
+      );
     const steps = ["X", "layers", "obs", "var", "obsm", "varm", "obsp", "varp", "uns"];
     let done = 0;
     const progress = (stage: string) =>
@@ -79,6 +84,11 @@ export async function readH5ad(path: string, options: ReadH5adOptions = {}): Pro
   } finally {
     file.close();
   }
+}
+
+/** HDF5 root keys of a loom file: a /matrix dataset with /row_attrs and /col_attrs. */
+export function isLoomLayout(root: readonly string[]): boolean {
+  return root.includes("matrix") && root.includes("row_attrs");
 }
 
 function readLayerGroup(ctx: ReadContext, root: string[], group: string): Record<string, Layer> {

@@ -1,11 +1,18 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { InputError } from "@diffcell/core";
+import { fileError } from "../files/errors.js";
 
 /** File contents as bytes, transparently gunzipped when the file starts with the gzip magic bytes. */
 export function readMaybeGzip(path: string): Buffer {
   if (!existsSync(path)) throw new InputError(path, "file not found");
-  const raw = readFileSync(path);
+  if (statSync(path).isDirectory()) throw new InputError(path, "is a folder; expected a file");
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path);
+  } catch (e) {
+    throw fileError(e, path, "cannot read");
+  }
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
       return gunzipSync(raw);

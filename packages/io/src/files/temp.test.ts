@@ -1,0 +1,67 @@
+/**
+ * A process killed with SIGINT/SIGTERM while a temporary output exists removes it and ends with 130/143.
+ * The child is a real Node process (tsx) that registers a temp file and waits to be killed.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { liveTemps, registerTemp, removeTemp, tempPathFor } from "./temp.js";
+
+const root = fileURLToPath(new URL("../../../../", import.meta.url));
+const tsx = join(root, "node_modules", ".bin", "tsx");
+
+function killedWith(signal: "SIGINT" | "SIGTERM"): Promise<{ code: number | null; tmp: string; exists: boolean }> {
+  const dir = mkdtempSync(join(tmpdir(), "diffcell-temp-"));
+  const script = join(dir, "child.ts");
+  const tempModule = fileURLToPath(new URL("./temp.ts", import.meta.url));
+  writeFileSync(
+    script,
+    `import { writeFileSync } from "node:fs";
+import { registerTemp, tempPathFor } from ${JSON.stringify(tempModule)};
+const tmp = tempPathFor(${JSON.stringify(join(dir, "out.h5ad"))});
+writeFileSync(tmp, "partial");
+registerTemp(tmp);
+console.log(tmp);
+setInterval(() => {}, 1000);
+`,
+  );
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, [script], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let tmp = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      tmp += chunk.toString();
+      if (tmp.endsWith("\n")) child.kill(signal);
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const path = tmp.trim();
+      resolve({ code, tmp: path, exists: existsSync(path) });
+    });
+  });
+}
+
+describe("temporary files", () => {
+  it("SIGTERM removes registered temp files and exits 143; SIGINT exits 130", async () => {
+    const term = await killedWith("SIGTERM");
+    expect(term.tmp).toMatch(/\.out\.h5ad\.\d+\.\d+\.tmp$/);
+    expect(term.exists).toBe(false);
+    expect(term.code).toBe(143);
+    const int = await killedWith("SIGINT");
+    expect(int.exists).toBe(false);
+    expect(int.code).toBe(130);
+  });
+
+  it("removeTemp forgets and deletes; the registry is empty afterwards", () => {
+    const dir = mkdtempSync(join(tmpdir(), "diffcell-temp-"));
+    const tmp = tempPathFor(join(dir, "x.tsv"));
+    writeFileSync(tmp, "x");
+    registerTemp(tmp);
+    expect(liveTemps()).toContain(tmp);
+    removeTemp(tmp);
+    expect(existsSync(tmp)).toBe(false);
+    expect(liveTemps()).not.toContain(tmp);
+  });
+});
