@@ -71,7 +71,7 @@ function fillSelect(select: HTMLSelectElement, columns: ObsColumn[], keep: strin
     option.textContent = c.levels ? `${c.name} (${c.levels})` : c.name;
     select.append(option);
   }
-  select.value = [...select.options].some((o) => o.value === keep) ? keep : "";
+  select.value = Array.from(select.options).some((o) => o.value === keep) ? keep : "";
 }
 
 const stageRows = new Map<string, { bar: HTMLProgressElement; detail: HTMLSpanElement }>();

@@ -82,8 +82,8 @@ export function statSync(path: PathLike): Stats {
 
 type Encoding = BufferEncoding | { encoding?: BufferEncoding | null } | null | undefined;
 
-export function readFileSync(path: PathLike, options?: Encoding): Buffer;
 export function readFileSync(path: PathLike, options: BufferEncoding | { encoding: BufferEncoding }): string;
+export function readFileSync(path: PathLike, options?: Encoding): Buffer;
 export function readFileSync(path: PathLike, options?: Encoding): Buffer | string {
   const bytes = wrap(path, "open", () => memfs().readFile(toPath(path)));
   const encoding = typeof options === "string" ? options : options?.encoding;
