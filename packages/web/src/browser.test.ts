@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The page in headless Chromium (Debian's `chromium`, driven with puppeteer-core): build dist/ into a
  * temporary folder, serve it, upload scVelo's 50-cell pancreas fixture and a corrupt file. The uploaded
@@ -11,7 +12,7 @@ import { join } from "node:path";
 import { bufferIo, main } from "@diffcell/cli";
 import { scveloFixturePath } from "@diffcell/datasets";
 import { readH5ad } from "@diffcell/io";
-import type { Browser, Page } from "puppeteer-core";
+import type { Browser, ElementHandle, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWeb } from "../scripts/build.js";
 import { serveStatic } from "../scripts/serve.js";
@@ -64,7 +65,7 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
     // The worker has started and sent the CLI's defaults.
     await page.waitForFunction(() => (document.getElementById("mode") as HTMLSelectElement).options.length > 0);
     expect(await page.evaluate(() => document.body.dataset.status)).toBe("idle");
-    const input = await page.$("#file");
+    const input = (await page.$("#file")) as ElementHandle<HTMLInputElement> | null;
     await input?.uploadFile(file);
     await page.waitForFunction(() => ["done", "error"].includes(document.body.dataset.status ?? ""), {
       timeout: 90_000,
