@@ -50,8 +50,9 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
     browser = await puppeteer.launch({
       executablePath: chromium,
       args: ["--no-sandbox", "--headless=new", "--disable-gpu", `--user-data-dir=${join(dir, "profile")}`],
+      protocolTimeout: 600_000,
     });
-  });
+  }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -68,7 +69,8 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
     const input = (await page.$("#file")) as ElementHandle<HTMLInputElement> | null;
     await input?.uploadFile(file);
     await page.waitForFunction(() => ["done", "error"].includes(document.body.dataset.status ?? ""), {
-      timeout: 90_000,
+      timeout: 500_000,
+      polling: 200,
     });
     return page;
   }
@@ -104,7 +106,7 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
     // Latent time is a real ordering, not a constant.
     expect(Math.max(...latent) - Math.min(...latent)).toBeGreaterThan(0.5);
     await page.close();
-  });
+  }, 600_000);
 
   it("reports a corrupt file as a one-line error", async () => {
     const corrupt = join(dir, "corrupt.h5ad");
