@@ -5,7 +5,7 @@
  * on the bundled data with the same seed. Prints both times, the ratio, each summary metric and the
  * largest latent-time difference.
  *
- *   npx tsx packages/web/scripts/example-bench.ts [--no-build] [--mode dynamical|stochastic] [--seed N]
+ *   npx tsx packages/web/scripts/example-bench.ts [--no-build] [--keep] [--mode dynamical|stochastic] [--seed N]
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -18,7 +18,12 @@ import { buildWeb, webRoot } from "./build.js";
 import { serveStatic } from "./serve.js";
 
 const { values } = parseArgs({
-  options: { "no-build": { type: "boolean" }, mode: { type: "string" }, seed: { type: "string" } },
+  options: {
+    "no-build": { type: "boolean" },
+    keep: { type: "boolean" },
+    mode: { type: "string" },
+    seed: { type: "string" },
+  },
 });
 const chromium = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find(
   (p): p is string => !!p && existsSync(p),
@@ -118,4 +123,5 @@ console.log(`  max |Δ latent time| ${worst.toExponential(1)} over ${web.nObs} c
 console.log(
   `  result .h5ad: browser ${(sizeOf(webFile) / 1e6).toFixed(1)} MB, CLI ${(sizeOf(cliFile) / 1e6).toFixed(1)} MB`,
 );
-rmSync(dir, { recursive: true, force: true });
+if (values.keep) console.log(`  files kept in ${dir}`);
+else rmSync(dir, { recursive: true, force: true });

@@ -84,6 +84,12 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
       expect(summary[key], key).toEqual(cli.summary[key]);
     expect(summary.metrics).toEqual(cli.summary.metrics);
     expect(summary.cells).toBe(50);
+    // Per-stage progress was shown, the report is in the page, and the interactive view came up: a
+    // phase portrait of the first velocity gene.
+    const stageNames = await page.$$eval("#stages li span:first-child", (els) => els.map((e) => e.textContent));
+    expect(stageNames).toEqual(expect.arrayContaining(["load", "train", "velocity graph", "write h5ad", "report"]));
+    await page.waitForFunction(() => document.querySelector("#phase svg") !== null, { timeout: 60_000 });
+    expect(await page.$eval("#gene", (e) => (e as HTMLSelectElement).options.length)).toBe(summary.velocityGenes);
     // The report is in the page.
     expect(await page.$eval("#report", (e) => (e as HTMLIFrameElement).srcdoc.length)).toBeGreaterThan(10_000);
     // The .h5ad offered for download.
@@ -107,6 +113,20 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
     expect(Math.max(...latent) - Math.min(...latent)).toBeGreaterThan(0.5);
     await page.close();
   }, 600_000);
+
+  it("cancels a run (the worker is replaced; the page is idle again)", async () => {
+    const page = await (browser as Browser).newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => (document.getElementById("mode") as HTMLSelectElement).options.length > 0);
+    const input = (await page.$("#file")) as ElementHandle<HTMLInputElement> | null;
+    await input?.uploadFile(fixture);
+    await page.waitForFunction(() => document.querySelectorAll("#stages li").length > 0, { timeout: 60_000 });
+    expect(await page.evaluate(() => document.body.dataset.status)).toBe("running");
+    await page.click("#cancel");
+    expect(await page.evaluate(() => document.body.dataset.status)).toBe("idle");
+    expect(await page.$eval("#run-example", (e) => (e as HTMLButtonElement).disabled)).toBe(false);
+    await page.close();
+  });
 
   it("reports a corrupt file as a one-line error", async () => {
     const corrupt = join(dir, "corrupt.h5ad");
