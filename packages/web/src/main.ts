@@ -79,6 +79,8 @@ const stageRows = new Map<string, { bar: HTMLProgressElement; detail: HTMLSpanEl
 function progress(stage: string, fraction: number, detail: string): void {
   let row = stageRows.get(stage);
   if (!row) {
+    // A new stage: the ones before it are finished (a stage's last drawn bar can stop short of 100%).
+    for (const earlier of stageRows.values()) earlier.bar.value = 1;
     const li = document.createElement("li");
     const name = document.createElement("span");
     name.textContent = stage;
@@ -135,8 +137,11 @@ function showResult(text: string, h5ad: Uint8Array, html: string, seconds: numbe
   const h5adUrl = URL.createObjectURL(new Blob([h5ad as BlobPart], { type: "application/x-hdf5" }));
   const reportUrl = URL.createObjectURL(new Blob([html], { type: "text/html" }));
   urls.push(h5adUrl, reportUrl);
+  const stem = lastInput === "example" || !lastInput ? "pancreas" : lastInput.name.replace(/\.(h5ad|loom)$/i, "");
   downloadH5ad.href = h5adUrl;
+  downloadH5ad.download = `${stem}-velocity.h5ad`;
   downloadReport.href = reportUrl;
+  downloadReport.download = `${stem}-report.html`;
   summary.textContent = text;
   report.srcdoc = html;
   results.hidden = false;
@@ -206,7 +211,7 @@ canvas.addEventListener("mousemove", (event) => {
     tooltip.hidden = true;
     return;
   }
-  const parts = [`cell ${best}`];
+  const parts = [view.cells[best] ?? `cell ${best}`];
   if (view.clusters) parts.push(view.clusters[best]);
   if (view.latentTime) parts.push(`latent time ${view.latentTime[best].toFixed(3)}`);
   tooltip.textContent = parts.join(" · ");

@@ -28,6 +28,8 @@ export type ToWorker = RunRequest | GeneRequest;
 export interface Explore {
   /** UMAP coordinates, [x0, y0, x1, y1, …]. */
   umap: Float32Array;
+  /** obs names (cell barcodes). */
+  cells: string[];
   clusters?: string[];
   /** Colour per cluster, as the report's figures. */
   colors?: Record<string, string>;

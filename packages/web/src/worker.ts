@@ -217,6 +217,7 @@ async function explore(clusterKey: string | undefined): Promise<void> {
     .map((j) => adata.varNames[j]);
   const view: Explore = {
     umap: toDenseFloat32(adata.obsm.X_umap),
+    cells: [...adata.obsNames],
     ...(clusters && categories ? { clusters, colors: Object.fromEntries(clusterColors(categories)) } : {}),
     ...(adata.obs.has("latent_time") ? { latentTime: Float32Array.from(adata.obs.numbers("latent_time")) } : {}),
     genes,
