@@ -2,7 +2,7 @@
 /**
  * The page in headless Chromium (Debian's `chromium`, driven with puppeteer-core): build dist/ into a
  * temporary folder, serve it, upload scVelo's 50-cell pancreas fixture and a corrupt file. The uploaded
- * run must give the CLI's summary and the CLI's latent time (same file, same seed) in its .h5ad; the
+ * run must give the CLI's summary, latent time and UMAP (same file, same seed) in its .h5ad; the
  * corrupt file a one-line error. Skipped, with a message, when no Chromium is installed.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bufferIo, main } from "@diffcell/cli";
 import { scveloFixturePath } from "@diffcell/datasets";
-import { readH5ad } from "@diffcell/io";
+import { readH5ad, toDenseFloat32 } from "@diffcell/io";
 import type { Browser, ElementHandle, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWeb } from "../scripts/build.js";
@@ -30,7 +30,7 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
   let server: Server | undefined;
   let browser: Browser | undefined;
   let url = "";
-  let cli: { summary: Record<string, unknown>; latentTime: Float64Array };
+  let cli: { summary: Record<string, unknown>; latentTime: Float64Array; umap: Float32Array };
 
   beforeAll(async () => {
     const built = buildWeb({ outdir: join(dir, "dist"), quiet: true });
@@ -40,7 +40,11 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
     const code = await main(["velocity", "-i", fixture, "-o", out, "--json", "--no-png", "--quiet"], io);
     expect(code, io.err).toBe(0);
     const adata = await readH5ad(out);
-    cli = { summary: JSON.parse(io.out), latentTime: Float64Array.from(adata.obs.numbers("latent_time")) };
+    cli = {
+      summary: JSON.parse(io.out),
+      latentTime: Float64Array.from(adata.obs.numbers("latent_time")),
+      umap: toDenseFloat32(adata.obsm.X_umap),
+    };
     const { appBytes } = await built;
     expect(appBytes).toBeLessThan(20e6);
     const served = await serveStatic(join(dir, "dist"));
@@ -75,7 +79,7 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
     return page;
   }
 
-  it("runs an uploaded .h5ad as the CLI does: same summary, same latent time in the downloaded .h5ad", async () => {
+  it("runs an uploaded .h5ad as the CLI does: same summary, latent time and UMAP in the downloaded .h5ad", async () => {
     const page = await upload(fixture);
     const text = (id: string) => page.$eval(`#${id}`, (e) => e.textContent ?? "");
     expect(await page.evaluate(() => document.body.dataset.status), await text("error")).toBe("done");
@@ -109,6 +113,12 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
     let worst = 0;
     for (let i = 0; i < latent.length; i++) worst = Math.max(worst, Math.abs(latent[i] - cli.latentTime[i]));
     expect(worst).toBeLessThanOrEqual(1e-6);
+    // The UMAP too (CBDir is computed on it): pp's UMAP uses no engine-dependent Math.pow.
+    const umap = toDenseFloat32(adata.obsm.X_umap);
+    expect(umap.length).toBe(cli.umap.length);
+    let worstUmap = 0;
+    for (let i = 0; i < umap.length; i++) worstUmap = Math.max(worstUmap, Math.abs(umap[i] - cli.umap[i]));
+    expect(worstUmap).toBeLessThanOrEqual(1e-6);
     // Latent time is a real ordering, not a constant.
     expect(Math.max(...latent) - Math.min(...latent)).toBeGreaterThan(0.5);
     await page.close();
