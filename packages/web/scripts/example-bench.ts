@@ -8,7 +8,7 @@
  *   npx tsx packages/web/scripts/example-bench.ts [--no-build] [--keep] [--mode dynamical|stochastic] [--seed N]
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -87,6 +87,8 @@ const base64 = await page.evaluate(async () => {
   for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
   return btoa(s);
 });
+const webReport = await page.$eval("#report", (e) => (e as HTMLIFrameElement).srcdoc);
+writeFileSync(join(dir, "web.html"), webReport);
 const webFile = join(dir, "web.h5ad");
 writeFileSync(webFile, Buffer.from(base64, "base64"));
 await browser.close();
@@ -111,6 +113,18 @@ if (web.obs.has("latent_time")) {
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
 }
 const sizeOf = (p: string): number => statSync(p).size;
+/** Seconds per step from a report's timings table. */
+function timings(html: string): Map<string, number> {
+  const table = html.slice(html.indexOf('<table class="timings">'));
+  const rows = [...table.matchAll(/<th scope="row">([^<]+)<\/th><td class="num">([^<]+)<\/td>/g)];
+  const seconds = (t: string) =>
+    t.endsWith(" ms")
+      ? Number.parseFloat(t) / 1000
+      : t.includes("min")
+        ? 60 * Number.parseFloat(t) + (Number.parseFloat(t.split("min")[1]) || 0)
+        : Number.parseFloat(t);
+  return new Map(rows.map((m) => [m[1], seconds(m[2])]));
+}
 console.log(`example (pancreas ${webSummary.cells} × ${webSummary.genes}, ${webSummary.mode})`);
 console.log(
   `  browser ${browserSeconds.toFixed(1)} s (click → done; worker's own ${webSummary.seconds.toFixed(1)} s) | CLI ${cliSeconds.toFixed(1)} s (process) | ratio ${(browserSeconds / cliSeconds).toFixed(2)}×`,
@@ -119,6 +133,14 @@ for (const key of Object.keys(cliSummary.metrics))
   console.log(
     `  ${key.padEnd(20)} browser ${webSummary.metrics[key]?.toFixed(6)}  CLI ${cliSummary.metrics[key].toFixed(6)}  Δ ${Math.abs(webSummary.metrics[key] - cliSummary.metrics[key]).toExponential(1)}`,
   );
+const [webSteps, cliSteps] = [timings(webReport), timings(readFileSync(join(dir, "cli.html"), "utf8"))];
+console.log("  step                 browser      CLI   ratio");
+for (const [step, t] of cliSteps) {
+  const w = webSteps.get(step) ?? Number.NaN;
+  console.log(
+    `  ${step.padEnd(20)} ${w.toFixed(1).padStart(7)} s ${t.toFixed(1).padStart(6)} s ${(w / t).toFixed(2).padStart(6)}×`,
+  );
+}
 console.log(`  max |Δ latent time| ${worst.toExponential(1)} over ${web.nObs} cells`);
 console.log(
   `  result .h5ad: browser ${(sizeOf(webFile) / 1e6).toFixed(1)} MB, CLI ${(sizeOf(cliFile) / 1e6).toFixed(1)} MB`,
