@@ -38,6 +38,9 @@ export async function serveStatic(dir: string, port = 0, host = "127.0.0.1"): Pr
       "content-type": TYPES[extname(file)] ?? "application/octet-stream",
       "content-length": statSync(file).size,
       "cache-control": "no-cache",
+      // Cross-origin isolation: SharedArrayBuffer, hence core's kernels on several threads in the page.
+      "cross-origin-opener-policy": "same-origin",
+      "cross-origin-embedder-policy": "require-corp",
     });
     createReadStream(file).pipe(res);
   });

@@ -88,6 +88,11 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
       expect(summary[key], key).toEqual(cli.summary[key]);
     expect(summary.metrics).toEqual(cli.summary.metrics);
     expect(summary.cells).toBe(50);
+    // The served page is cross-origin isolated, so core's kernels ran on the pool's threads (as many as the
+    // CLI's on this machine) — with the same results, checked below.
+    const log = await text("log");
+    expect(log).toMatch(/^\d+ thread\(s\)$/m);
+    expect(log).not.toContain("not cross-origin isolated");
     // Per-stage progress was shown, the report is in the page, and the interactive view came up: a
     // phase portrait of the first velocity gene.
     const stageNames = await page.$$eval("#stages li span:first-child", (els) => els.map((e) => e.textContent));

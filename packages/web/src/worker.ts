@@ -6,6 +6,7 @@
  * the result .h5ad and the report back; the data never leaves the browser.
  */
 import { type CliIo, main } from "@diffcell/cli";
+import { tf, threadCount } from "@diffcell/core";
 import { dataDir } from "@diffcell/datasets";
 import { type AnnData, readH5ad, toDenseFloat32 } from "@diffcell/io";
 import { VELOCITY_DEFAULTS } from "@diffcell/pipeline";
@@ -16,6 +17,7 @@ import h5wasm from "h5wasm";
 import type { Explore, FromWorker, ObsColumn, RunRequest, ToWorker } from "./protocol.js";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "./shims/fs.js";
 import { basename, dirname } from "./shims/path.js";
+import { prewarmWorkers } from "./shims/worker_threads.js";
 
 const OUT = "/out";
 const RESULT = `${OUT}/result.h5ad`;
@@ -46,6 +48,10 @@ function start(): Promise<void> {
   started ??= (async () => {
     await h5wasm.ready;
     setWasmPaths(asset("wasm/").href);
+    // tfjs's own wasm threads stay off, as in Node (the CLI's numbers); our kernels use core's pool,
+    // whose workers must be running before the first kernel blocks on them.
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+    await prewarmWorkers(threadCount() - 1);
     manifest ??= fetch(asset("assets.json")).then((r) => r.json() as Promise<Manifest>);
     const { fonts } = await manifest;
     // The same paths plot computes from its own import.meta.url (the worker's URL once bundled).
@@ -175,6 +181,10 @@ async function run(request: RunRequest): Promise<void> {
   const t0 = performance.now();
   const code = await main(argv, io);
   const seconds = (performance.now() - t0) / 1000;
+  post({
+    type: "log",
+    text: `${threadCount()} thread(s)${crossOriginIsolated ? "" : " (page not cross-origin isolated)"}`,
+  });
   if (code !== 0) {
     post({ type: "error", message: errors[errors.length - 1] ?? `diffcell velocity exited with code ${code}` });
     return;
