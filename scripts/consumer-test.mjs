@@ -33,9 +33,13 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
-const packages = readdirSync(join(root, "packages")).filter((p) =>
-  existsSync(join(root, "packages", p, "package.json")),
+// Published packages only (packages/web is private: a page, not an npm package).
+const packages = readdirSync(join(root, "packages")).filter(
+  (p) =>
+    existsSync(join(root, "packages", p, "package.json")) &&
+    JSON.parse(readFileSync(join(root, "packages", p, "package.json"), "utf8")).private !== true,
 );
+const workspaceFlags = packages.flatMap((p) => ["--workspace", `packages/${p}`]);
 const work = mkdtempSync(join(tmpdir(), "diffcell-consumer-"));
 const packs = join(work, "packs");
 const app = join(work, "app");
@@ -67,7 +71,7 @@ try {
   step("npm pack");
   mkdirSync(packs, { recursive: true });
   const packed = JSON.parse(
-    run("npm", ["pack", "--workspaces", "--ignore-scripts", "--json", "--pack-destination", packs], { cwd: root }),
+    run("npm", ["pack", ...workspaceFlags, "--ignore-scripts", "--json", "--pack-destination", packs], { cwd: root }),
   );
   if (packed.length !== packages.length) fail(`packed ${packed.length} packages, expected ${packages.length}`);
   for (const pkg of packed) {
@@ -90,7 +94,7 @@ try {
   step("npm publish --dry-run: the manifests as npm will publish them");
   // npm silently rewrites some fields on publish (and drops e.g. a bin path written "./bin/x.js"); the
   // warning is the only signal, so any auto-correction fails here.
-  const publish = spawnSync("npm", ["publish", "--dry-run", "--ignore-scripts", "--workspaces"], {
+  const publish = spawnSync("npm", ["publish", "--dry-run", "--ignore-scripts", ...workspaceFlags], {
     cwd: root,
     encoding: "utf8",
   });

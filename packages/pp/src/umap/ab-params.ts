@@ -9,6 +9,7 @@
  * differ from umap-learn's; this is one reason the two engines' embeddings look different.
  */
 import { ConfigError } from "@diffcell/core";
+import { portablePow } from "./gradient-table.js";
 
 export interface AbParams {
   a: number;
@@ -50,7 +51,7 @@ function levenbergMarquardt(xs: Float64Array, ys: Float64Array, a0: number, b0: 
     for (let i = 0; i < xs.length; i++) {
       const x = xs[i];
       if (x === 0) continue; // q(0) = 1 whatever a, b: no residual gradient (ys[0] is 1 too).
-      const u = x ** (2 * b);
+      const u = portablePow(x, 2 * b);
       const denom = 1 + a * u;
       const r = 1 / denom - ys[i];
       const da = -u / (denom * denom);
@@ -96,7 +97,7 @@ function levenbergMarquardt(xs: Float64Array, ys: Float64Array, a0: number, b0: 
 function sumOfSquares(xs: Float64Array, ys: Float64Array, a: number, b: number): number {
   let s = 0;
   for (let i = 0; i < xs.length; i++) {
-    const r = 1 / (1 + a * xs[i] ** (2 * b)) - ys[i];
+    const r = 1 / (1 + a * portablePow(xs[i], 2 * b)) - ys[i];
     s += r * r;
   }
   return s;

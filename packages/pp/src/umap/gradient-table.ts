@@ -13,6 +13,11 @@
  * fraction. Both functions are smooth in log x, so the relative error of linear interpolation is about
  * (2⁻⁸)²/8 · |x²f″/f|: below 2e-5 for b in [0.79, 1.9] (checked in the tests), far below the noise of SGD.
  * Outside [2⁻³⁰, 2¹⁶) the formulas are evaluated exactly (rare: coincident or very distant points).
+ *
+ * Powers are computed as exp(b·log x) (see {@link portablePow}), not with `**`: JavaScript engines round
+ * `Math.pow` differently in the last bit (Node 20's V8 and Chromium 150's disagree on ~10 % of arguments;
+ * `exp` and `log` agree), and SGD amplifies a last-bit difference in the table into a different layout.
+ * With exp/log the same seed gives the same embedding in Node and in the browser build.
  */
 
 const MIN_EXPONENT = -30;
@@ -71,13 +76,18 @@ function cellStart(t: number): number {
   return mantissa * 2 ** exponent;
 }
 
+/** x^y for x ≥ 0 as exp(y·log x): the same bits on every engine whose exp and log agree (V8's do). */
+export function portablePow(x: number, y: number): number {
+  return Math.exp(y * Math.log(x));
+}
+
 export function attractionExact(x: number, a: number, b: number): number {
-  const xb = x ** b;
+  const xb = portablePow(x, b);
   return (2 * a * b * (xb / x)) / (1 + a * xb);
 }
 
 export function repulsionExact(x: number, a: number, b: number, gamma: number): number {
-  return (2 * gamma * b) / ((0.001 + x) * (1 + a * x ** b));
+  return (2 * gamma * b) / ((0.001 + x) * (1 + a * portablePow(x, b)));
 }
 
 /** A(x) for x > 0 from the table. */
