@@ -44,6 +44,9 @@ export async function detectFormat(path: string): Promise<InputFormat> {
       file.close();
     }
   }
+  // Named as HDF5 but without the signature: say so (judging it as text would only list other formats).
+  if (/\.(h5ad|loom|h5|hdf5)$/i.test(path))
+    throw new InputError(path, "not an HDF5 file (no HDF5 signature) — corrupt or wrong format");
   const head = firstBytes(path, 512);
   if (head[0] === 0x1f && head[1] === 0x8b) {
     // gzip: judge the decompressed text (small files only are read twice; large tables are rare here)

@@ -149,7 +149,7 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
     const page = await upload(corrupt);
     expect(await page.evaluate(() => document.body.dataset.status)).toBe("error");
     const message = await page.$eval("#error", (e) => e.textContent ?? "");
-    expect(message).toMatch(/corrupt\.h5ad.*not an HDF5 file/);
+    expect(message).toMatch(/corrupt\.h5ad: not an HDF5 file/);
     expect(message).not.toContain("\n");
     expect(await page.$eval("#summary", (e) => e.textContent)).toBe("");
     await page.close();

@@ -131,7 +131,7 @@ export function cliCases(): CorpusCase[] {
       (fx) => [fx.garbage],
       (fx) => v(fx, fx.garbage),
       1,
-      [/unrecognised format/],
+      [/garbage\.h5ad: not an HDF5 file \(no HDF5 signature\)/],
     ),
     cli(
       "velocity: missing input",

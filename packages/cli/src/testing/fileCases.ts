@@ -42,7 +42,14 @@ export function fileCases(): CorpusCase[] {
       (fx) => [fx.garbage],
       (fx) => read(fx.garbage),
       "InputError",
-      [/unrecognised format/],
+      [/not an HDF5 file \(no HDF5 signature\) — corrupt or wrong format/],
+    ),
+    c(
+      "read: binary garbage under a name that claims no format",
+      (fx) => [fx.garbageData],
+      (fx) => read(fx.garbageData),
+      "InputError",
+      [/unrecognised format: not HDF5/],
     ),
     c(
       "read: folder without 10x files",

@@ -78,6 +78,7 @@ export interface Fixtures {
   truncated: string;
   empty: string;
   garbage: string;
+  garbageData: string;
   pcs: string;
   meta: string;
   aFile: string;
@@ -119,6 +120,8 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
   writeFileSync(empty, "");
   const garbage = p("garbage.h5ad");
   writeFileSync(garbage, Buffer.from(Array.from({ length: 600 }, (_, i) => (i * 37 + 11) % 256)));
+  const garbageData = p("garbage.dat");
+  writeFileSync(garbageData, Buffer.from(Array.from({ length: 600 }, (_, i) => (i * 37 + 11) % 256)));
   const pcs = p("pcs.tsv");
   writeFileSync(
     pcs,
@@ -143,6 +146,7 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
     truncated,
     empty,
     garbage,
+    garbageData,
     pcs,
     meta,
     aFile,

@@ -20,6 +20,8 @@ export function registerTemp(path: string): void {
   live.add(path);
   if (!installed) {
     installed = true;
+    // Only where there is a process to listen to (not in a browser's in-memory file system).
+    if (typeof process === "undefined" || typeof process.once !== "function") return;
     process.on("exit", removeAllTemps);
     for (const [signal, code] of [
       ["SIGINT", 130],

@@ -174,7 +174,34 @@ export function writeSync(
   return memfs().write(stream(fd), toBytes(buffer), offset, length, position ?? undefined);
 }
 
+/** Access modes (as node:fs's): the in-memory file system is readable and writable everywhere. */
+export const constants = { F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 };
+
+/** Fails as Node does when the path does not exist; every existing path is readable and writable here. */
+export function accessSync(path: PathLike, _mode?: number): void {
+  wrap(path, "access", () => memfs().stat(toPath(path)));
+}
+
+/** The in-memory file system has no symbolic links: the path itself, once it exists. */
+export function realpathSync(path: PathLike): string {
+  return wrap(path, "realpath", () => {
+    memfs().stat(toPath(path));
+    return toPath(path);
+  });
+}
+
+/** Free space is the page's memory, not a disk: unknown, so callers that ask (io's freeBytes) get an error. */
+export function statfsSync(path: PathLike): never {
+  const e = new Error(`ENOSYS: statfs '${toPath(path)}' (in-memory file system)`) as Error & { code: string };
+  e.code = "ENOSYS";
+  throw e;
+}
+
 export default {
+  constants,
+  accessSync,
+  realpathSync,
+  statfsSync,
   existsSync,
   statSync,
   readFileSync,
