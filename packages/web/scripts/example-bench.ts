@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { readH5ad } from "@diffcell/io";
 import puppeteer from "puppeteer-core";
 import { buildWeb, webRoot } from "./build.js";
+import { saveDownloadedH5ad } from "./download.js";
 import { serveStatic } from "./serve.js";
 
 const { values } = parseArgs({
@@ -80,17 +81,10 @@ if (status !== "done") {
   process.exit(1);
 }
 const webSummary = JSON.parse(await page.$eval("#summary", (e) => e.textContent ?? ""));
-const base64 = await page.evaluate(async () => {
-  const href = (document.getElementById("download-h5ad") as HTMLAnchorElement).href;
-  const bytes = new Uint8Array(await (await fetch(href)).arrayBuffer());
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-  return btoa(s);
-});
 const webReport = await page.$eval("#report", (e) => (e as HTMLIFrameElement).srcdoc);
 writeFileSync(join(dir, "web.html"), webReport);
 const webFile = join(dir, "web.h5ad");
-writeFileSync(webFile, Buffer.from(base64, "base64"));
+await saveDownloadedH5ad(page, webFile);
 await browser.close();
 server.close();
 

@@ -15,6 +15,7 @@ import { readH5ad, toDenseFloat32 } from "@diffcell/io";
 import type { Browser, ElementHandle, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWeb } from "../scripts/build.js";
+import { saveDownloadedH5ad } from "../scripts/download.js";
 import { serveStatic } from "../scripts/serve.js";
 
 const candidates = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
@@ -102,15 +103,8 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
     // The report is in the page.
     expect(await page.$eval("#report", (e) => (e as HTMLIFrameElement).srcdoc.length)).toBeGreaterThan(10_000);
     // The .h5ad offered for download.
-    const base64 = await page.evaluate(async () => {
-      const href = (document.getElementById("download-h5ad") as HTMLAnchorElement).href;
-      const bytes = new Uint8Array(await (await fetch(href)).arrayBuffer());
-      let s = "";
-      for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
-      return btoa(s);
-    });
     const downloaded = join(dir, "web.h5ad");
-    writeFileSync(downloaded, Buffer.from(base64, "base64"));
+    await saveDownloadedH5ad(page, downloaded);
     const adata = await readH5ad(downloaded);
     expect(adata.shape[0]).toBe(50);
     const latent = adata.obs.numbers("latent_time");
