@@ -96,7 +96,9 @@ export {
   checkTensorValues,
   checkValues,
   checkVector,
+  countExpectation,
   MAX_COUNT,
+  nonIntegerWarning,
   positionOf,
   type ValueCheckOptions,
 } from "./validate.js";

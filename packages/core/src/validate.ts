@@ -95,20 +95,29 @@ export function checkCounts(
   let firstFraction = -1;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (!(v >= 0 && v <= MAX_COUNT)) {
-      const expected = Number.isFinite(v) && v > 0 ? `a count ≤ ${formatNumber(MAX_COUNT)}` : "a finite count ≥ 0";
-      throw new ValueError(name, v, expected, positionOf(i, width));
-    }
+    const expected = countExpectation(v);
+    if (expected) throw new ValueError(name, v, expected, positionOf(i, width));
     if (firstFraction < 0 && v !== Math.floor(v)) firstFraction = i;
   }
-  if (firstFraction >= 0) {
-    const p = positionOf(firstFraction, width);
-    const where = p.row !== undefined ? `row ${p.row}, column ${p.column}` : `index ${p.index}`;
-    options.onWarning?.(
-      `${name}: non-integer values (first ${data[firstFraction]} at ${where}); used as given, as scVelo does — pass raw counts for scVelo's normalisation`,
-    );
-  }
+  if (firstFraction >= 0)
+    options.onWarning?.(nonIntegerWarning(name, data[firstFraction], positionOf(firstFraction, width)));
   return firstFraction >= 0;
+}
+
+/** What a bad count was expected to be (finite, ≥ 0, ≤ {@link MAX_COUNT}); undefined for a good count. */
+export function countExpectation(v: number): string | undefined {
+  if (v >= 0 && v <= MAX_COUNT) return undefined;
+  return Number.isFinite(v) && v > 0 ? `a count ≤ ${formatNumber(MAX_COUNT)}` : "a finite count ≥ 0";
+}
+
+/** The warning for non-integer counts, at the first one found (scVelo accepts them, as do we). */
+export function nonIntegerWarning(
+  name: string,
+  value: number,
+  at: { row?: number; column?: number; index: number },
+): string {
+  const where = at.row !== undefined ? `row ${at.row}, column ${at.column}` : `index ${at.index}`;
+  return `${name}: non-integer values (first ${value} at ${where}); used as given, as scVelo does — pass raw counts for scVelo's normalisation`;
 }
 
 /** Tensors already validated, with the checks they passed: tfjs tensors are immutable, so verdicts hold. */
@@ -124,11 +133,7 @@ export function checkTensorValues(
   x: tf.Tensor,
   options: { nonNegative?: boolean; maxAbs?: number } = {},
 ): void {
-  if (x.dtype !== "float32")
-    throw new InputError(
-      name,
-      `a tensor of dtype ${x.dtype}; expected float32 (convert with tf.cast(${name}, "float32"))`,
-    );
+  checkFloat32(name, x);
   const key = `${options.nonNegative === true}:${options.maxAbs ?? ""}`;
   const passed = validated.get(x);
   if (passed?.has(key)) return;

@@ -1,5 +1,5 @@
 /** Value checks on layers in any storage (dense, CSR, CSC), naming the row and column of a bad entry. */
-import { checkCounts, checkValues, formatNumber, MAX_COUNT, ValueError } from "@diffcell/core";
+import { checkCounts, checkValues, countExpectation, nonIntegerWarning, ValueError } from "@diffcell/core";
 import type { Layer } from "./matrix/types.js";
 
 /**
@@ -36,16 +36,14 @@ function checkLayer(name: string, m: Layer, counts: boolean, onWarning?: (messag
         if (!Number.isFinite(v)) throw new ValueError(name, v, "finite", { row, column, index: row * m.cols + column });
         continue;
       }
-      if (!(v >= 0 && v <= MAX_COUNT)) {
-        const expected = Number.isFinite(v) && v > 0 ? `a count ≤ ${formatNumber(MAX_COUNT)}` : "a finite count ≥ 0";
-        throw new ValueError(name, v, expected, { row, column, index: row * m.cols + column });
-      }
+      const expected = countExpectation(v);
+      if (expected) throw new ValueError(name, v, expected, { row, column, index: row * m.cols + column });
       if (!fraction && v !== Math.floor(v)) fraction = { row, column, value: v };
     }
   }
   if (fraction)
     onWarning?.(
-      `${name}: non-integer values (first ${fraction.value} at row ${fraction.row}, column ${fraction.column}); used as given, as scVelo does — pass raw counts for scVelo's normalisation`,
+      nonIntegerWarning(name, fraction.value, { ...fraction, index: fraction.row * m.cols + fraction.column }),
     );
   return fraction !== undefined;
 }

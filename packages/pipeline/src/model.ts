@@ -96,10 +96,15 @@ export async function preprocessForVelocity(
   adata.layer("unspliced");
   await timed("preprocess", () => {
     const d = PREPROCESS_DEFAULTS;
-    filterAndNormalize(adata, {
-      minSharedCounts: options.minSharedCounts ?? d.minSharedCounts,
-      nTopGenes: options.nTopGenes ?? d.nTopGenes,
-    });
+    const minSharedCounts = options.minSharedCounts ?? d.minSharedCounts;
+    const genes = adata.nVars;
+    // No gene left is refused by the filter itself (naming min_shared_counts); one is too few for PCA.
+    filterAndNormalize(adata, { minSharedCounts, nTopGenes: options.nTopGenes ?? d.nTopGenes });
+    if (adata.nVars < 2)
+      throw new InputError(
+        adata.source ?? "adata",
+        `only 1 gene left after filtering (min_shared_counts=${minSharedCounts}: genes need that many spliced + unspliced counts in cells with both > 0; ${genes} genes in the input); velocity needs at least 2`,
+      );
     pca(adata, { nComps: Math.min(options.nPcs ?? d.nPcs, adata.nVars - 1, adata.nObs - 1), seed });
   });
 }

@@ -1,14 +1,14 @@
 /**
  * Entry checks of the whole-analysis functions, before any work: the AnnData and its spliced/unspliced
  * counts (finite, ≥ 0, ≤ 1e12; non-integers with a warning, as scVelo), the options' ranges, the keys, and
- * the sizes the analysis needs (cells ≥ neighbours, genes left after the min_shared_counts filter, ≥ 2
- * batches). Each failure is a typed error naming the array (row, column, value) or the option.
+ * the sizes the analysis needs (cells ≥ neighbours, ≥ 2 batches). Each failure is a typed error naming the
+ * array (row, column, value) or the option. Genes left after the min_shared_counts filter are checked by the
+ * filter itself (pp's filterAndNormalize; `preprocessForVelocity` for fewer than 2), without a second pass.
  */
 import { ConfigError, InputError } from "@diffcell/core";
 import { AnnData, checkLayerCounts, checkLayerFinite } from "@diffcell/io";
-import { geneMask, sharedCounts } from "@diffcell/pp";
 import { kineticsModelNames } from "@diffcell/velocity";
-import { NEIGHBOR_DEFAULTS, PREPROCESS_DEFAULTS } from "./defaults.js";
+import { NEIGHBOR_DEFAULTS } from "./defaults.js";
 
 export interface EntryOptions {
   mode?: string;
@@ -53,7 +53,7 @@ export function validatePipelineInput(entry: string, adata: unknown, options: En
   if (o.mode !== undefined && !modes.includes(o.mode))
     throw new ConfigError(entry, "mode", `one of ${modes.join(", ")}`, o.mode);
 
-  const [n, g] = adata.shape;
+  const [n] = adata.shape;
   const k = o.nNeighbors ?? NEIGHBOR_DEFAULTS.nNeighbors;
   if (n < Math.max(k, 3))
     throw new InputError(
@@ -81,13 +81,4 @@ export function validatePipelineInput(entry: string, adata: unknown, options: En
   checkLayerCounts(`${source}: layers/unspliced`, unspliced, o.onWarning);
   // X (counts or already normalised) feeds PCA: any finite value is usable.
   if (adata.X) checkLayerFinite(`${source}: X`, adata.X);
-
-  // The genes scVelo's filter keeps: none (all-zero or too sparse data) is said as such, not as a PCA error.
-  const minShared = o.minSharedCounts ?? PREPROCESS_DEFAULTS.minSharedCounts;
-  const kept = geneMask(sharedCounts(spliced, unspliced), { minCounts: minShared }).reduce((a, b) => a + b, 0);
-  if (kept < 2)
-    throw new InputError(
-      source,
-      `${kept === 0 ? "no genes" : "only 1 gene"} left after filtering (min_shared_counts=${minShared}: genes need that many spliced + unspliced counts in cells with both > 0; ${g} genes in the input); velocity needs at least 2`,
-    );
 }

@@ -261,13 +261,8 @@ function orient(
   neighbors: Int32Array,
   reference?: ArrayLike<number>,
 ): { score: number; reversed: boolean } {
-  const [n, g] = data.spliced.shape;
-  const s = data.spliced.dataSync();
-  const u = data.unspliced.dataSync();
   const t = tidyHost(() => op.timeEncoder.apply(data.spliced, data.unspliced).dataSync() as Float32Array);
-  const score = reference
-    ? stats.spearman(t, reference)
-    : orientationScore(s, u, n, g, fitSteadyState(s, u, n, g).gamma, t, neighbors);
+  const score = reference ? stats.spearman(t, reference) : splicingScore(data, t, neighbors);
   if (score >= 0) return { score, reversed: false };
   fitTimeEncoder(
     op,
@@ -276,4 +271,12 @@ function orient(
   );
   initializeFromData(op, data);
   return { score, reversed: true };
+}
+
+/** `orientationScore` of time `t` against scVelo's steady-state velocity of the data (two N×G reads). */
+function splicingScore(data: VelocityInput, t: Float32Array, neighbors: Int32Array): number {
+  const [n, g] = data.spliced.shape;
+  const s = data.spliced.dataSync();
+  const u = data.unspliced.dataSync();
+  return orientationScore(s, u, n, g, fitSteadyState(s, u, n, g).gamma, t, neighbors);
 }
