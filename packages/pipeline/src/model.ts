@@ -17,6 +17,7 @@ import { filterAndNormalize, pca } from "@diffcell/pp";
 import {
   DifferentiableVelocity,
   geneFitStatistics,
+  initializeFromTime,
   type KineticsModel,
   type LossWeights,
   trainingEpochs,
@@ -113,8 +114,9 @@ export async function preprocessForVelocity(
  * Trains `restarts` models from different initialisations and keeps the best. One restart: a plain fit.
  * Several: short trial fits (`trialEpochs` each, default a fifth of the epochs) from every initialisation,
  * the one with the lowest loss continued for the remaining epochs — a fit heading for a poor minimum shows
- * it early, and the trials cost a fraction of full restarts. With `initialTime` every trial starts its
- * latent time there (the direction decided once, from the data). Returns the kept model, its loss curve
+ * it early, and the trials cost a fraction of full restarts. With `initialTime` every trial starts from one
+ * model started there (`initializeFromTime`, done once; the direction decided once, from the data) and the
+ * trials differ in their minibatches. Returns the kept model, its loss curve
  * (trial + continuation) and every trial's curve (in order).
  */
 export function trainBestOf(data: VelocityInput, options: TrainBestOfOptions): TrainedBest {
@@ -147,7 +149,7 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
   const epochs = options.epochs ?? VELOCITY_DEFAULTS.epochs;
   const several = options.restarts > 1;
   const trial = several ? Math.min(epochs, options.trialEpochs ?? Math.max(1, Math.round(epochs / 5))) : epochs;
-  const train = (model: DifferentiableVelocity, count: number, seed: number, continued: boolean) =>
+  const train = (model: DifferentiableVelocity, count: number, seed: number, continued: boolean, started: boolean) =>
     trainingEpochs(model, data, {
       epochs: count,
       batchSize: Math.min(VELOCITY_DEFAULTS.batchSize, n),
@@ -157,7 +159,7 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
       initialTime: continued ? undefined : options.initialTime,
       // The continued fit keeps the direction the starting time was given (decided once, from the data).
       direction: options.initialTime,
-      initialize: !continued,
+      initialize: !continued && !started,
       // Trials are compared by loss; only the kept fit's direction is checked (at its end).
       orient: !(several && !continued && trial < epochs),
       onProgress: options.onProgress,
@@ -166,13 +168,28 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
   let current: DifferentiableVelocity | null = null;
   let finished = false;
   const restarts: number[][] = [];
+  // From a starting time every trial starts from the same model (the kinetics from the data, the time encoder
+  // fitted to the time: 5 s on pancreas, the largest part of a trial), copied; the trials differ in their
+  // minibatches. Without one, each trial initialises its own randomly started encoder.
+  let start: tf.Tensor[] | null = null;
   try {
     for (let r = 0; r < options.restarts; r++) {
       current = new DifferentiableVelocity(
         new VelocityConfig({ nGenes: g, kineticsModel: options.kineticsModel, projection: false }),
         { rngs: new Rngs(options.seed + 7919 * r) },
       );
-      const { loss } = yield* train(current, trial, options.seed + r, false);
+      if (options.initialTime && several) {
+        if (start === null) {
+          initializeFromTime(current, data, options.initialTime);
+          start = current.parameters().map(([, p]) => tf.clone(p.value));
+        } else {
+          const from = start;
+          current.parameters().forEach(([, p], i) => {
+            p.assign(from[i]);
+          });
+        }
+      }
+      const { loss } = yield* train(current, trial, options.seed + r, false, start !== null);
       restarts.push(loss);
       if (best === null || loss[loss.length - 1] < best.loss[best.loss.length - 1]) {
         best?.model.dispose();
@@ -182,12 +199,13 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
     }
     const kept = best as { model: DifferentiableVelocity; loss: number[] };
     if (trial < epochs) {
-      const more = yield* train(kept.model, epochs - trial, options.seed + options.restarts, true);
+      const more = yield* train(kept.model, epochs - trial, options.seed + options.restarts, true, true);
       kept.loss = [...kept.loss, ...more.loss];
     }
     finished = true;
     return { ...kept, restarts };
   } finally {
+    if (start) tf.dispose(start);
     // Stopped early (an error, or closed by an abort): free the models in training.
     if (!finished) {
       current?.dispose();

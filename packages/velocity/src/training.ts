@@ -2,7 +2,6 @@ import {
   adam,
   chain,
   clipByGlobalNorm,
-  gatherRows,
   knn,
   Optimizer,
   type ProgressCallback,
@@ -16,7 +15,8 @@ import {
   valueAndGrad,
 } from "@diffcell/core";
 import { VelocityConsistencyLoss, type VelocityConsistencyOptions } from "@diffcell/losses";
-import { fitTimeEncoder, initializeFromData } from "./initialize.js";
+import { rowBatches } from "./batches.js";
+import { fitTimeEncoder, initializeFromData, initializeFromTime } from "./initialize.js";
 import { type LossWeights, velocityLoss } from "./objective.js";
 import { orientationScore } from "./orientation.js";
 import { fitSteadyState } from "./steadyState.js";
@@ -41,11 +41,13 @@ export interface VelocityTrainingOptions {
   neighbors?: Int32Array;
   /** G × d basis for the consistency loss (e.g. PCA loadings). */
   basis?: tf.Tensor2D;
-  /** Start from `initializeFromData` (default true). */
+  /** Start from `initializeFromData` (with `initialTime`: `initializeFromTime`) (default true). */
   initialize?: boolean;
   /**
    * A starting latent time per cell (e.g. `initialLatentTime`): after `initializeFromData`, the time encoder
    * is fitted to it before training, and its direction is taken as decided: only the final direction check runs.
+   * With `initialize: false` the model is taken as already started from it (`initializeFromTime`, e.g. a copy
+   * of one started model per restart): the warm-up and the direction reference still apply.
    */
   initialTime?: ArrayLike<number>;
   /**
@@ -131,10 +133,10 @@ function* trainOn(
   const n = data.spliced.shape[0];
   const epochs = options.epochs ?? 200;
   const batchSize = Math.min(options.batchSize ?? n, n);
-  if (options.initialTime) {
-    initializeFromData(op, data);
-    fitTimeEncoder(op, data, options.initialTime);
-  } else if (options.initialize ?? true) initializeFromData(op, data);
+  if (options.initialize ?? true) {
+    if (options.initialTime) initializeFromTime(op, data, options.initialTime);
+    else initializeFromData(op, data);
+  }
   const checkDirection = options.orient ?? true;
   const reference = options.direction ?? options.initialTime;
   const rngs = new Rngs(options.seed ?? 0);
@@ -158,6 +160,7 @@ function* trainOn(
     }),
   );
   const history: TrainingHistory = { loss: [], orientation: [] };
+  const batchOf = rowBatches(data);
   const stepsPerEpoch = Math.ceil(n / batchSize);
   // From a starting time the direction is already decided: only the end is checked (training can still
   // turn a weak start around: a 300-cell simulation started at Spearman 0.46 ended at −0.94 unchecked).
@@ -203,10 +206,7 @@ function* trainOn(
           continue;
         }
         const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
-        const batch = {
-          spliced: gatherRows(data.spliced, idx),
-          unspliced: gatherRows(data.unspliced, idx),
-        };
+        const batch = batchOf(idx);
         const [loss, grads] = step(op, batch, restrictNeighbors(neighbors, k, idx));
         opt.update(grads);
         tf.dispose([batch.spliced, batch.unspliced]);
