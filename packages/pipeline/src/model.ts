@@ -169,8 +169,8 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
   let finished = false;
   const restarts: number[][] = [];
   // From a starting time every trial starts from the same model (the kinetics from the data, the time encoder
-  // fitted to the time: 5 s on pancreas, the largest part of a trial), copied; the trials differ in their
-  // minibatches. Without one, each trial initialises its own randomly started encoder.
+  // fitted to the time), copied: fitted once, not once per trial; the trials differ in their minibatches.
+  // Without one, each trial initialises its own randomly started encoder.
   let start: tf.Tensor[] | null = null;
   try {
     for (let r = 0; r < options.restarts; r++) {

@@ -4,7 +4,14 @@
 export { type KineticsModel, VelocityConfig, type VelocityConfigInit, type VelocitySource } from "./config.js";
 export { type GeneFitStatistics, geneFitStatistics, rankDynamicalGenes } from "./fitStatistics.js";
 export { standardizedGeneSpace } from "./graphMetric.js";
-export { fitTimeEncoder, type InitializeOptions, initializeFromData, initializeFromTime } from "./initialize.js";
+export {
+  FIT_BATCH_CELLS,
+  type FitTimeEncoderOptions,
+  fitTimeEncoder,
+  type InitializeOptions,
+  initializeFromData,
+  initializeFromTime,
+} from "./initialize.js";
 export { type InitialTime, type InitialTimeOptions, initialLatentTime } from "./initialTime.js";
 export { type EulerAttrs, eulerProjection } from "./kinetics/euler.js";
 export {
