@@ -6,6 +6,7 @@ import { InputError } from "@diffcell/core";
 import { PANCREAS_EDGES } from "@diffcell/datasets";
 import { type Compression, checkOutputPath, ensureParentDir, writeH5ad, writeLoom } from "@diffcell/io";
 import {
+  defaultEpochs,
   edgeDepth,
   type GraphMetric,
   type InitialTimeSource,
@@ -172,7 +173,7 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
         input: loaded.path ?? loaded.name,
         mode,
         seed,
-        epochs: mode === "stochastic" ? "—" : (options.epochs ?? VELOCITY_DEFAULTS.epochs),
+        epochs: mode === "stochastic" ? "—" : (options.epochs ?? defaultEpochs(result.adata.nObs)),
         "cluster key": clusterKey ?? "—",
         "batch key": batchKey ?? "—",
         "min shared counts": options.minSharedCounts ?? PREPROCESS_DEFAULTS.minSharedCounts,

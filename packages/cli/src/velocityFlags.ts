@@ -49,7 +49,7 @@ export const velocitySpec: CommandSpec = {
       kind: "integer",
       min: 1,
       max: 100000,
-      description: `training epochs (default ${VELOCITY_DEFAULTS.epochs})`,
+      description: `training epochs (default ${VELOCITY_DEFAULTS.epochs}; above ${VELOCITY_DEFAULTS.epochCells} cells ${VELOCITY_DEFAULTS.epochs}·${VELOCITY_DEFAULTS.epochCells}/cells, at least ${VELOCITY_DEFAULTS.minEpochs})`,
     },
     edges: {
       kind: "string",

@@ -77,8 +77,8 @@ export class HarmonyVelocityPipeline extends Module implements Operator<BatchVel
   readonly lossTerms: LossTerm<JointData>[];
   readonly history: JointHistory = { velocityLoss: [], restartLosses: [], joint: [] };
   private prepared: Prepared | null = null;
-  private readonly options: Required<Omit<HarmonyVelocityOptions, "onProgress" | "weights" | "nClusters">> &
-    Pick<HarmonyVelocityOptions, "onProgress" | "nClusters">;
+  private readonly options: Required<Omit<HarmonyVelocityOptions, "onProgress" | "weights" | "nClusters" | "epochs">> &
+    Pick<HarmonyVelocityOptions, "onProgress" | "nClusters" | "epochs">;
 
   constructor(nFeatures: number, options: HarmonyVelocityOptions = {}) {
     super();
@@ -92,7 +92,7 @@ export class HarmonyVelocityPipeline extends Module implements Operator<BatchVel
       theta: options.theta ?? d.theta,
       sigma: options.sigma ?? d.sigma,
       nClusters: options.nClusters,
-      epochs: options.epochs ?? VELOCITY_DEFAULTS.epochs,
+      epochs: options.epochs,
       restarts: options.restarts ?? VELOCITY_DEFAULTS.restarts,
       jointSteps: options.jointSteps ?? d.jointSteps,
       learningRate: options.learningRate ?? d.learningRate,

@@ -11,6 +11,7 @@ export {
   type JointHistory,
 } from "./batchVelocity.js";
 export {
+  defaultEpochs,
   EMBEDDING_DEFAULTS,
   type GraphMetric,
   type InitialTimeSource,

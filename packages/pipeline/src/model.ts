@@ -24,7 +24,7 @@ import {
   VelocityConfig,
   type VelocityInput,
 } from "@diffcell/velocity";
-import { PREPROCESS_DEFAULTS, VELOCITY_DEFAULTS } from "./defaults.js";
+import { defaultEpochs, PREPROCESS_DEFAULTS, VELOCITY_DEFAULTS } from "./defaults.js";
 
 /** Loss weights of the pipelines' velocity training: no Euler projection, a strong uniform-time prior. */
 export const VELOCITY_WEIGHTS: LossWeights = { projection: 0, timePrior: 10 };
@@ -146,7 +146,7 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
   const [n, g] = data.spliced.shape;
   if (!(Number.isInteger(options.restarts) && options.restarts >= 1))
     throw new InputError("restarts", `must be an integer ≥ 1; got ${options.restarts}`);
-  const epochs = options.epochs ?? VELOCITY_DEFAULTS.epochs;
+  const epochs = options.epochs ?? defaultEpochs(n);
   const several = options.restarts > 1;
   const trial = several ? Math.min(epochs, options.trialEpochs ?? Math.max(1, Math.round(epochs / 5))) : epochs;
   const train = (model: DifferentiableVelocity, count: number, seed: number, continued: boolean, started: boolean) =>

@@ -2,7 +2,7 @@ import { tf } from "@diffcell/core";
 import { AnnData, DataFrame, dense } from "@diffcell/io";
 import { simulateKinetics } from "@diffcell/sim";
 import { describe, expect, it } from "vitest";
-import { runVelocityPipeline } from "./index.js";
+import { defaultEpochs, runVelocityPipeline } from "./index.js";
 
 function simulated(): AnnData {
   const sim = simulateKinetics({ nCells: 200, nGenes: 40, seed: 0 });
@@ -55,5 +55,16 @@ describe("runVelocityPipeline: responsive and abortable", () => {
     controller.abort(new Error("cancelled by the user"));
     await expect(runVelocityPipeline(adata, { signal: controller.signal })).rejects.toThrow("cancelled by the user");
     expect(adata.layers.Ms).toBeUndefined();
+  });
+});
+
+describe("defaultEpochs", () => {
+  it("keeps 20 epochs up to 10 000 cells and about 391 minibatch steps beyond, at least 3 epochs", () => {
+    expect(defaultEpochs(3696)).toBe(20);
+    expect(defaultEpochs(10_000)).toBe(20);
+    // 9 × 3696 cells: 200 000 / 33 264 = 6.01.
+    expect(defaultEpochs(33_264)).toBe(6);
+    // 27 × 3696: 2.00 → the floor of 3.
+    expect(defaultEpochs(99_792)).toBe(3);
   });
 });
