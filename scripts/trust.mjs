@@ -5,6 +5,7 @@
 //   npm run trust                         # pancreas seeds 0–4 + batch benchmark seeds 0–4
 //   npm run trust -- --seeds 0-9 --only clean
 //   npm run trust -- --only batch --seeds 0,1
+//   npm run trust -- --only clean --layouts 0-4   # + CBDir of every seed's velocities on every seed's UMAP layout
 //
 // Clean: bundled pancreas, `diffcell velocity --seed S`. Batch benchmark: `pancreasBatches()` (real pancreas
 // counts in two batches with lineage-dependent composition, batch B binomially thinned per gene, unspliced more
@@ -12,19 +13,30 @@
 // velocity (--batch-key batch --joint-steps 0), and the joint fit (--batch-key batch). Results: a table per
 // variant (CBDir with PCA and UMAP neighbours, ICCoh, latent-time Spearman against the lineage, the weakest
 // edge, wall time) and every figure as JSON in out/trust.json. Needs `npm run build` (the script does it).
+// --layouts S: the clean runs' CBDir (PCA neighbours) recomputed on the UMAP layouts of seeds S, each run's
+// velocity graph and neighbours fixed: rows are model seeds, columns layout seeds, so the spread a seed brings
+// through the velocity and the spread it brings through the 2-D layout the metric projects on show apart.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { initBackend } from "@diffcell/core";
 import { PANCREAS_EDGES, pancreasBatches } from "@diffcell/datasets";
-import { writeH5ad } from "@diffcell/io";
+import { readH5ad, toCsr, toDenseFloat32, writeH5ad } from "@diffcell/io";
+import { knnIndices } from "@diffcell/pipeline";
+import { umap } from "@diffcell/pp";
+import {
+  crossBoundaryCorrectness,
+  transitionMatrix,
+  velocityEmbedding as velocityEmbeddingOn,
+} from "@diffcell/velocity";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "packages/cli/bin/diffcell.js");
 
 function parseArgs(argv) {
-  const options = { seeds: [0, 1, 2, 3, 4], only: null, out: join(root, "out/trust.json") };
+  const options = { seeds: [0, 1, 2, 3, 4], only: null, out: join(root, "out/trust.json"), layouts: null };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[++i];
@@ -34,7 +46,8 @@ function parseArgs(argv) {
       if (value !== "clean" && value !== "batch") throw new Error(`--only must be clean or batch; got ${value}`);
       options.only = value;
     } else if (flag === "--out") options.out = value;
-    else throw new Error(`unknown flag ${flag} (--seeds 0-4|0,2,5, --only clean|batch, --out FILE)`);
+    else if (flag === "--layouts") options.layouts = parseSeeds(value);
+    else throw new Error(`unknown flag ${flag} (--seeds 0-4|0,2,5, --only clean|batch, --out FILE, --layouts 0-4)`);
   }
   return options;
 }
@@ -48,15 +61,15 @@ function parseSeeds(text) {
   return seeds;
 }
 
-function run(args, work) {
-  const output = join(work, "out.h5ad");
+function run(args, work, keep) {
+  const output = keep ?? join(work, "out.h5ad");
   const started = performance.now();
   const r = spawnSync(process.execPath, [cli, "velocity", ...args, "--json", "--output", output], {
     encoding: "utf8",
     maxBuffer: 1 << 26,
   });
   const wall = (performance.now() - started) / 1000;
-  rmSync(output, { force: true });
+  if (!keep) rmSync(output, { force: true });
   if (r.status !== 0) throw new Error(`diffcell velocity ${args.join(" ")} failed (${r.status}): ${r.stderr}`);
   const summary = JSON.parse(r.stdout.trim().split("\n").at(-1));
   const edges = summary.perEdge?.cbdir ?? {};
@@ -98,6 +111,43 @@ function table(name, rows) {
   console.log(lines.join("\n"));
 }
 
+/** CBDir (PCA neighbours) of a saved run's velocity graph projected on the UMAP layout of each seed. */
+async function cbdirOnLayouts(file, layoutSeeds) {
+  const adata = await readH5ad(file);
+  const n = adata.nObs;
+  const rows = (key) => {
+    const m = toCsr(adata.obsp[key]);
+    return { n, indptr: m.indptr, indices: m.indices, data: Float32Array.from(m.data) };
+  };
+  // As the pipeline: signed transitions (scVelo's velocity_embedding) on the run's own velocity graph.
+  const transitions = transitionMatrix(
+    { graph: rows("velocity_graph"), graphNeg: rows("velocity_graph_neg") },
+    { useNegativeCosines: true },
+  );
+  const neighbors = knnIndices(toCsr(adata.obsp.distances), adata.uns.neighbors.params.n_neighbors);
+  const clusters = adata.obs.strings("clusters");
+  const out = [];
+  for (const seed of layoutSeeds) {
+    await umap(adata, { seed });
+    const embedding = toDenseFloat32(adata.obsm.X_umap);
+    const velocityEmbedding = velocityEmbeddingOn(transitions, embedding, 2);
+    out.push(crossBoundaryCorrectness({ clusters, neighbors, embedding, velocityEmbedding }, PANCREAS_EDGES).mean);
+  }
+  return out;
+}
+
+function layoutTable({ layoutSeeds, cbdir }) {
+  const mean = (x) => x.reduce((a, b) => a + b, 0) / x.length;
+  const lines = [
+    "\nCBDir (PCA neighbours): rows = model seed, columns = seed of the UMAP layout it is projected on",
+    `| model seed | ${layoutSeeds.map((s) => `layout ${s}`).join(" | ")} | mean over layouts |`,
+    `|${"---|".repeat(layoutSeeds.length + 2)}`,
+    ...cbdir.map((r) => `| ${r.seed} | ${r.byLayout.map((x) => fmt(x)).join(" | ")} | ${fmt(mean(r.byLayout))} |`),
+    `| mean over model seeds | ${layoutSeeds.map((_, c) => fmt(mean(cbdir.map((r) => r.byLayout[c])))).join(" | ")} | ${fmt(mean(cbdir.map((r) => mean(r.byLayout))))} |`,
+  ];
+  console.log(lines.join("\n"));
+}
+
 const options = parseArgs(process.argv.slice(2));
 const work = mkdtempSync(join(tmpdir(), "diffcell-trust-"));
 const results = {};
@@ -105,11 +155,21 @@ mkdirSync(dirname(options.out), { recursive: true });
 try {
   if (options.only !== "batch") {
     results.clean = [];
+    const kept = (seed) => (options.layouts ? join(work, `clean-${seed}.h5ad`) : undefined);
     for (const seed of options.seeds) {
-      results.clean.push({ seed, ...run(["--seed", String(seed)], work) });
+      results.clean.push({ seed, ...run(["--seed", String(seed)], work, kept(seed)) });
       console.error(`clean seed ${seed} done`);
     }
     table("pancreas (bundled), diffcell velocity --seed S", results.clean);
+    if (options.layouts) {
+      await initBackend();
+      results.layouts = { layoutSeeds: options.layouts, cbdir: [] };
+      for (const seed of options.seeds) {
+        results.layouts.cbdir.push({ seed, byLayout: await cbdirOnLayouts(kept(seed), options.layouts) });
+        console.error(`layouts of seed ${seed} done`);
+      }
+      layoutTable(results.layouts);
+    }
   }
   if (options.only !== "clean") {
     const input = join(work, "pancreas-batches.h5ad");

@@ -22,23 +22,30 @@ export function matrix(data: Float32Array, rows: number, cols: number, name = "m
 /** Orthonormal basis of the columns of a tall matrix (float64 Gram–Schmidt, two passes), rows×cols. */
 export function orthonormalColumns(a: Matrix): Matrix {
   const { rows: n, cols: k } = a;
-  const q = Float64Array.from(a.data);
+  // Columns stored contiguously (column-major) while they are orthogonalised: the row-major layout made every
+  // dot product stride through memory (PCA of 33k cells: 15 s in here; the same arithmetic in the same order).
+  const q = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) q[j * n + i] = a.data[i * k + j];
   // Modified Gram–Schmidt twice ("twice is enough", Giraud et al. 2005): stable for k ≪ n.
   for (let pass = 0; pass < 2; pass++) {
     for (let j = 0; j < k; j++) {
+      const cj = q.subarray(j * n, (j + 1) * n);
       for (let p = 0; p < j; p++) {
+        const cp = q.subarray(p * n, (p + 1) * n);
         let dot = 0;
-        for (let i = 0; i < n; i++) dot += q[i * k + p] * q[i * k + j];
-        for (let i = 0; i < n; i++) q[i * k + j] -= dot * q[i * k + p];
+        for (let i = 0; i < n; i++) dot += cp[i] * cj[i];
+        for (let i = 0; i < n; i++) cj[i] -= dot * cp[i];
       }
       let norm = 0;
-      for (let i = 0; i < n; i++) norm += q[i * k + j] ** 2;
+      for (let i = 0; i < n; i++) norm += cj[i] ** 2;
       norm = Math.sqrt(norm);
       const inv = norm > 1e-30 ? 1 / norm : 0;
-      for (let i = 0; i < n; i++) q[i * k + j] *= inv;
+      for (let i = 0; i < n; i++) cj[i] *= inv;
     }
   }
-  return { data: Float32Array.from(q), rows: n, cols: k };
+  const out = new Float32Array(n * k);
+  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) out[i * k + j] = q[j * n + i];
+  return { data: out, rows: n, cols: k };
 }
 
 /**
