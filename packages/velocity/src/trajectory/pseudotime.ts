@@ -1,7 +1,7 @@
 import { lanczosEigen, Rngs, stats } from "@diffcell/core";
 import type { VelocityGraph } from "./graph.js";
 import { CsrBuilder, type SparseRows } from "./sparse.js";
-import { transitionMatrix } from "./transition.js";
+import { transitionMatrix, transpose } from "./transition.js";
 
 export interface PseudotimeOptions {
   /** kNN lists N × k (self included) used to smooth root/end scores, as scVelo's connectivities. */
@@ -73,10 +73,16 @@ function terminalScore(
   // The chain mixes slowly (second eigenvalue ≈ 0.995 on pancreas), so this is not run to convergence:
   // after `steps` steps the mass sits where the (backward) velocity flow ends, which is what roots and end
   // points are.
+  // next = Tᵀp as a gather over T's columns (each listing its source cells in increasing order, so every sum
+  // adds the same terms in the same order as the scatter over T's rows did; the scatter's random writes cost
+  // twice as much on 33k cells; the weights stay float32, half the memory traffic of float64 copies).
+  const [start, sources, weights] = transpose(t.indptr, t.indices, t.data, n);
   for (let iter = 0; iter < steps; iter++) {
     const next = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      for (let q = t.indptr[i]; q < t.indptr[i + 1]; q++) next[t.indices[q]] += p[i] * t.data[q];
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let q = start[j]; q < start[j + 1]; q++) sum += p[sources[q]] * weights[q];
+      next[j] = sum;
     }
     let total = 0;
     for (let i = 0; i < n; i++) total += next[i];

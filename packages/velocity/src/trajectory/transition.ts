@@ -1,4 +1,4 @@
-import { stats } from "@diffcell/core";
+import { ShapeError, stats } from "@diffcell/core";
 import type { VelocityGraph } from "./graph.js";
 import type { SparseRows } from "./sparse.js";
 
@@ -16,6 +16,9 @@ export interface TransitionOptions {
   /** Transpose before normalising (transitions into each cell: used to find root cells). */
   backward?: boolean;
 }
+
+/** Entries per row the packed sort keys allow (2²⁰; a row holds at most n + 1 entries). */
+const ROW_SLOTS = 1 << 20;
 
 /**
  * scVelo's transition matrix from the velocity graph, rows normalised by Σ_j |T_ij| (self entry included).
@@ -46,18 +49,24 @@ export function transitionMatrix(velocityGraph: VelocityGraph, options: Transiti
   }
   let indices: Int32Array = new Int32Array(indptr[n]);
   let weights: Float64Array = new Float64Array(indptr[n]);
+  // Per row: the entries in input order, then ordered by column with one native sort of packed keys
+  // (column · 2²⁰ + position; columns are distinct). An insertion per entry was quadratic in the row length:
+  // 7 s of a 33k-cell run with ~240 entries per row.
+  let cols = new Int32Array(64);
+  let vals = new Float64Array(64);
+  let keys = new Float64Array(64);
   for (let i = 0; i < n; i++) {
+    const size = indptr[i + 1] - indptr[i];
+    if (size > cols.length) {
+      cols = new Int32Array(2 * size);
+      vals = new Float64Array(2 * size);
+      keys = new Float64Array(2 * size);
+    }
     let count = 0;
     const put = (j: number, w: number) => {
-      // Insertion by column (rows are short; columns are distinct).
-      let at = indptr[i] + count++;
-      while (at > indptr[i] && indices[at - 1] > j) {
-        indices[at] = indices[at - 1];
-        weights[at] = weights[at - 1];
-        at--;
-      }
-      indices[at] = j;
-      weights[at] = w;
+      cols[count] = j;
+      vals[count] = w;
+      count++;
     };
     for (let p = graph.indptr[i]; p < graph.indptr[i + 1]; p++) {
       const cos = graph.data[p];
@@ -68,6 +77,15 @@ export function transitionMatrix(velocityGraph: VelocityGraph, options: Transiti
       put(graphNeg.indices[p], signed ? -Math.expm1(-scale * cos) : Math.exp(scale * cos));
     }
     if (self[i] > 0) put(i, signed ? Math.expm1(scale * self[i]) : Math.exp(scale * self[i]));
+    if (count >= ROW_SLOTS) throw new ShapeError("velocity graph", `rows of fewer than ${ROW_SLOTS} entries`, [count]);
+    const order = keys.subarray(0, count);
+    for (let e = 0; e < count; e++) order[e] = cols[e] * ROW_SLOTS + e;
+    order.sort();
+    for (let e = 0; e < count; e++) {
+      const from = order[e] % ROW_SLOTS;
+      indices[indptr[i] + e] = cols[from];
+      weights[indptr[i] + e] = vals[from];
+    }
   }
   let rowStart: Int32Array = indptr;
   if (options.backward) [rowStart, indices, weights] = transpose(indptr, indices, weights, n);
@@ -81,18 +99,21 @@ export function transitionMatrix(velocityGraph: VelocityGraph, options: Transiti
 }
 
 /** Transpose of a CSR matrix by counting sort on columns (rows of the result come out sorted). */
-function transpose(
+/** CSR transpose by counting: each row of the result lists its entries in increasing source-row order. */
+export function transpose<W extends Float32Array | Float64Array>(
   indptr: Int32Array,
   indices: Int32Array,
-  weights: Float64Array,
+  weights: W,
   n: number,
-): [Int32Array, Int32Array, Float64Array] {
+): [Int32Array, Int32Array, W] {
   const start = new Int32Array(n + 1);
   for (let p = 0; p < indices.length; p++) start[indices[p] + 1]++;
   for (let j = 0; j < n; j++) start[j + 1] += start[j];
   const next = start.slice(0, n);
   const tIndices = new Int32Array(indices.length);
-  const tWeights = new Float64Array(indices.length);
+  const tWeights = (
+    weights instanceof Float32Array ? new Float32Array(indices.length) : new Float64Array(indices.length)
+  ) as W;
   for (let i = 0; i < n; i++) {
     for (let p = indptr[i]; p < indptr[i + 1]; p++) {
       const j = indices[p];
