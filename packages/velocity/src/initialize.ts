@@ -24,28 +24,14 @@ export function initializeFromData(
   const { spliced, unspliced } = data;
   const [n, g] = spliced.shape;
   const beta = options.beta ?? 5;
+  tf.tidy(() => {
+    const features = tf.log1p(tf.concat([spliced, unspliced], 1));
+    const { mean, variance } = tf.moments(features, 0);
+    op.timeEncoder.inputMean.assign(mean);
+    op.timeEncoder.inputScale.assign(tf.div(1, tf.sqrt(tf.maximum(variance, 1e-4))));
+  });
   const s = spliced.dataSync();
   const u = unspliced.dataSync();
-  // Per-feature mean and 1/sd of log1p([s ‖ u]) on the host, in float64: no N × 2G copies on the backend
-  // (100k cells × 1000 genes: the concatenation, its log1p and the moments' temporaries exhausted the wasm heap).
-  const sum = new Float64Array(2 * g);
-  const sumSq = new Float64Array(2 * g);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < g; j++) {
-      const a = Math.log1p(s[i * g + j]);
-      const b = Math.log1p(u[i * g + j]);
-      sum[j] += a;
-      sumSq[j] += a * a;
-      sum[g + j] += b;
-      sumSq[g + j] += b * b;
-    }
-  }
-  const mean = Float32Array.from(sum, (x) => x / n);
-  const inverseSd = Float32Array.from(sumSq, (x, j) => 1 / Math.sqrt(Math.max(x / n - (sum[j] / n) ** 2, 1e-4)));
-  tf.tidy(() => {
-    op.timeEncoder.inputMean.assign(tf.tensor1d(mean));
-    op.timeEncoder.inputScale.assign(tf.tensor1d(inverseSd));
-  });
   const { gamma: ratio } = fitSteadyState(s, u, n, g);
   const column = new Float64Array(n);
   const alpha = new Float32Array(g);
