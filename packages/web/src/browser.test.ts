@@ -118,8 +118,11 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
     let worstUmap = 0;
     for (let i = 0; i < umap.length; i++) worstUmap = Math.max(worstUmap, Math.abs(umap[i] - cli.umap[i]));
     expect(worstUmap).toBeLessThanOrEqual(1e-6);
-    // Latent time is a real ordering, not a constant.
-    expect(Math.max(...latent) - Math.min(...latent)).toBeGreaterThan(0.5);
+    // Latent time is a real ordering, not a constant. (Not its spread: on these 50 cells one minibatch step per
+    // epoch leaves the range anywhere in 0.24–0.97 as the epochs go from 1 to 40, measured with either loss of the
+    // encoder's start; at 20 epochs 0.56 before this stop's cross-entropy start and 0.24 after.)
+    expect(new Set(latent).size).toBeGreaterThan(latent.length / 2);
+    expect(Math.max(...latent) - Math.min(...latent)).toBeGreaterThan(0.1);
     await page.close();
   }, 600_000);
 
