@@ -71,6 +71,33 @@ describe("initialLatentTime on branched counts with batch effects: diffusion roo
   });
 });
 
+describe("initializeFromData", () => {
+  it("standardises the encoder's inputs: mean and 1/sd of log1p(s) and log1p(u) per gene", () => {
+    // 3 cells × 2 genes; log1p(e − 1) = 1 etc. keeps the hand computation exact.
+    const e = Math.E - 1;
+    const spliced = tf.tensor2d([0, 1, e, 1, 0, 1], [3, 2]);
+    const unspliced = tf.tensor2d([e, 0, e, 0, e, 3], [3, 2]);
+    const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: 2, kineticsModel: "dynamical" }), {
+      rngs: new Rngs(0),
+    });
+    initializeFromData(op, { spliced, unspliced });
+    const l2 = Math.log(2);
+    const l4 = Math.log(4);
+    // Columns: log1p(s) gene 0 = [0, 1, 0], gene 1 = [ln 2, ln 2, ln 2]; log1p(u) gene 0 = [1, 1, 1], gene 1 = [0, 0, ln 4].
+    const means = [1 / 3, l2, 1, l4 / 3];
+    const variances = [2 / 9, 0, 0, (2 * l4 * l4) / 9];
+    const mean = op.timeEncoder.inputMean.value.dataSync();
+    const scale = op.timeEncoder.inputScale.value.dataSync();
+    means.forEach((m, k) => {
+      expect(mean[k]).toBeCloseTo(m, 6);
+      // Constant features get the 1e-4 variance floor (scale 100) instead of a division by zero.
+      expect(scale[k]).toBeCloseTo(1 / Math.sqrt(Math.max(variances[k], 1e-4)), 3);
+    });
+    op.dispose();
+    tf.dispose([spliced, unspliced]);
+  });
+});
+
 describe("fitTimeEncoder", () => {
   it("makes the encoder reproduce the starting time itself, not just its order", () => {
     const rmse: number[] = [];
