@@ -159,7 +159,8 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
       initialTime: continued ? undefined : options.initialTime,
       // The continued fit keeps the direction the starting time was given (decided once, from the data).
       direction: options.initialTime,
-      initialize: !continued && !started,
+      // A continued fit, or a trial copied from the shared start, is already started.
+      initialize: !started,
       // Trials are compared by loss; only the kept fit's direction is checked (at its end).
       orient: !(several && !continued && trial < epochs),
       onProgress: options.onProgress,
