@@ -161,6 +161,9 @@ describe("diffcell simulate → velocity", () => {
     const summary = JSON.parse(a.out);
     expect(summary).toMatchObject({ cells: 300, mode: "stochastic" });
     expect(summary.metrics.iccoh).toBeGreaterThan(0.5);
+    // Per-stage seconds (what `npm run bench` reads): every stage timed, none longer than the run.
+    expect(Object.keys(summary.timings)).toEqual(expect.arrayContaining(["load", "preprocess"]));
+    for (const s of Object.values(summary.timings) as number[]) expect(s).toBeLessThanOrEqual(summary.seconds);
     const b = await run(...args);
     expect(JSON.parse(b.out).metrics).toEqual(summary.metrics);
   });

@@ -11,6 +11,8 @@ export interface VelocitySummary {
   velocityGenes: number;
   mode: VelocityMode;
   seconds: number;
+  /** Wall-clock seconds per stage (load, the pipeline's steps, the write), as in the report's table. */
+  timings?: Record<string, number>;
   metrics: Record<string, number>;
   /** CBDir per known transition ("A → B"), with PCA and with UMAP neighbours. */
   perEdge?: { cbdir?: Record<string, number>; cbdirUmap?: Record<string, number> };

@@ -206,6 +206,7 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     velocityGenes: result.velocityGenes,
     mode,
     seconds: (performance.now() - started) / 1000,
+    timings,
     metrics,
     ...(Object.keys(perEdge).length ? { perEdge } : {}),
     ...(output ? { output } : {}),

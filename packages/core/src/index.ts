@@ -81,7 +81,7 @@ export {
 } from "./parallel/pool.js";
 export { calibrateBeta } from "./perplexity.js";
 export { type ProgressCallback, type ProgressEvent, report } from "./progress.js";
-export { philox, Rngs } from "./rng.js";
+export { philox, Rngs, WordStream } from "./rng.js";
 export { Sequential, sequential } from "./sequential.js";
 export { loadParams, type ParamsFile, saveParams } from "./serialize.js";
 export * as stats from "./stats.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { philox, Rngs } from "./rng.js";
+import { philox, Rngs, WordStream } from "./rng.js";
 import { mean, std } from "./stats.js";
 
 describe("philox4x32-10", () => {
@@ -87,5 +87,25 @@ describe("Rngs", () => {
 
   it("rejects bad seeds with a ConfigError", () => {
     expect(() => new Rngs(-1)).toThrow(/Rngs.seed must be a non-negative safe integer/);
+  });
+});
+
+describe("WordStream (xoshiro128**)", () => {
+  it("matches the reference algorithm from state {1, 2, 3, 4}", () => {
+    // Blackman & Vigna's xoshiro128** step, run in Python with explicit 32-bit masks:
+    //   r = rotl(s1·5, 7)·9; t = s1 << 9; s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11)
+    const words = new WordStream([1, 2, 3, 4]).fill(new Uint32Array(6));
+    expect(Array.from(words)).toEqual([11520, 0, 5927040, 70819200, 2031721883, 1637235492]);
+  });
+  it("continues across fills, is seeded reproducibly from Rngs, and is roughly uniform", () => {
+    const a = new WordStream([9, 8, 7, 6]);
+    const whole = new WordStream([9, 8, 7, 6]).fill(new Uint32Array(10));
+    expect([...a.fill(new Uint32Array(4)), ...a.fill(new Uint32Array(6))]).toEqual(Array.from(whole));
+    const x = new Rngs(3).stream().fill(new Uint32Array(100_000));
+    expect(Array.from(new Rngs(3).stream().fill(new Uint32Array(5)))).toEqual(Array.from(x.subarray(0, 5)));
+    const u = Float64Array.from(x, (w) => w / 4294967296);
+    expect(mean(u)).toBeCloseTo(0.5, 2);
+    expect(std(u)).toBeCloseTo(Math.sqrt(1 / 12), 2);
+    expect(Array.from(new WordStream([0, 0, 0, 0]).fill(new Uint32Array(3))).some((w) => w !== 0)).toBe(true);
   });
 });

@@ -57,6 +57,11 @@ export class Rngs {
     return n === out.length ? out : out.subarray(0, n);
   }
 
+  /** A fast sequential word stream ({@link WordStream}) seeded from this generator's next four words. */
+  stream(): WordStream {
+    return new WordStream(this.bits(4));
+  }
+
   /** Uniform doubles in [low, high) with 53 random bits each. */
   uniform(n: number, low = 0, high = 1): Float64Array {
     const words = this.bits(2 * n);
@@ -207,6 +212,52 @@ export class Rngs {
     if (positive < k) throw new InputError("choice.p", `only ${positive} items have positive weight, ${k} requested`);
     const order = Array.from({ length: p.length }, (_, i) => i).sort((a, b) => keys[b] - keys[a] || a - b);
     return Int32Array.from(order.slice(0, k));
+  }
+}
+
+/**
+ * xoshiro128** (Blackman & Vigna 2018): a fast stream of 32-bit words for bulk draws where Philox's cost
+ * would dominate (UMAP's negative sampling draws ~10⁹ cell indices on 33k cells: Philox in JavaScript costs
+ * ~18 ns per word, this ~2 ns). Unlike {@link Rngs} it is a sequential stream, not counter-based: the same
+ * seed gives the same words in the same order. Seed it from a Philox stream with {@link Rngs.stream}.
+ */
+export class WordStream {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  /** Four 32-bit words of state; all zero is the one invalid state (replaced by a fixed non-zero one). */
+  constructor(seed: ArrayLike<number>) {
+    this.s0 = seed[0] >>> 0;
+    this.s1 = seed[1] >>> 0;
+    this.s2 = seed[2] >>> 0;
+    this.s3 = seed[3] >>> 0;
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** Fills `out` with the stream's next words. */
+  fill(out: Uint32Array): Uint32Array {
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < out.length; i++) {
+      const x = Math.imul(s1, 5);
+      out[i] = Math.imul((x << 7) | (x >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    return out;
   }
 }
 

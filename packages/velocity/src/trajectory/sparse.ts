@@ -1,3 +1,5 @@
+import { ShapeError } from "@diffcell/core";
+
 /** A sparse N×N matrix in CSR form (row i's entries at indptr[i]..indptr[i+1]). */
 export interface SparseRows {
   n: number;
@@ -51,6 +53,27 @@ export class CsrBuilder {
       data: this.data.slice(0, this.nnz),
     };
   }
+}
+
+/** Entries per row the packed sort keys of {@link sortByColumn} allow (2²⁰; a row holds at most n + 1 entries). */
+const ROW_SLOTS = 1 << 20;
+
+/**
+ * The order of one row's entries by column (columns distinct within the row): one native sort of packed keys
+ * column · 2²⁰ + position, written into `keys` (length ≥ count). Entry e of the sorted row is the one at
+ * position `keys[e] % 2²⁰`. An insertion per entry was quadratic in the row length (~240 entries per row on
+ * 33k cells: 7 s in the transition matrix, 1.8 s per diffusion map).
+ */
+export function sortByColumn(cols: Int32Array, count: number, keys: Float64Array, what: string): Float64Array {
+  if (count >= ROW_SLOTS) throw new ShapeError(what, `rows of fewer than ${ROW_SLOTS} entries`, [count]);
+  const order = keys.subarray(0, count);
+  for (let e = 0; e < count; e++) order[e] = cols[e] * ROW_SLOTS + e;
+  return order.sort();
+}
+
+/** Position in the unsorted row of entry `key` of {@link sortByColumn}'s order. */
+export function sortedPosition(key: number): number {
+  return key % ROW_SLOTS;
 }
 
 /** Builds CSR from per-row lists of (column, value). */

@@ -1,6 +1,6 @@
-import { ShapeError, stats } from "@diffcell/core";
+import { stats } from "@diffcell/core";
 import type { VelocityGraph } from "./graph.js";
-import type { SparseRows } from "./sparse.js";
+import { type SparseRows, sortByColumn, sortedPosition } from "./sparse.js";
 
 export interface TransitionOptions {
   /** Kernel scale on the cosines (scVelo's default 10). */
@@ -16,9 +16,6 @@ export interface TransitionOptions {
   /** Transpose before normalising (transitions into each cell: used to find root cells). */
   backward?: boolean;
 }
-
-/** Entries per row the packed sort keys allow (2²⁰; a row holds at most n + 1 entries). */
-const ROW_SLOTS = 1 << 20;
 
 /**
  * scVelo's transition matrix from the velocity graph, rows normalised by Σ_j |T_ij| (self entry included).
@@ -77,12 +74,9 @@ export function transitionMatrix(velocityGraph: VelocityGraph, options: Transiti
       put(graphNeg.indices[p], signed ? -Math.expm1(-scale * cos) : Math.exp(scale * cos));
     }
     if (self[i] > 0) put(i, signed ? Math.expm1(scale * self[i]) : Math.exp(scale * self[i]));
-    if (count >= ROW_SLOTS) throw new ShapeError("velocity graph", `rows of fewer than ${ROW_SLOTS} entries`, [count]);
-    const order = keys.subarray(0, count);
-    for (let e = 0; e < count; e++) order[e] = cols[e] * ROW_SLOTS + e;
-    order.sort();
+    const order = sortByColumn(cols, count, keys, "velocity graph");
     for (let e = 0; e < count; e++) {
-      const from = order[e] % ROW_SLOTS;
+      const from = sortedPosition(order[e]);
       indices[indptr[i] + e] = cols[from];
       weights[indptr[i] + e] = vals[from];
     }
