@@ -48,7 +48,7 @@ export {
 } from "./trajectory/metrics.js";
 export { type PseudotimeOptions, type PseudotimeResult, velocityPseudotime } from "./trajectory/pseudotime.js";
 export { CsrBuilder, fromRows, neighborSets, type SparseRows } from "./trajectory/sparse.js";
-export { type TransitionOptions, transitionMatrix } from "./trajectory/transition.js";
+export { chainMatrices, type TransitionOptions, transitionMatrix } from "./trajectory/transition.js";
 export { geneTimeUnits } from "./trajectory/units.js";
 export { trainVelocity, trainVelocityAsync, validateTraining } from "./validate.js";
 export {

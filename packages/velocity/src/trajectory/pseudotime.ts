@@ -2,7 +2,7 @@ import { lanczosEigen, Rngs, stats } from "@diffcell/core";
 import type { VelocityGraph } from "./graph.js";
 import { CsrBuilder, type SparseRows, sortByColumn, sortedPosition } from "./sparse.js";
 import { sparseProduct } from "./sparseProductKernel.js";
-import { transitionMatrix, transpose } from "./transition.js";
+import { chainMatrices } from "./transition.js";
 
 export interface PseudotimeOptions {
   /** kNN lists N × k (self included) used to smooth root/end scores, as scVelo's connectivities. */
@@ -40,8 +40,10 @@ export interface PseudotimeResult {
  * and scaled to [0, 1].
  */
 export function velocityPseudotime(velocityGraph: VelocityGraph, options: PseudotimeOptions): PseudotimeResult {
-  const rootCells = terminalScore(velocityGraph, options.neighbors, true);
-  const endPoints = terminalScore(velocityGraph, options.neighbors, false);
+  // Root cells: where the backward chain ends; end points: where the forward chain ends.
+  const chains = chainMatrices(velocityGraph, { selfTransitions: false });
+  const rootCells = terminalScore(chains.backward, options.neighbors);
+  const endPoints = terminalScore(chains.forward, options.neighbors);
   const { values, vectors } = diffusionComponents(velocityGraph, options.nComponents ?? 10, options.seed ?? 0);
   const root = argmax(smooth(rootCells, options.neighbors));
   const fromRoot = dptDistance(values, vectors, root);
@@ -61,25 +63,18 @@ export function velocityPseudotime(velocityGraph: VelocityGraph, options: Pseudo
   return { pseudotime, rootCells, endPoints, root, alternatives };
 }
 
-/** Stationary distribution of T (or Tᵀ-chain for backward), post-processed as scVelo's terminal_states. */
-function terminalScore(
-  velocityGraph: VelocityGraph,
-  neighbors: Int32Array,
-  backward: boolean,
-  steps = 100,
-): Float64Array {
-  const t = transitionMatrix(velocityGraph, { selfTransitions: false, backward });
-  const n = t.n;
+/**
+ * Where a velocity chain's mass ends (scVelo's terminal_states), given the matrix of its distribution step
+ * (`chainMatrices`: next = M·p, M = Tᵀ as CSR over T's columns, each listing its source cells in increasing
+ * order, weights float32), post-processed as scVelo.
+ */
+function terminalScore(chain: SparseRows, neighbors: Int32Array, steps = 100): Float64Array {
+  const n = chain.n;
   // The chain mixes slowly (second eigenvalue ≈ 0.995 on pancreas), so this is not run to convergence:
   // after `steps` steps the mass sits where the (backward) velocity flow ends, which is what roots and end
-  // points are.
-  // next = Tᵀp as a gather over T's columns (each listing its source cells in increasing order, so every sum
-  // adds the same terms in the same order as the scatter over T's rows did; the scatter's random writes cost
-  // twice as much on 33k cells; the weights stay float32, half the memory traffic of float64 copies).
-  // Each step runs on the worker pool when the chain is large (rows of Tᵀ in fixed chunks: the same sums
-  // on any thread count); 4 × 100 steps over ~8 M entries were 15 s of a 33k-cell run on one thread.
-  const [start, sources, weights] = transpose(t.indptr, t.indices, t.data, n);
-  const step = sparseProduct(n, start, sources, weights);
+  // points are. Each step runs on the worker pool when the chain is large (rows in fixed chunks: the same
+  // sums on any thread count); 4 × 100 steps over ~8 M entries were 15 s of a 33k-cell run on one thread.
+  const step = sparseProduct(n, chain.indptr, chain.indices, chain.data);
   let p = new Float64Array(n).fill(1 / n);
   let next = new Float64Array(n);
   for (let iter = 0; iter < steps; iter++) {

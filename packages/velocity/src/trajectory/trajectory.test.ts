@@ -135,6 +135,40 @@ describe("transitionMatrix and CsrBuilder (typed arrays, no per-entry JS arrays)
     const z2 = e(0.5) + e(0.3);
     expect(Array.from(backward.data)).toEqual([1, 1, e(0.5) / z2, e(0.3) / z2].map(f32));
   });
+
+  it("chainMatrices: the transposes of the forward and backward matrices, bit for bit", async () => {
+    const { CsrBuilder, chainMatrices, transitionMatrix } = await import("../index.js");
+    const { transpose } = await import("./transition.js");
+    // A random graph: 200 cells, up to 12 distinct columns per row, positive and negative cosines.
+    let state = 7;
+    const next = () => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 4294967296;
+    };
+    const n = 200;
+    const pos = new CsrBuilder(n);
+    const neg = new CsrBuilder(n);
+    for (let i = 0; i < n; i++) {
+      const cols = new Set<number>();
+      for (let t = 0; t < 12; t++) cols.add(Math.floor(next() * n));
+      cols.delete(i);
+      for (const j of cols) (next() < 0.7 ? pos : neg).push(j, next() < 0.7 ? next() : -next());
+      pos.endRow();
+      neg.endRow();
+    }
+    const graph = { graph: pos.build(), graphNeg: neg.build() };
+    const chains = chainMatrices(graph, { selfTransitions: false });
+    for (const [backward, chain] of [
+      [false, chains.forward],
+      [true, chains.backward],
+    ] as const) {
+      const t = transitionMatrix(graph, { selfTransitions: false, backward });
+      const [start, sources, data] = transpose(t.indptr, t.indices, t.data, n);
+      expect(Array.from(chain.indptr)).toEqual(Array.from(start));
+      expect(Array.from(chain.indices)).toEqual(Array.from(sources));
+      expect(Array.from(chain.data)).toEqual(Array.from(data));
+    }
+  });
 });
 
 describe("velocityGraph on worker threads", () => {

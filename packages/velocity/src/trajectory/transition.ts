@@ -23,6 +23,25 @@ export interface TransitionOptions {
  * where sp = clip(q98(conf) − conf_i, 0, 1) > 0.
  */
 export function transitionMatrix(velocityGraph: VelocityGraph, options: TransitionOptions = {}): SparseRows {
+  const w = transitionWeights(velocityGraph, options);
+  if (!options.backward) return { n: w.n, indptr: w.indptr, indices: w.indices, data: normalizeRows(w) };
+  const [indptr, indices, weights] = transpose(w.indptr, w.indices, w.weights, w.n);
+  return { n: w.n, indptr, indices, data: normalizeRows({ n: w.n, indptr, weights }) };
+}
+
+/** The transition matrix's unnormalised weights (float64), rows sorted by column. */
+export interface TransitionWeights {
+  n: number;
+  indptr: Int32Array;
+  indices: Int32Array;
+  weights: Float64Array;
+}
+
+/** {@link transitionMatrix} before the rows are normalised (and without `backward`). */
+export function transitionWeights(
+  velocityGraph: VelocityGraph,
+  options: Omit<TransitionOptions, "backward"> = {},
+): TransitionWeights {
   const scale = options.scale ?? 10;
   const signed = options.useNegativeCosines ?? false;
   const { graph, graphNeg } = velocityGraph;
@@ -44,8 +63,8 @@ export function transitionMatrix(velocityGraph: VelocityGraph, options: Transiti
     const size = graph.indptr[i + 1] - graph.indptr[i] + graphNeg.indptr[i + 1] - graphNeg.indptr[i];
     indptr[i + 1] = indptr[i] + size + (self[i] > 0 ? 1 : 0);
   }
-  let indices: Int32Array = new Int32Array(indptr[n]);
-  let weights: Float64Array = new Float64Array(indptr[n]);
+  const indices = new Int32Array(indptr[n]);
+  const weights = new Float64Array(indptr[n]);
   // Per row: the entries in input order, then ordered by column with one native sort of packed keys
   // (column · 2²⁰ + position; columns are distinct). An insertion per entry was quadratic in the row length:
   // 7 s of a 33k-cell run with ~240 entries per row.
@@ -81,15 +100,47 @@ export function transitionMatrix(velocityGraph: VelocityGraph, options: Transiti
       weights[indptr[i] + e] = vals[from];
     }
   }
-  let rowStart: Int32Array = indptr;
-  if (options.backward) [rowStart, indices, weights] = transpose(indptr, indices, weights, n);
+  return { n, indptr, indices, weights };
+}
+
+/** Each row divided by its Σ|w| (rows without weight: 0), as float32. */
+function normalizeRows(w: Pick<TransitionWeights, "n" | "indptr" | "weights">): Float32Array {
+  const { n, indptr, weights } = w;
   const data = new Float32Array(weights.length);
   for (let i = 0; i < n; i++) {
     let total = 0;
-    for (let p = rowStart[i]; p < rowStart[i + 1]; p++) total += Math.abs(weights[p]);
-    for (let p = rowStart[i]; p < rowStart[i + 1]; p++) data[p] = total > 0 ? weights[p] / total : 0;
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) total += Math.abs(weights[p]);
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) data[p] = total > 0 ? weights[p] / total : 0;
   }
-  return { n, indptr: rowStart, indices, data };
+  return data;
+}
+
+/**
+ * Both Markov chains of the velocity graph as the matrices their distribution steps multiply by (p ← Mᵀ… as
+ * `M·p` over rows of the result): `forward` = Tᵀ for T = `transitionMatrix(graph, options)`, `backward` = T_bᵀ
+ * for T_b = `transitionMatrix(graph, { ...options, backward: true })` — from one set of weights W. T_bᵀ is
+ * W with each entry divided by its column's Σ|w| (summed in increasing row order, as T_b's row sums are), in
+ * W's own layout: the same float32 values as transposing T_b, without building W twice or transposing twice.
+ */
+export function chainMatrices(
+  velocityGraph: VelocityGraph,
+  options: Omit<TransitionOptions, "backward"> = {},
+): { forward: SparseRows; backward: SparseRows } {
+  const w = transitionWeights(velocityGraph, options);
+  const { n, indptr, indices, weights } = w;
+  const [start, sources, data] = transpose(indptr, indices, normalizeRows(w), n);
+  const columnTotal = new Float64Array(n);
+  for (let i = 0; i < n; i++)
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) columnTotal[indices[p]] += Math.abs(weights[p]);
+  const backward = new Float32Array(weights.length);
+  for (let p = 0; p < weights.length; p++) {
+    const total = columnTotal[indices[p]];
+    backward[p] = total > 0 ? weights[p] / total : 0;
+  }
+  return {
+    forward: { n, indptr: start, indices: sources, data },
+    backward: { n, indptr, indices, data: backward },
+  };
 }
 
 /** Transpose of a CSR matrix by counting sort on columns (rows of the result come out sorted). */
