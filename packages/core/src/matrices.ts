@@ -26,26 +26,66 @@ export function orthonormalColumns(a: Matrix): Matrix {
   // dot product stride through memory (PCA of 33k cells: 15 s in here; the same arithmetic in the same order).
   const q = new Float64Array(n * k);
   for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) q[j * n + i] = a.data[i * k + j];
-  // Modified Gram–Schmidt twice ("twice is enough", Giraud et al. 2005): stable for k ≪ n.
+  // Modified Gram–Schmidt twice ("twice is enough", Giraud et al. 2005): stable for k ≪ n. Columns go in
+  // blocks of up to 4: each earlier column p is projected out of the block's columns in one sweep (four
+  // independent dot-product chains and one read of column p instead of four). Every column sees the same
+  // operations in the same order as one column at a time, so the result is bit-identical; the single
+  // dependent accumulator had made each dot product latency-bound (PCA of 33k cells: 6.5 s in here).
   for (let pass = 0; pass < 2; pass++) {
-    for (let j = 0; j < k; j++) {
-      const cj = q.subarray(j * n, (j + 1) * n);
-      for (let p = 0; p < j; p++) {
-        const cp = q.subarray(p * n, (p + 1) * n);
-        let dot = 0;
-        for (let i = 0; i < n; i++) dot += cp[i] * cj[i];
-        for (let i = 0; i < n; i++) cj[i] -= dot * cp[i];
+    for (let j0 = 0; j0 < k; j0 += 4) {
+      const width = Math.min(4, k - j0);
+      for (let p = 0; p < j0; p++) projectOut(q, n, p, j0, width);
+      // Within the block, column by column.
+      for (let j = j0; j < j0 + width; j++) {
+        for (let p = j0; p < j; p++) projectOut(q, n, p, j, 1);
+        const cj = q.subarray(j * n, (j + 1) * n);
+        let norm = 0;
+        for (let i = 0; i < n; i++) norm += cj[i] ** 2;
+        norm = Math.sqrt(norm);
+        const inv = norm > 1e-30 ? 1 / norm : 0;
+        for (let i = 0; i < n; i++) cj[i] *= inv;
       }
-      let norm = 0;
-      for (let i = 0; i < n; i++) norm += cj[i] ** 2;
-      norm = Math.sqrt(norm);
-      const inv = norm > 1e-30 ? 1 / norm : 0;
-      for (let i = 0; i < n; i++) cj[i] *= inv;
     }
   }
   const out = new Float32Array(n * k);
   for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) out[i * k + j] = q[j * n + i];
   return { data: out, rows: n, cols: k };
+}
+
+/**
+ * Columns j0 … j0 + width − 1 (width ≤ 4) of the column-major q (n rows) minus their projections on column
+ * p: c ← c − (p·c) p, each with its own dot product summed in index order.
+ */
+function projectOut(q: Float64Array, n: number, p: number, j0: number, width: number): void {
+  const cp = q.subarray(p * n, (p + 1) * n);
+  const a = q.subarray(j0 * n, (j0 + 1) * n);
+  if (width === 1) {
+    let dot = 0;
+    for (let i = 0; i < n; i++) dot += cp[i] * a[i];
+    for (let i = 0; i < n; i++) a[i] -= dot * cp[i];
+    return;
+  }
+  const b = q.subarray((j0 + 1) * n, (j0 + 2) * n);
+  const c = width > 2 ? q.subarray((j0 + 2) * n, (j0 + 3) * n) : b;
+  const d = width > 3 ? q.subarray((j0 + 3) * n, (j0 + 4) * n) : b;
+  let da = 0;
+  let db = 0;
+  let dc = 0;
+  let dd = 0;
+  for (let i = 0; i < n; i++) {
+    const x = cp[i];
+    da += x * a[i];
+    db += x * b[i];
+    dc += x * c[i];
+    dd += x * d[i];
+  }
+  for (let i = 0; i < n; i++) {
+    const x = cp[i];
+    a[i] -= da * x;
+    b[i] -= db * x;
+    if (width > 2) c[i] -= dc * x;
+    if (width > 3) d[i] -= dd * x;
+  }
 }
 
 /**
