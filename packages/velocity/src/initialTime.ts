@@ -1,5 +1,5 @@
 import { ShapeError } from "@diffcell/core";
-import { orientationScore } from "./orientation.js";
+import { orientationScores } from "./orientation.js";
 import type { SteadyStateFit } from "./steadyState.js";
 import { velocityGraph } from "./trajectory/graph.js";
 import { velocityPseudotime } from "./trajectory/pseudotime.js";
@@ -73,10 +73,11 @@ export function initialLatentTime(
   });
   const gamma = genes.map((j) => steady.gamma[j]);
   // Each candidate ordering, made uniform by rank, scored both ways round by the splicing; the best is kept.
+  const candidates = [pseudotime, ...alternatives].map(rankUniform);
+  const scores = orientationScores(s, u, n, m, gamma, candidates, options.neighbors);
   let best: InitialTime = { time: new Float64Array(n), orientation: 0, reversed: false, candidate: -1 };
-  [pseudotime, ...alternatives].forEach((candidate, c) => {
-    const time = rankUniform(candidate);
-    const orientation = orientationScore(s, u, n, m, gamma, time, options.neighbors);
+  candidates.forEach((time, c) => {
+    const orientation = scores[c];
     if (best.candidate < 0 || Math.abs(orientation) > Math.abs(best.orientation))
       best = { time, orientation, reversed: orientation < 0, candidate: c };
   });

@@ -1,4 +1,4 @@
-import { ShapeError } from "@diffcell/core";
+import { defineKernel, type KernelArgs, type ParallelKernel, runChunks, ShapeError, useThreads } from "@diffcell/core";
 
 /**
  * Which way does latent time run? RNA velocity's own answer: where a gene's unspliced abundance is above
@@ -19,10 +19,62 @@ export function orientationScore(
   latentTime: ArrayLike<number>,
   neighbors: Int32Array,
 ): number {
+  return orientationScores(spliced, unspliced, n, g, gamma, [latentTime], neighbors)[0];
+}
+
+/**
+ * {@link orientationScore} of several candidate orderings of the same cells: one candidate per chunk of
+ * core's worker pool (each score computed whole on one thread, so the same bits on any thread count).
+ */
+export function orientationScores(
+  spliced: ArrayLike<number>,
+  unspliced: ArrayLike<number>,
+  n: number,
+  g: number,
+  gamma: ArrayLike<number>,
+  times: ArrayLike<number>[],
+  neighbors: Int32Array,
+): Float64Array {
   if (spliced.length !== n * g) throw new ShapeError("spliced", `[${n}, ${g}]`, `${spliced.length} values`);
   if (unspliced.length !== n * g) throw new ShapeError("unspliced", `[${n}, ${g}]`, `${unspliced.length} values`);
-  if (latentTime.length !== n) throw new ShapeError("latentTime", `[${n}]`, [latentTime.length]);
-  const k = neighbors.length / n;
+  const time = new Float64Array(times.length * n);
+  times.forEach((t, c) => {
+    if (t.length !== n) throw new ShapeError("latentTime", `[${n}]`, [t.length]);
+    time.set(t, c * n);
+  });
+  const args: OrientationArgs = {
+    n,
+    g,
+    k: neighbors.length / n,
+    s: Float64Array.from(spliced),
+    u: Float64Array.from(unspliced),
+    gamma: Float64Array.from(gamma),
+    time,
+    neighbors,
+    scores: new Float64Array(times.length),
+  };
+  const parallel = useThreads(times.length, n * g * times.length, 50_000);
+  runChunks(ORIENTATION_KERNEL, args as unknown as KernelArgs, times.length, parallel, ["scores"]);
+  return args.scores;
+}
+
+interface OrientationArgs {
+  n: number;
+  g: number;
+  k: number;
+  s: Float64Array;
+  u: Float64Array;
+  gamma: Float64Array;
+  /** Candidate c's time of cell i at c·n + i. */
+  time: Float64Array;
+  neighbors: Int32Array;
+  scores: Float64Array;
+}
+
+/** Chunk c: the score of candidate c (self-contained: shipped to worker threads). */
+function orientationChunk(a: OrientationArgs, chunk: number): void {
+  const { n, g, k, s, u, gamma, neighbors } = a;
+  const t = a.time.subarray(chunk * n, (chunk + 1) * n);
   const sxy = new Float64Array(g);
   const sxx = new Float64Array(g);
   const syy = new Float64Array(g);
@@ -36,15 +88,15 @@ export function orientationScore(
     for (let r = 0; r < k; r++) {
       const j = neighbors[i * k + r];
       if (j === i) continue;
-      const target = latentTime[j] > latentTime[i] ? later : earlier;
-      if (latentTime[j] > latentTime[i]) nLater++;
+      const target = t[j] > t[i] ? later : earlier;
+      if (t[j] > t[i]) nLater++;
       else nEarlier++;
-      for (let c = 0; c < g; c++) target[c] += spliced[j * g + c];
+      for (let c = 0; c < g; c++) target[c] += s[j * g + c];
     }
     if (nLater === 0 || nEarlier === 0) continue;
     for (let c = 0; c < g; c++) {
       const ds = later[c] / nLater - earlier[c] / nEarlier;
-      const v = unspliced[i * g + c] - gamma[c] * spliced[i * g + c];
+      const v = u[i * g + c] - gamma[c] * s[i * g + c];
       sxy[c] += ds * v;
       sxx[c] += v * v;
       syy[c] += ds * ds;
@@ -57,5 +109,7 @@ export function orientationScore(
     total += sxy[c] / Math.sqrt(sxx[c] * syy[c]);
     genes++;
   }
-  return genes > 0 ? total / genes : 0;
+  a.scores[chunk] = genes > 0 ? total / genes : 0;
 }
+
+const ORIENTATION_KERNEL: ParallelKernel = defineKernel("velocity.orientation", orientationChunk);

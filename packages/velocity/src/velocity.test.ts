@@ -276,6 +276,22 @@ describe("orientationScore", () => {
     );
     expect(forward).toBeGreaterThan(0.05);
     expect(backward).toBeCloseTo(-forward, 10);
+    // Several candidates at once (one per worker-pool chunk): each the single-candidate score, bit for bit,
+    // on one thread and on two.
+    const { orientationScores } = await import("./orientation.js");
+    const { setThreadCount, threadCount } = await import("@diffcell/core");
+    const shuffled = Float64Array.from(sim.truth.time, (t, i) => (i * 7919) % 400);
+    const times = [sim.truth.time, Float64Array.from(sim.truth.time, (t) => -t), shuffled];
+    const single = times.map((t) => orientationScore(s, u, 400, 60, gamma, t, neighbors));
+    const before = threadCount();
+    try {
+      for (const threads of [1, 2]) {
+        setThreadCount(threads);
+        expect(Array.from(orientationScores(s, u, 400, 60, gamma, times, neighbors))).toEqual(single);
+      }
+    } finally {
+      setThreadCount(before);
+    }
     tf.dispose([sim.spliced, sim.unspliced]);
   });
 });
