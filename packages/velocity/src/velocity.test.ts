@@ -280,7 +280,7 @@ describe("orientationScore", () => {
     // on one thread and on two.
     const { orientationScores } = await import("./orientation.js");
     const { setThreadCount, threadCount } = await import("@diffcell/core");
-    const shuffled = Float64Array.from(sim.truth.time, (t, i) => (i * 7919) % 400);
+    const shuffled = Float64Array.from({ length: 400 }, (_, i) => (i * 7919) % 400);
     const times = [sim.truth.time, Float64Array.from(sim.truth.time, (t) => -t), shuffled];
     const single = times.map((t) => orientationScore(s, u, 400, 60, gamma, t, neighbors));
     const before = threadCount();
