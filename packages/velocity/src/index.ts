@@ -23,7 +23,7 @@ export {
 } from "./kinetics/trajectory.js";
 export { type Kinetics, KineticsEncoder, softplus, softplusInverse } from "./kineticsEncoder.js";
 export { type KineticsModelSpec, kineticsModel, kineticsModelNames, registerKineticsModel } from "./models/index.js";
-export { orientationScore } from "./orientation.js";
+export { orientationScore, orientationScores } from "./orientation.js";
 export { fitSteadyState, fitStochastic, type SteadyStateFit } from "./steadyState.js";
 export { TimeEncoder } from "./timeEncoder.js";
 export {
