@@ -71,6 +71,7 @@ export {
   defineKernel,
   type KernelArgs,
   type ParallelKernel,
+  releaseWorkerMemory,
   runChunks,
   setThreadCount,
   sharedFloat64,

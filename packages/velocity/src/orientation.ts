@@ -1,4 +1,14 @@
-import { defineKernel, type KernelArgs, type ParallelKernel, runChunks, ShapeError, useThreads } from "@diffcell/core";
+import {
+  defineKernel,
+  type KernelArgs,
+  type ParallelKernel,
+  releaseWorkerMemory,
+  runChunks,
+  ShapeError,
+  sharedFloat64,
+  toShared,
+  useThreads,
+} from "@diffcell/core";
 
 /**
  * Which way does latent time run? RNA velocity's own answer: where a gene's unspliced abundance is above
@@ -42,19 +52,27 @@ export function orientationScores(
     if (t.length !== n) throw new ShapeError("latentTime", `[${n}]`, [t.length]);
     time.set(t, c * n);
   });
+  const parallel = useThreads(times.length, n * g * times.length, 50_000);
+  // Abundances as float64 (the arithmetic's precision), in fresh shared memory when the pool runs (no copy
+  // into its persistent slots: 100 MB on 33k cells), let go from the workers afterwards.
+  const float64 = (x: ArrayLike<number>) => {
+    const out = parallel ? sharedFloat64(x.length) : new Float64Array(x.length);
+    out.set(x);
+    return out;
+  };
   const args: OrientationArgs = {
     n,
     g,
     k: neighbors.length / n,
-    s: Float64Array.from(spliced),
-    u: Float64Array.from(unspliced),
+    s: float64(spliced),
+    u: float64(unspliced),
     gamma: Float64Array.from(gamma),
-    time,
-    neighbors,
+    time: parallel ? toShared(time) : time,
+    neighbors: parallel ? toShared(neighbors) : neighbors,
     scores: new Float64Array(times.length),
   };
-  const parallel = useThreads(times.length, n * g * times.length, 50_000);
   runChunks(ORIENTATION_KERNEL, args as unknown as KernelArgs, times.length, parallel, ["scores"]);
+  if (parallel) releaseWorkerMemory();
   return args.scores;
 }
 

@@ -3,6 +3,7 @@ import { DiffcellError } from "../errors.js";
 import {
   chunkStart,
   defineKernel,
+  releaseWorkerMemory,
   runChunks,
   setThreadCount,
   sharedFloat64,
@@ -73,6 +74,19 @@ describe("worker pool", () => {
       for (let f = 0; f < 40; f++) s += Math.sqrt(one.x[i * 40 + f] ** 2 + 1e-3);
       expect(one.rowNorm[i]).toBe(s);
     }
+  });
+
+  it("releaseWorkerMemory lets a worker collect its garbage, and the pool works on after it", () => {
+    setThreadCount(2);
+    const before = args(501, 40);
+    runChunks(KERNEL, before as never, 16, true);
+    releaseWorkerMemory();
+    releaseWorkerMemory(); // again: the worker's gc is set up once
+    const after = args(501, 40);
+    runChunks(KERNEL, after as never, 16, true);
+    expect(Array.from(after.rowNorm)).toEqual(Array.from(before.rowNorm));
+    setThreadCount(1);
+    releaseWorkerMemory(); // no workers: nothing to do
   });
 
   it("reports an error thrown in a worker as a DiffcellError naming the kernel, and keeps working", () => {

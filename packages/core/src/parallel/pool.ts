@@ -208,6 +208,21 @@ export function runChunks(
   copyBack();
 }
 
+/**
+ * Lets the workers' copies of large one-off shared arrays go: each worker runs a full garbage collection
+ * (blocking until all are done). A worker keeps every SharedArrayBuffer it was sent alive until its own
+ * collection, which rarely comes (it allocates little), so a caller that handed the pool fresh shared arrays
+ * (`toShared` without a slot) for a one-off computation calls this afterwards; the calling thread's own
+ * references go with its next ordinary collection. Cheap (~1 ms per worker); a no-op without workers.
+ */
+export function releaseWorkerMemory(): void {
+  for (const w of workers) {
+    Atomics.store(w.status, 0, 0);
+    w.port.postMessage({ collect: true });
+  }
+  for (const w of workers) while (Atomics.load(w.status, 0) === 0) Atomics.wait(w.status, 0, 0, 1000);
+}
+
 type SharedCapable = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /**

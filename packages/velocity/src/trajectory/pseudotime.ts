@@ -1,4 +1,4 @@
-import { lanczosEigen, Rngs, stats } from "@diffcell/core";
+import { lanczosEigen, Rngs, releaseWorkerMemory, stats } from "@diffcell/core";
 import type { VelocityGraph } from "./graph.js";
 import { CsrBuilder, type SparseRows, sortByColumn, sortedPosition } from "./sparse.js";
 import { sparseProduct } from "./sparseProductKernel.js";
@@ -60,6 +60,8 @@ export function velocityPseudotime(velocityGraph: VelocityGraph, options: Pseudo
     for (const from of [argmax(phi), argmax(Float64Array.from(phi, (x) => -x))])
       alternatives.push(normaliseFinite(dptDistance(values, vectors, from)));
   }
+  // The chain and diffusion matrices the worker pool was handed (tens of MB on 33k cells) can go.
+  releaseWorkerMemory();
   return { pseudotime, rootCells, endPoints, root, alternatives };
 }
 

@@ -45,7 +45,8 @@ const CHUNKS = 32;
 
 /**
  * A reusable y ← M·x for one matrix: on core's worker pool when M is large (its arrays copied once into
- * shared memory), else on the calling thread. x and y may be any Float64Arrays of length n.
+ * shared memory), else on the calling thread. x and y may be any Float64Arrays of length n. Call core's
+ * `releaseWorkerMemory()` once done with the products of a computation.
  */
 export function sparseProduct(
   n: number,
@@ -54,6 +55,8 @@ export function sparseProduct(
   weight: Float32Array | Float64Array,
 ): (x: Float64Array, y: Float64Array) => void {
   const parallel = useThreads(CHUNKS, index.length, 200_000);
+  // Copied once into fresh shared memory; the caller lets the workers' copies go afterwards
+  // (`releaseWorkerMemory`), else a worker keeps them until its own rare garbage collection.
   const args: SparseProductArgs = {
     n,
     start: parallel ? toShared(start) : start,
