@@ -158,4 +158,50 @@ describe("neighborAverage", () => {
     );
     tf.dispose([x, mean, weighted]);
   });
+
+  it("gives the plain loops' bits (forward, both gradients) on one and on two threads", async () => {
+    const { setThreadCount, threadCount } = await import("./parallel/pool.js");
+    // 300 rows of 40 values read by 400 rows × 15 neighbours (above the pool's threshold), some zero weights.
+    const r = new Rngs(21);
+    const [m, n, k, d] = [300, 400, 15, 40];
+    const x = Float32Array.from(r.normal(m * d));
+    const w = Float32Array.from(r.uniform(n * k), (u, i) => (i % 7 === 0 ? 0 : u));
+    const dy = Float32Array.from(r.normal(n * d));
+    const indices = Int32Array.from(r.uniform(n * k, 0, m), Math.floor);
+    // The loops before the kernel was split into row chunks (scatter-add backward).
+    const y0 = new Float32Array(n * d);
+    const dx0 = new Float32Array(m * d);
+    const dw0 = new Float32Array(n * k);
+    for (let i = 0; i < n; i++) {
+      for (let q = 0; q < k; q++) {
+        const weight = w[i * k + q];
+        const src = indices[i * k + q] * d;
+        let dot = 0;
+        for (let f = 0; f < d; f++) {
+          if (weight !== 0) y0[i * d + f] += weight * x[src + f];
+          dx0[src + f] += weight * dy[i * d + f];
+          dot += dy[i * d + f] * x[src + f];
+        }
+        dw0[i * k + q] = dot;
+      }
+    }
+    const before = threadCount();
+    try {
+      for (const threads of [1, 2]) {
+        setThreadCount(threads);
+        const [xt, wt] = [tf.tensor2d(x, [m, d]), tf.tensor2d(w, [n, k])];
+        const dyt = tf.tensor2d(dy, [n, d]);
+        const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(neighborAverageKernel([a, b], { indices, k })[0], dyt)),
+        )([xt, wt]);
+        const out = neighborAverageKernel([xt, wt], { indices, k })[0];
+        expect(Array.from(out.dataSync())).toEqual(Array.from(y0));
+        expect(Array.from(gx.dataSync())).toEqual(Array.from(dx0));
+        expect(Array.from(gw.dataSync())).toEqual(Array.from(dw0));
+        tf.dispose([xt, wt, dyt, out, gx, gw]);
+      }
+    } finally {
+      setThreadCount(before);
+    }
+  });
 });
