@@ -113,7 +113,7 @@ export function knn(x: Matrix, k: number, options: KnnOptions = {}): KnnResult {
 /**
  * Offers columns from … to − 1 of one row of the distance block to the full max-heap of candidates. A
  * top-level function with everything in parameters, so the loop runs on registers: as a closure inside
- * `knn` (context-allocated variables) the same loop cost 3× as much (15 s of kNN on 33k cells).
+ * `knn` (context-allocated variables) the same loop cost about twice as much (~8 s of 15 s of kNN on 33k cells).
  */
 function scanRow(
   dots: Float32Array,
