@@ -116,8 +116,8 @@ function normalizeRows(w: Pick<TransitionWeights, "n" | "indptr" | "weights">): 
 }
 
 /**
- * Both Markov chains of the velocity graph as the matrices their distribution steps multiply by (p ← Mᵀ… as
- * `M·p` over rows of the result): `forward` = Tᵀ for T = `transitionMatrix(graph, options)`, `backward` = T_bᵀ
+ * Both Markov chains of the velocity graph as the matrices M of their distribution steps, next = M·p (M = Tᵀ
+ * as CSR): `forward` = Tᵀ for T = `transitionMatrix(graph, options)`, `backward` = T_bᵀ
  * for T_b = `transitionMatrix(graph, { ...options, backward: true })` — from one set of weights W. T_bᵀ is
  * W with each entry divided by its column's Σ|w| (summed in increasing row order, as T_b's row sums are), in
  * W's own layout: the same float32 values as transposing T_b, without building W twice or transposing twice.
