@@ -53,10 +53,12 @@ export function orientationScores(
     time.set(t, c * n);
   });
   const parallel = useThreads(times.length, n * g * times.length, 50_000);
-  // Abundances as float64 (the arithmetic's precision), in fresh shared memory when the pool runs (no copy
-  // into its persistent slots: 100 MB on 33k cells), let go from the workers afterwards.
-  const float64 = (x: ArrayLike<number>) => {
-    const out = parallel ? sharedFloat64(x.length) : new Float64Array(x.length);
+  // The abundances are read where they are on one thread; for the pool, one copy into fresh shared memory
+  // (not the pool's persistent slots: 100 MB on 33k cells), let go from the workers afterwards.
+  const shared = (x: ArrayLike<number>): ArrayLike<number> => {
+    if (!parallel) return x;
+    if (x instanceof Float32Array || x instanceof Float64Array) return toShared(x);
+    const out = sharedFloat64(x.length);
     out.set(x);
     return out;
   };
@@ -64,8 +66,8 @@ export function orientationScores(
     n,
     g,
     k: neighbors.length / n,
-    s: float64(spliced),
-    u: float64(unspliced),
+    s: shared(spliced),
+    u: shared(unspliced),
     gamma: Float64Array.from(gamma),
     time: parallel ? toShared(time) : time,
     neighbors: parallel ? toShared(neighbors) : neighbors,
@@ -80,8 +82,8 @@ interface OrientationArgs {
   n: number;
   g: number;
   k: number;
-  s: Float64Array;
-  u: Float64Array;
+  s: ArrayLike<number>;
+  u: ArrayLike<number>;
   gamma: Float64Array;
   /** Candidate c's time of cell i at c·n + i. */
   time: Float64Array;

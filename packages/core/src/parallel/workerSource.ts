@@ -1,8 +1,8 @@
 /**
  * The pool's worker, as source evaluated with `new Worker(…, { eval: true })` (so it runs the same from
  * TypeScript sources under vitest/tsx and from the built package). It compiles each kernel's source once,
- * runs the chunks it is dealt (or, for a "collect" message, collects its garbage), then stores its status (1 done, 2 failed, with the error posted back) and
- * wakes the caller blocked in `Atomics.wait`.
+ * runs the chunks it is dealt (or, for a "collect" message, collects its garbage), then stores its status
+ * (1 done, 2 failed, with the error posted back) and wakes the caller blocked in `Atomics.wait`.
  */
 export const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");

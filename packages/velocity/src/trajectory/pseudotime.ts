@@ -2,7 +2,7 @@ import { lanczosEigen, Rngs, releaseWorkerMemory, stats } from "@diffcell/core";
 import type { VelocityGraph } from "./graph.js";
 import { CsrBuilder, type SparseRows, sortByColumn, sortedPosition } from "./sparse.js";
 import { sparseProduct } from "./sparseProductKernel.js";
-import { chainMatrices } from "./transition.js";
+import { chainMatrices, transpose } from "./transition.js";
 
 export interface PseudotimeOptions {
   /** kNN lists N × k (self included) used to smooth root/end scores, as scVelo's connectivities. */
@@ -160,20 +160,8 @@ function symmetricAbsolute(velocityGraph: VelocityGraph): SparseRows {
     union.endRow();
   }
   const a = union.build();
-  // Aᵀ by counting sort on columns (rows come out sorted because i increases).
-  const counts = new Int32Array(n + 1);
-  for (let p = 0; p < a.indices.length; p++) counts[a.indices[p] + 1]++;
-  for (let j = 0; j < n; j++) counts[j + 1] += counts[j];
-  const tIndices = new Int32Array(a.indices.length);
-  const tData = new Float32Array(a.indices.length);
-  const next = counts.slice(0, n);
-  for (let i = 0; i < n; i++) {
-    for (let p = a.indptr[i]; p < a.indptr[i + 1]; p++) {
-      const j = a.indices[p];
-      tIndices[next[j]] = i;
-      tData[next[j]++] = a.data[p];
-    }
-  }
+  // Aᵀ with rows sorted (transition.ts's counting transpose).
+  const [counts, tIndices, tData] = transpose(a.indptr, a.indices, a.data, n);
   const out = new CsrBuilder(n, 2 * a.indices.length);
   for (let i = 0; i < n; i++) {
     let p = a.indptr[i];
