@@ -98,6 +98,7 @@ export {
   checkValues,
   checkVector,
   countExpectation,
+  inheritValidation,
   MAX_COUNT,
   nonIntegerWarning,
   positionOf,

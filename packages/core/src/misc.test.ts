@@ -7,7 +7,7 @@ import { Linear } from "./nn.js";
 import { Rngs } from "./rng.js";
 import { loadParams, saveParams } from "./serialize.js";
 import { tf } from "./tf.js";
-import { checkMatrix, checkValues } from "./validate.js";
+import { checkMatrix, checkTensorValues, checkValues, inheritValidation } from "./validate.js";
 import "./index.js";
 
 class Net extends Module {
@@ -78,5 +78,26 @@ describe("validation", () => {
       "layers.Mu: expected shape [N, M] tensor, got nothing (missing)",
     );
     t.dispose();
+  });
+});
+
+describe("inheritValidation", () => {
+  it("rows of a checked tensor pass its checks unread; an unchecked source passes nothing on", () => {
+    const options = { nonNegative: true, maxAbs: 10 };
+    const source = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    checkTensorValues("source", source, options);
+    // A tensor with a bad value that (wrongly) claims the source's verdict is not read: proof the check is skipped.
+    const claimed = tf.tensor2d([-1, 2], [1, 2]);
+    inheritValidation(claimed, source);
+    expect(() => checkTensorValues("claimed", claimed, options)).not.toThrow();
+    // Other checks than the ones the source passed are still made.
+    expect(() => checkTensorValues("claimed", claimed, { nonNegative: true })).toThrow(
+      "claimed: value -1 at row 0, column 0",
+    );
+    const unchecked = tf.tensor2d([5, 6], [1, 2]);
+    const fromUnchecked = tf.tensor2d([-1, 6], [1, 2]);
+    inheritValidation(fromUnchecked, unchecked);
+    expect(() => checkTensorValues("fromUnchecked", fromUnchecked, options)).toThrow("value -1 at row 0, column 0");
+    tf.dispose([source, claimed, unchecked, fromUnchecked]);
   });
 });

@@ -142,6 +142,15 @@ export function checkTensorValues(
   else validated.set(x, new Set([key]));
 }
 
+/**
+ * `derived` holds some of `source`'s values and nothing else (its rows, a slice): it passes every value check
+ * `source` passed, so those are not read again (a training loop's minibatches of validated data).
+ */
+export function inheritValidation(derived: tf.Tensor, source: tf.Tensor): void {
+  const passed = validated.get(source);
+  if (passed && derived.dtype === source.dtype) validated.set(derived, new Set(passed));
+}
+
 function describe(x: unknown): string {
   if (x === undefined) return "nothing (missing)";
   if (x === null) return "null";

@@ -5,6 +5,7 @@
 import {
   checkpoint,
   InputError,
+  type Optimizer,
   type ProgressCallback,
   Rngs,
   runToEnd,
@@ -149,7 +150,14 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
   const epochs = options.epochs ?? defaultEpochs(n);
   const several = options.restarts > 1;
   const trial = several ? Math.min(epochs, options.trialEpochs ?? Math.max(1, Math.round(epochs / 5))) : epochs;
-  const train = (model: DifferentiableVelocity, count: number, seed: number, continued: boolean, started: boolean) =>
+  const train = (
+    model: DifferentiableVelocity,
+    count: number,
+    seed: number,
+    continued: boolean,
+    started: boolean,
+    optimizer?: Optimizer,
+  ) =>
     trainingEpochs(model, data, {
       epochs: count,
       batchSize: Math.min(VELOCITY_DEFAULTS.batchSize, n),
@@ -163,9 +171,12 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
       initialize: !started,
       // Trials are compared by loss; only the kept fit's direction is checked (at its end).
       orient: !(several && !continued && trial < epochs),
+      // A trial hands its optimiser back, and the kept trial's continuation resumes it (no fresh Adam start).
+      keepOptimizer: several && !continued && trial < epochs,
+      optimizer,
       onProgress: options.onProgress,
     });
-  let best: { model: DifferentiableVelocity; loss: number[] } | null = null;
+  let best: { model: DifferentiableVelocity; loss: number[]; optimizer?: Optimizer } | null = null;
   let current: DifferentiableVelocity | null = null;
   let finished = false;
   const restarts: number[][] = [];
@@ -190,27 +201,37 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
           });
         }
       }
-      const { loss } = yield* train(current, trial, options.seed + r, false, start !== null);
+      const { loss, optimizer } = yield* train(current, trial, options.seed + r, false, start !== null);
       restarts.push(loss);
       if (best === null || loss[loss.length - 1] < best.loss[best.loss.length - 1]) {
         best?.model.dispose();
-        best = { model: current, loss };
-      } else current.dispose();
+        best?.optimizer?.dispose();
+        best = { model: current, loss, optimizer };
+      } else {
+        current.dispose();
+        optimizer?.dispose();
+      }
       current = null;
     }
-    const kept = best as { model: DifferentiableVelocity; loss: number[] };
+    const kept = best as { model: DifferentiableVelocity; loss: number[]; optimizer?: Optimizer };
     if (trial < epochs) {
-      const more = yield* train(kept.model, epochs - trial, options.seed + options.restarts, true, true);
+      // The continuation owns the kept trial's optimiser from here (it disposes it).
+      const optimizer = kept.optimizer;
+      kept.optimizer = undefined;
+      const more = yield* train(kept.model, epochs - trial, options.seed + options.restarts, true, true, optimizer);
       kept.loss = [...kept.loss, ...more.loss];
     }
+    kept.optimizer?.dispose();
     finished = true;
-    return { ...kept, restarts };
+    return { model: kept.model, loss: kept.loss, restarts };
   } finally {
     if (start) tf.dispose(start);
     // Stopped early (an error, or closed by an abort): free the models in training.
     if (!finished) {
       current?.dispose();
-      (best as { model: DifferentiableVelocity } | null)?.model.dispose();
+      const open = best as { model: DifferentiableVelocity; optimizer?: Optimizer } | null;
+      open?.model.dispose();
+      open?.optimizer?.dispose();
     }
   }
 }

@@ -59,12 +59,12 @@ describe("runVelocityPipeline: responsive and abortable", () => {
 });
 
 describe("defaultEpochs", () => {
-  it("keeps 20 epochs up to 10 000 cells and about 391 minibatch steps beyond, at least 3 epochs", () => {
-    expect(defaultEpochs(3696)).toBe(20);
-    expect(defaultEpochs(10_000)).toBe(20);
-    // 9 × 3696 cells: 200 000 / 33 264 = 6.01.
+  it("keeps 14 epochs up to 14 000 cells and about 383 minibatch steps beyond, at least 3 epochs", () => {
+    expect(defaultEpochs(3696)).toBe(14);
+    expect(defaultEpochs(14_000)).toBe(14);
+    // 9 × 3696 cells: 196 000 / 33 264 = 5.89.
     expect(defaultEpochs(33_264)).toBe(6);
-    // 27 × 3696: 2.00 → the floor of 3.
+    // 27 × 3696: 1.96 → the floor of 3.
     expect(defaultEpochs(99_792)).toBe(3);
   });
 });

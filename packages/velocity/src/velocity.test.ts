@@ -208,6 +208,40 @@ describe("DifferentiableVelocity", () => {
     expect(a.t).toEqual(b.t);
     disposeVelocityData(data);
   });
+
+  it("a fit resumed with its optimiser continues it: 2 + 2 epochs equal 4 uninterrupted, without leaks", () => {
+    const data = small();
+    const input = { spliced: data.spliced, unspliced: data.unspliced };
+    // Full batches (no minibatch order to draw) and no direction check: the two runs take the same steps.
+    const options = { batchSize: 1000, orient: false, seed: 3 };
+    const parameters = (op: DifferentiableVelocity) => op.parameters().map(([, p]) => Array.from(p.value.dataSync()));
+    const straight = new DifferentiableVelocity(new VelocityConfig({ nGenes: 12 }), { rngs: new Rngs(7) });
+    const whole = trainVelocity(straight, input, { ...options, epochs: 4 });
+
+    const resumed = new DifferentiableVelocity(new VelocityConfig({ nGenes: 12 }), { rngs: new Rngs(7) });
+    const before = tf.memory().numTensors;
+    const first = trainVelocity(resumed, input, { ...options, epochs: 2, keepOptimizer: true });
+    expect(first.optimizer?.step).toBe(2);
+    const rest = trainVelocity(resumed, input, {
+      ...options,
+      epochs: 2,
+      initialize: false,
+      optimizer: first.optimizer,
+    });
+    expect(rest.optimizer).toBeUndefined();
+    // The optimiser went with the second call: nothing is left but the model's own tensors.
+    expect(tf.memory().numTensors).toBe(before);
+    expect([...first.loss, ...rest.loss]).toEqual(whole.loss);
+    expect(parameters(resumed)).toEqual(parameters(straight));
+
+    // A fresh optimiser instead (what the pipeline's continuation did before) takes other steps.
+    const restarted = new DifferentiableVelocity(new VelocityConfig({ nGenes: 12 }), { rngs: new Rngs(7) });
+    trainVelocity(restarted, input, { ...options, epochs: 2 });
+    const fresh = trainVelocity(restarted, input, { ...options, epochs: 2, initialize: false });
+    expect(fresh.loss).not.toEqual(rest.loss);
+    for (const op of [straight, resumed, restarted]) op.dispose();
+    disposeVelocityData(data);
+  });
 });
 
 describe("acceptance on simulated data", () => {

@@ -187,7 +187,11 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
     });
   }
 
-  private checkInput(data: VelocityInput): void {
+  /**
+   * Shapes, dtype and values of the inputs (finite counts in [0, 1e12]); a tensor is read once (core's
+   * validation cache), and minibatches of a checked tensor inherit its verdict.
+   */
+  checkInput(data: VelocityInput): void {
     const g = this.config.nGenes;
     checkMatrix("spliced", data?.spliced, { cols: g });
     checkMatrix("unspliced", data.unspliced, { rows: data.spliced.shape[0], cols: g });
