@@ -6,6 +6,7 @@
 //   npm run trust -- --seeds 0-9 --only clean
 //   npm run trust -- --only batch --seeds 0,1
 //   npm run trust -- --only clean --layouts 0-4   # + CBDir of every seed's velocities on every seed's UMAP layout
+//   npm run trust -- --only batch --cross         # + CBDir of each variant's velocities on each variant's layout
 //
 // Clean: bundled pancreas, `diffcell velocity --seed S`. Batch benchmark: `pancreasBatches()` (real pancreas
 // counts in two batches with lineage-dependent composition, batch B binomially thinned per gene, unspliced more
@@ -16,6 +17,10 @@
 // --layouts S: the clean runs' CBDir (PCA neighbours) recomputed on the UMAP layouts of seeds S, each run's
 // velocity graph and neighbours fixed: rows are model seeds, columns layout seeds, so the spread a seed brings
 // through the velocity and the spread it brings through the 2-D layout the metric projects on show apart.
+// --cross: at each seed, the batch variants' CBDir (PCA neighbours) with each variant's velocity graph projected
+// on each variant's UMAP layout and scored with that variant's neighbours: rows = whose velocities, columns =
+// whose layout and neighbours. The diagonal is each run's own figure; a row whose entries beat another row's
+// in every column has the better velocities whatever the layout.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,9 +41,19 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "packages/cli/bin/diffcell.js");
 
 function parseArgs(argv) {
-  const options = { seeds: [0, 1, 2, 3, 4], only: null, out: join(root, "out/trust.json"), layouts: null };
+  const options = {
+    seeds: [0, 1, 2, 3, 4],
+    only: null,
+    out: join(root, "out/trust.json"),
+    layouts: null,
+    cross: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
+    if (flag === "--cross") {
+      options.cross = true;
+      continue;
+    }
     const value = argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === "--seeds") options.seeds = parseSeeds(value);
@@ -47,7 +62,10 @@ function parseArgs(argv) {
       options.only = value;
     } else if (flag === "--out") options.out = value;
     else if (flag === "--layouts") options.layouts = parseSeeds(value);
-    else throw new Error(`unknown flag ${flag} (--seeds 0-4|0,2,5, --only clean|batch, --out FILE, --layouts 0-4)`);
+    else
+      throw new Error(
+        `unknown flag ${flag} (--seeds 0-4|0,2,5, --only clean|batch, --out FILE, --layouts 0-4, --cross)`,
+      );
   }
   return options;
 }
@@ -111,29 +129,69 @@ function table(name, rows) {
   console.log(lines.join("\n"));
 }
 
-/** CBDir (PCA neighbours) of a saved run's velocity graph projected on the UMAP layout of each seed. */
-async function cbdirOnLayouts(file, layoutSeeds) {
+/** A saved run's transitions (signed, as the pipeline's velocity_embedding), neighbours, clusters and layout. */
+async function savedRun(file) {
   const adata = await readH5ad(file);
   const n = adata.nObs;
   const rows = (key) => {
     const m = toCsr(adata.obsp[key]);
     return { n, indptr: m.indptr, indices: m.indices, data: Float32Array.from(m.data) };
   };
-  // As the pipeline: signed transitions (scVelo's velocity_embedding) on the run's own velocity graph.
-  const transitions = transitionMatrix(
-    { graph: rows("velocity_graph"), graphNeg: rows("velocity_graph_neg") },
-    { useNegativeCosines: true },
-  );
-  const neighbors = knnIndices(toCsr(adata.obsp.distances), adata.uns.neighbors.params.n_neighbors);
-  const clusters = adata.obs.strings("clusters");
+  return {
+    adata,
+    transitions: transitionMatrix(
+      { graph: rows("velocity_graph"), graphNeg: rows("velocity_graph_neg") },
+      { useNegativeCosines: true },
+    ),
+    neighbors: knnIndices(toCsr(adata.obsp.distances), adata.uns.neighbors.params.n_neighbors),
+    clusters: adata.obs.strings("clusters"),
+    embedding: toDenseFloat32(adata.obsm.X_umap),
+  };
+}
+
+/** CBDir (PCA neighbours) of velocities (transitions) on a layout scored with its run's neighbours. */
+function cbdirOn(transitions, { clusters, neighbors, embedding }) {
+  const velocityEmbedding = velocityEmbeddingOn(transitions, embedding, 2);
+  return crossBoundaryCorrectness({ clusters, neighbors, embedding, velocityEmbedding }, PANCREAS_EDGES).mean;
+}
+
+/** CBDir (PCA neighbours) of a saved run's velocity graph projected on the UMAP layout of each seed. */
+async function cbdirOnLayouts(file, layoutSeeds) {
+  const run = await savedRun(file);
   const out = [];
   for (const seed of layoutSeeds) {
-    await umap(adata, { seed });
-    const embedding = toDenseFloat32(adata.obsm.X_umap);
-    const velocityEmbedding = velocityEmbeddingOn(transitions, embedding, 2);
-    out.push(crossBoundaryCorrectness({ clusters, neighbors, embedding, velocityEmbedding }, PANCREAS_EDGES).mean);
+    await umap(run.adata, { seed });
+    out.push(cbdirOn(run.transitions, { ...run, embedding: toDenseFloat32(run.adata.obsm.X_umap) }));
   }
   return out;
+}
+
+/** The batch variants of one seed crossed: each one's velocities on each one's layout and neighbours. */
+async function crossVariants(files) {
+  const runs = {};
+  for (const [name, file] of Object.entries(files)) runs[name] = await savedRun(file);
+  const names = Object.keys(runs);
+  return Object.fromEntries(
+    names.map((v) => [v, Object.fromEntries(names.map((l) => [l, cbdirOn(runs[v].transitions, runs[l])]))]),
+  );
+}
+
+function crossTable(cross) {
+  const names = Object.keys(cross[0].byVelocity);
+  const mean = (x) => x.reduce((a, b) => a + b, 0) / x.length;
+  const lines = [
+    "\nBatch variants crossed, mean over seeds (min–max): rows = whose velocities, columns = whose layout and neighbours",
+    `| velocities | ${names.map((l) => `on ${l}`).join(" | ")} |`,
+    `|${"---|".repeat(names.length + 1)}`,
+  ];
+  for (const v of names) {
+    const cells = names.map((l) => {
+      const x = cross.map((c) => c.byVelocity[v][l]);
+      return `${fmt(mean(x))} (${fmt(Math.min(...x))}–${fmt(Math.max(...x))})`;
+    });
+    lines.push(`| ${v} | ${cells.join(" | ")} |`);
+  }
+  console.log(lines.join("\n"));
 }
 
 function layoutTable({ layoutSeeds, cbdir }) {
@@ -182,18 +240,31 @@ try {
       joint: ["--batch-key", "batch"],
     };
     for (const name of Object.keys(variants)) results[name] = [];
+    if (options.cross) {
+      await initBackend();
+      results.cross = [];
+    }
     // Seed by seed (all variants of a seed together), so a partial run still compares like with like.
-    for (const seed of options.seeds)
+    for (const seed of options.seeds) {
+      const kept = {};
       for (const [name, extra] of Object.entries(variants)) {
-        results[name].push({ seed, ...run(["--input", input, "--seed", String(seed), ...edges, ...extra], work) });
+        if (options.cross) kept[name] = join(work, `${name}-${seed}.h5ad`);
+        const args = ["--input", input, "--seed", String(seed), ...edges, ...extra];
+        results[name].push({ seed, ...run(args, work, kept[name]) });
         console.error(`${name} seed ${seed} done`);
         writeFileSync(`${options.out}.partial`, `${JSON.stringify(results, null, 2)}\n`);
       }
+      if (options.cross) {
+        results.cross.push({ seed, byVelocity: await crossVariants(kept) });
+        for (const file of Object.values(kept)) rmSync(file, { force: true });
+      }
+    }
     for (const [name, extra] of Object.entries(variants))
       table(
         `batch benchmark, ${name}: diffcell velocity --input pancreas-batches.h5ad ${extra.join(" ")}`,
         results[name],
       );
+    if (options.cross) crossTable(results.cross);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
