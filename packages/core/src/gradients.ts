@@ -7,6 +7,7 @@
  * "gradient function not found for <Kernel>": add it here.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { broadcastTo } from "./ops/broadcast.js";
 
 type T = tf.Tensor;
 type Saved = T[];
@@ -41,7 +42,7 @@ function expandReduced(dy: T, shape: readonly number[], axis: unknown): T {
   const list = axis === undefined || axis === null ? [...Array(rank).keys()] : ([] as number[]).concat(axis as number);
   const axes = list.map((a) => (a < 0 ? a + rank : a));
   const kept = shape.map((s, i) => (axes.includes(i) ? 1 : s));
-  return tf.broadcastTo(tf.reshape(dy, kept), shape as number[]);
+  return broadcastTo(tf.reshape(dy, kept), shape);
 }
 
 const one = (dy: T | T[]) => dy as T;

@@ -50,6 +50,7 @@ export {
 export { type GradsOf, Module, Param } from "./module.js";
 export { gelu, Linear } from "./nn.js";
 export type { Data, Metadata, Operator, State } from "./operator.js";
+export { broadcastTo } from "./ops/broadcast.js";
 export { gatherRows, takeRows } from "./ops/gather.js";
 export { matMul, matMulTA, matMulTB } from "./ops/matmul.js";
 export { type NeighborAverageAttrs, neighborAverage, neighborAverageKernel } from "./ops/neighborAverage.js";

@@ -4,6 +4,7 @@ import { mapRowChunks, sliceRows } from "./chunk.js";
 import { InputError, ShapeError } from "./errors.js";
 import { Module, Param } from "./module.js";
 import { Linear } from "./nn.js";
+import { broadcastTo } from "./ops/broadcast.js";
 import { Rngs } from "./rng.js";
 import { loadParams, saveParams } from "./serialize.js";
 import { tf } from "./tf.js";
@@ -99,5 +100,28 @@ describe("inheritValidation", () => {
     inheritValidation(fromUnchecked, unchecked);
     expect(() => checkTensorValues("fromUnchecked", fromUnchecked, options)).toThrow("value -1 at row 0, column 0");
     tf.dispose([source, claimed, unchecked, fromUnchecked]);
+  });
+});
+
+describe("broadcastTo", () => {
+  it("gives tf.broadcastTo's values for columns, rows, scalars and higher ranks; its gradient sums back", () => {
+    const cases: Array<[tf.Tensor, number[]]> = [
+      [tf.tensor2d([1, -2, 3], [3, 1]), [3, 4]],
+      [tf.tensor2d([1, -2, 3, 0.5], [1, 4]), [3, 4]],
+      [tf.scalar(-1.5), [2, 3]],
+      [tf.tensor1d([1, 2]), [2, 3, 2]],
+      [tf.tensor3d([1, 2, 3, 4], [2, 1, 2]), [2, 3, 2]],
+    ];
+    for (const [x, shape] of cases) {
+      const ours = broadcastTo(x, shape);
+      expect(ours.shape).toEqual(shape);
+      expect(Array.from(ours.dataSync())).toEqual(Array.from(tf.broadcastTo(x, shape).dataSync()));
+      // d/dx Σ w ⊙ broadcast(x) = w summed over the broadcast axes: each x entry's weight count, by hand for w = 1.
+      const grad = tf.grad((v: tf.Tensor) => tf.sum(broadcastTo(v, shape)))(x);
+      const copies = shape.reduce((a, b) => a * b, 1) / Math.max(1, x.size);
+      expect(Array.from(grad.dataSync())).toEqual(new Array(x.size).fill(copies));
+    }
+    const same = tf.tensor2d([1, 2], [1, 2]);
+    expect(broadcastTo(same, [1, 2])).toBe(same);
   });
 });

@@ -1,4 +1,4 @@
-import { InputError, tf } from "@diffcell/core";
+import { broadcastTo, InputError, tf } from "@diffcell/core";
 import { lgammaOp } from "./specialFunctions.js";
 
 /** log Γ(x) element-wise, differentiable. */
@@ -25,7 +25,7 @@ export function negativeBinomialLogLikelihood(counts: tf.Tensor, mean: tf.Tensor
       tf.mul(theta, tf.sub(tf.log(theta), logDenominator)),
       tf.mul(counts, tf.sub(tf.log(mu), logDenominator)),
     ];
-    return tf.addN(terms.map((t) => tf.broadcastTo(t, counts.shape)));
+    return tf.addN(terms.map((t) => broadcastTo(t, counts.shape)));
   });
 }
 
