@@ -145,14 +145,23 @@ function* trainOn(
   const n = data.spliced.shape[0];
   const epochs = options.epochs ?? 200;
   const batchSize = Math.min(options.batchSize ?? n, n);
-  if (options.initialize ?? true) {
-    if (options.initialTime) initializeFromTime(op, data, options.initialTime);
-    else initializeFromData(op, data);
+  let consistency: VelocityConsistencyLoss;
+  try {
+    // Checked once here; the minibatches inherit the verdict instead of being read again at every step.
+    op.checkInput(data);
+    if (options.initialize ?? true) {
+      if (options.initialTime) initializeFromTime(op, data, options.initialTime);
+      else initializeFromData(op, data);
+    }
+    consistency = new VelocityConsistencyLoss(options.consistency);
+  } catch (error) {
+    // Training owns a passed optimiser: a failure before the loop frees it too.
+    options.optimizer?.dispose();
+    throw error;
   }
   const checkDirection = options.orient ?? true;
   const reference = options.direction ?? options.initialTime;
   const rngs = new Rngs(options.seed ?? 0);
-  const consistency = new VelocityConsistencyLoss(options.consistency);
   const kineticWeights = inverseVarianceWeights(data.spliced, data.unspliced);
   const neighbors =
     options.neighbors ??
@@ -172,8 +181,6 @@ function* trainOn(
     }),
   );
   const history: TrainingHistory = { loss: [], orientation: [] };
-  // Checked once here; the minibatches inherit the verdict instead of being read again at every step.
-  op.checkInput(data);
   const batchOf = rowBatches(data);
   const stepsPerEpoch = Math.ceil(n / batchSize);
   // From a starting time the direction is already decided: only the end is checked (training can still

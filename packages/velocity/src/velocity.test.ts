@@ -239,7 +239,18 @@ describe("DifferentiableVelocity", () => {
     trainVelocity(restarted, input, { ...options, epochs: 2 });
     const fresh = trainVelocity(restarted, input, { ...options, epochs: 2, initialize: false });
     expect(fresh.loss).not.toEqual(rest.loss);
-    for (const op of [straight, resumed, restarted]) op.dispose();
+
+    // A passed optimiser belongs to the training call: freed even when the call fails before its first step.
+    const failing = new DifferentiableVelocity(new VelocityConfig({ nGenes: 12 }), { rngs: new Rngs(7) });
+    const held = tf.memory().numTensors;
+    const handed = trainVelocity(failing, input, { ...options, epochs: 1, keepOptimizer: true }).optimizer;
+    const bad = { spliced: tf.fill([40, 12], Number.NaN) as tf.Tensor2D, unspliced: data.unspliced };
+    expect(() => trainVelocity(failing, bad, { ...options, epochs: 1, initialize: false, optimizer: handed })).toThrow(
+      "spliced: value NaN at row 0, column 0",
+    );
+    bad.spliced.dispose();
+    expect(tf.memory().numTensors).toBe(held);
+    for (const op of [straight, resumed, restarted, failing]) op.dispose();
     disposeVelocityData(data);
   });
 });
