@@ -49,6 +49,30 @@ describe("runVelocityPipeline: responsive and abortable", () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("frees every trial's optimiser: aborted in a later trial, in the continuation, or run to the end", async () => {
+    // 20 epochs, 3 restarts: trials of 4 epochs (progress events 1–4, 5–8, 9–12), then the kept trial continued
+    // with its optimiser (events 13–28). Abort in trial 2 (a kept trial's optimiser is waiting), in the
+    // continuation (it owns that optimiser), and not at all.
+    for (const abortAt of [6, 14, Number.POSITIVE_INFINITY]) {
+      const before = tf.memory().numTensors;
+      const controller = new AbortController();
+      let events = 0;
+      const run = runVelocityPipeline(simulated(), {
+        seed: 0,
+        epochs: 20,
+        restarts: 3,
+        umap: false,
+        signal: controller.signal,
+        onProgress: (event) => {
+          if (event.stage === "train" && event.done > 0 && event.total > 1 && ++events === abortAt) controller.abort();
+        },
+      });
+      if (Number.isFinite(abortAt)) await expect(run).rejects.toMatchObject({ name: "AbortError" });
+      else expect((await run).loss.length).toBeGreaterThanOrEqual(20);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
   it("an already aborted signal stops before any work, with the caller's reason", async () => {
     const adata = simulated();
     const controller = new AbortController();
