@@ -176,7 +176,9 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
       optimizer,
       onProgress: options.onProgress,
     });
-  let best: { model: DifferentiableVelocity; loss: number[]; optimizer?: Optimizer } | null = null;
+  // A finished trial; its optimiser (trials hand theirs back) goes to the continuation if it is kept.
+  type Trial = { model: DifferentiableVelocity; loss: number[]; optimizer?: Optimizer };
+  let best: Trial | null = null;
   let current: DifferentiableVelocity | null = null;
   let finished = false;
   const restarts: number[][] = [];
@@ -213,7 +215,8 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
       }
       current = null;
     }
-    const kept = best as { model: DifferentiableVelocity; loss: number[]; optimizer?: Optimizer };
+    const kept = best as Trial;
+    // Only trials shorter than the fit hand their optimiser back: it exists exactly when there is more to train.
     if (trial < epochs) {
       // The continuation owns the kept trial's optimiser from here (it disposes it).
       const optimizer = kept.optimizer;
@@ -221,7 +224,6 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
       const more = yield* train(kept.model, epochs - trial, options.seed + options.restarts, true, true, optimizer);
       kept.loss = [...kept.loss, ...more.loss];
     }
-    kept.optimizer?.dispose();
     finished = true;
     return { model: kept.model, loss: kept.loss, restarts };
   } finally {
@@ -229,7 +231,7 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
     // Stopped early (an error, or closed by an abort): free the models in training.
     if (!finished) {
       current?.dispose();
-      const open = best as { model: DifferentiableVelocity; optimizer?: Optimizer } | null;
+      const open = best as Trial | null;
       open?.model.dispose();
       open?.optimizer?.dispose();
     }
