@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { Rngs } from "../rng.js";
 import { symmetricEigen } from "./dense.js";
 import { knn } from "./knn.js";
-import { pca } from "./pca.js";
+import { tf } from "../tf.js";
+import { orthonormalColumns } from "./dense.js";
+import { orthonormalBasis, pca } from "./pca.js";
 
 function lowRankData(n: number, g: number, seed: number) {
   const r = new Rngs(seed);
@@ -69,6 +71,26 @@ describe("pca", () => {
       expect(a.components.data[i]).toBeCloseTo(c.components.data[i], 3);
   });
 
+  it("agrees with the exact decomposition on a tall matrix (the CholeskyQR2 path)", () => {
+    const x = lowRankData(3000, 40, 4);
+    const res = pca(x, 5, { rngs: new Rngs(0) });
+    const { rows: n, cols: g } = x;
+    const mean = new Float64Array(g);
+    for (let i = 0; i < n; i++) for (let j = 0; j < g; j++) mean[j] += x.data[i * g + j] / n;
+    const cov = new Float64Array(g * g);
+    for (let i = 0; i < n; i++)
+      for (let p = 0; p < g; p++)
+        for (let q = 0; q < g; q++)
+          cov[p * g + q] += ((x.data[i * g + p] - mean[p]) * (x.data[i * g + q] - mean[q])) / (n - 1);
+    const exact = symmetricEigen(cov, g);
+    for (let c = 0; c < 3; c++) {
+      expect(res.explainedVariance[c] / exact.values[c]).toBeCloseTo(1, 3);
+      let dot = 0;
+      for (let j = 0; j < g; j++) dot += res.components.data[c * g + j] * exact.vectors[j * g + c];
+      expect(Math.abs(dot)).toBeCloseTo(1, 4);
+    }
+  });
+
   it("names bad input", () => {
     const x = lowRankData(10, 4, 3);
     expect(() => pca(x, 5, { rngs: new Rngs(0) })).toThrow("pca.nComponents must be an integer in [1, 4]");
@@ -121,5 +143,60 @@ describe("lanczosEigen", () => {
     const y = new Float64Array(n);
     apply(vectors[0], y);
     for (let i = 0; i < n; i += 37) expect(y[i]).toBeCloseTo(values[0] * vectors[0][i], 6);
+  });
+});
+
+describe("orthonormalBasis", () => {
+  /** n × l columns z₀ + ε·z_j (Gaussian z): nearly collinear, the block's condition grows as 1/ε. */
+  function block(n: number, l: number, eps: number, seed: number) {
+    const z = new Rngs(seed).normal(n * (l + 1));
+    const data = new Float32Array(n * l);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < l; j++) data[i * l + j] = z[i * (l + 1)] + eps * z[i * (l + 1) + j + 1];
+    return { data, rows: n, cols: l };
+  }
+  function basis(a: { data: Float32Array; rows: number; cols: number }) {
+    return tf.tidy(() => orthonormalBasis(tf.tensor2d(a.data, [a.rows, a.cols]))).dataSync() as Float32Array;
+  }
+  function maxGramError(q: Float32Array, n: number, l: number) {
+    let worst = 0;
+    for (let a = 0; a < l; a++)
+      for (let b = 0; b < l; b++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += q[i * l + a] * q[i * l + b];
+        worst = Math.max(worst, Math.abs(s - (a === b ? 1 : 0)));
+      }
+    return worst;
+  }
+
+  it("gives the Q of the QR factorisation (positive diagonal) on a tall block: Gram–Schmidt's Q in float64", () => {
+    // ε = 0.01: one CholeskyQR pass in float32 leaves QᵀQ off by ~2e-2 here; the second brings it to ~2e-6.
+    const a = block(4000, 24, 0.01, 1);
+    const q = basis(a);
+    expect(maxGramError(q, 4000, 24)).toBeLessThan(1e-5);
+    // The QR factorisation with a positive diagonal is unique, so both methods must give the same columns.
+    const reference = orthonormalColumns(a).data;
+    let worst = 0;
+    for (let i = 0; i < q.length; i++) worst = Math.max(worst, Math.abs(q[i] - reference[i]));
+    expect(worst).toBeLessThan(1e-3 / Math.sqrt(4000));
+  });
+
+  it("falls back to Gram–Schmidt on rank-deficient and ill-conditioned blocks and stays orthonormal", () => {
+    const deficient = block(2000, 12, 0.1, 2);
+    for (let i = 0; i < 2000; i++) deficient.data[i * 12 + 7] = deficient.data[i * 12 + 3]; // a repeated column
+    expect(Array.from(basis(deficient))).toEqual(Array.from(orthonormalColumns(deficient).data));
+    const illConditioned = block(2000, 12, 1e-4, 3);
+    const q = basis(illConditioned);
+    expect(maxGramError(q, 2000, 12)).toBeLessThan(1e-5);
+    expect(Array.from(q)).toEqual(Array.from(orthonormalColumns(illConditioned).data));
+  });
+
+  it("leaves no tensor behind", () => {
+    const a = block(1000, 10, 0.1, 4);
+    const input = tf.tensor2d(a.data, [1000, 10]);
+    const before = tf.memory().numTensors;
+    const q = orthonormalBasis(input);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose([q, input]);
   });
 });
