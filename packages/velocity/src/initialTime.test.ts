@@ -35,7 +35,7 @@ describe("initialLatentTime", () => {
       const start = initialLatentTime(d.ms, d.mu, d.n, d.g, steady, { neighbors: d.neighbors });
       // Uniform ranks on (0, 1).
       expect(Array.from(start.time).sort((a, b) => a - b)[0]).toBeCloseTo(0.5 / d.n, 12);
-      // Measured 0.87–0.96 over these seeds; the direction is what matters most here.
+      // Measured 0.98–0.99 over these seeds; the direction is what matters most here.
       expect(stats.spearman(start.time, d.truth.time)).toBeGreaterThan(0.7);
     }
   });
@@ -64,9 +64,10 @@ describe("initialLatentTime on branched counts with batch effects: diffusion roo
       rho.alone.push(stats.spearman(alone.time, d.truth.time));
       rho.competing.push(stats.spearman(competing.time, d.truth.time));
     }
-    // Measured: the velocity pseudotime alone 0.97–0.99 except seed 5 (0.28, its root inside a branch);
-    // with the diffusion roots competing 0.94–0.99 at every seed.
-    expect(Math.min(...rho.alone)).toBeLessThan(0.5);
+    // Measured: the velocity pseudotime alone 0.96–0.98 except seed 4 (0.80, its root inside a branch);
+    // with the diffusion roots competing 0.96–0.99 at every seed. (With the graph in linear expression and
+    // the kNN orientation score, the pseudotime alone fell to 0.28 at seed 5.)
+    expect(Math.min(...rho.competing)).toBeGreaterThan(Math.min(...rho.alone) + 0.1);
     for (const r of rho.competing) expect(r).toBeGreaterThan(0.9);
   });
 });

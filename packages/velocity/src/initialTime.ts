@@ -1,4 +1,5 @@
 import { ShapeError } from "@diffcell/core";
+import { standardizedGeneSpace } from "./graphMetric.js";
 import { orientationScores } from "./orientation.js";
 import type { SteadyStateFit } from "./steadyState.js";
 import { velocityGraph } from "./trajectory/graph.js";
@@ -56,7 +57,7 @@ export function initialLatentTime(
   // Gene-subset copies (the graph and the orientation score only look at the velocity genes).
   const s = new Float64Array(n * m);
   const u = new Float64Array(n * m);
-  const v = new Float64Array(n * m);
+  const v = new Float32Array(n * m);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < m; c++) {
       const j = genes[c];
@@ -65,7 +66,9 @@ export function initialLatentTime(
       v[i * m + c] = u[i * m + c] - steady.gamma[j] * s[i * m + c];
     }
   }
-  const graph = velocityGraph(v, s, n, m, { neighbors: options.neighbors });
+  // The graph in the per-gene standardised metric, as the final velocity graph (see `standardizedGeneSpace`).
+  const space = standardizedGeneSpace(v, s, n, m, new Uint8Array(m).fill(1));
+  const graph = velocityGraph(space.velocity, space.expression, n, m, { neighbors: options.neighbors });
   const { pseudotime, alternatives } = velocityPseudotime(graph, {
     neighbors: options.neighbors,
     seed: options.seed,
@@ -74,7 +77,7 @@ export function initialLatentTime(
   const gamma = genes.map((j) => steady.gamma[j]);
   // Each candidate ordering, made uniform by rank, scored both ways round by the splicing; the best is kept.
   const candidates = [pseudotime, ...alternatives].map(rankUniform);
-  const scores = orientationScores(s, u, n, m, gamma, candidates, options.neighbors);
+  const scores = orientationScores(s, u, n, m, gamma, candidates);
   let best: InitialTime = { time: new Float64Array(n), orientation: 0, reversed: false, candidate: -1 };
   candidates.forEach((time, c) => {
     const orientation = scores[c];

@@ -213,7 +213,7 @@ function* trainOn(
         opt = newOptimizer();
       }
       if (checks.includes(epoch)) {
-        const check = { epoch, ...orient(op, data, neighbors, reference) };
+        const check = { epoch, ...orient(op, data, reference) };
         history.orientation.push(check);
         if (check.reversed) {
           opt.dispose();
@@ -240,7 +240,7 @@ function* trainOn(
       options.onProgress?.({ stage: "train", done: epoch + 1, total, message: `loss ${epochLoss.toFixed(4)}` });
       if (epoch === total - 1 && !finalCheckDone) {
         finalCheckDone = true;
-        const check = { epoch: epoch + 1, ...orient(op, data, neighbors, reference) };
+        const check = { epoch: epoch + 1, ...orient(op, data, reference) };
         history.orientation.push(check);
         if (check.reversed) {
           // The time encoder now holds the turned-around time: the extra epochs fit the (re-initialised)
@@ -286,11 +286,10 @@ export function restrictNeighbors(neighbors: Int32Array, k: number, batch: Array
 function orient(
   op: DifferentiableVelocity,
   data: VelocityInput,
-  neighbors: Int32Array,
   reference?: ArrayLike<number>,
 ): { score: number; reversed: boolean } {
   const t = tidyHost(() => op.timeEncoder.apply(data.spliced, data.unspliced).dataSync() as Float32Array);
-  const score = reference ? stats.spearman(t, reference) : splicingScore(data, t, neighbors);
+  const score = reference ? stats.spearman(t, reference) : splicingScore(data, t);
   if (score >= 0) return { score, reversed: false };
   fitTimeEncoder(
     op,
@@ -302,9 +301,9 @@ function orient(
 }
 
 /** `orientationScore` of time `t` against scVelo's steady-state velocity of the data (two N×G reads). */
-function splicingScore(data: VelocityInput, t: Float32Array, neighbors: Int32Array): number {
+function splicingScore(data: VelocityInput, t: Float32Array): number {
   const [n, g] = data.spliced.shape;
   const s = data.spliced.dataSync();
   const u = data.unspliced.dataSync();
-  return orientationScore(s, u, n, g, fitSteadyState(s, u, n, g).gamma, t, neighbors);
+  return orientationScore(s, u, n, g, fitSteadyState(s, u, n, g).gamma, t);
 }
