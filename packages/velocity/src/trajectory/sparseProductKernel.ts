@@ -31,10 +31,24 @@ function sparseProductChunk(a: SparseProductArgs, chunk: number, nChunks: number
   const weight = a.weight;
   const x = a.x;
   const y = a.y;
+  // Four partial sums per row: one running sum made every add wait for the previous one (3.2 ns per entry on
+  // 33k cells × 240 entries; 1.6 ns with four). The order of the adds is fixed, so the result still does not
+  // depend on the thread count.
   for (let i = lo; i < hi; i++) {
-    let sum = 0;
-    for (let q = start[i]; q < start[i + 1]; q++) sum += x[index[q]] * weight[q];
-    y[i] = sum;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    const end = start[i + 1];
+    let q = start[i];
+    for (; q + 3 < end; q += 4) {
+      s0 += x[index[q]] * weight[q];
+      s1 += x[index[q + 1]] * weight[q + 1];
+      s2 += x[index[q + 2]] * weight[q + 2];
+      s3 += x[index[q + 3]] * weight[q + 3];
+    }
+    for (; q < end; q++) s0 += x[index[q]] * weight[q];
+    y[i] = s0 + s1 + (s2 + s3);
   }
 }
 
