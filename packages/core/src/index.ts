@@ -88,7 +88,7 @@ export { Sequential, sequential } from "./sequential.js";
 export { loadParams, type ParamsFile, saveParams } from "./serialize.js";
 export * as stats from "./stats.js";
 export type { Scalar, Tensor, Tensor1D, Tensor2D } from "./tf.js";
-export { customGrad, tf, tidyHost } from "./tf.js";
+export { customGrad, tf, tidyHost, withValues } from "./tf.js";
 export { isTaping } from "./tfjs.js";
 export { disposeTree, flattenTree, globalNorm, leafNorms, mapTree, type TensorTree, unflattenTree } from "./tree.js";
 export {

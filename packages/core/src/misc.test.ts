@@ -7,7 +7,7 @@ import { Linear } from "./nn.js";
 import { broadcastTo } from "./ops/broadcast.js";
 import { Rngs } from "./rng.js";
 import { loadParams, saveParams } from "./serialize.js";
-import { tf } from "./tf.js";
+import { tf, withValues } from "./tf.js";
 import { checkMatrix, checkTensorValues, checkValues, inheritValidation } from "./validate.js";
 import "./index.js";
 
@@ -123,5 +123,24 @@ describe("broadcastTo", () => {
     }
     const same = tf.tensor2d([1, 2], [1, 2]);
     expect(broadcastTo(same, [1, 2])).toBe(same);
+  });
+});
+
+describe("withValues", () => {
+  it("hands fn the tensor's values (in place on wasm), the same as dataSync, and leaves the tensor intact", () => {
+    const values = Float32Array.from({ length: 3000 }, (_, i) => Math.sin(i));
+    const a = tf.tensor2d(values, [30, 100]);
+    const b = tf.tidy(() => tf.add(a, 1)); // a computed tensor, as the kNN blocks are
+    const seen = withValues(b, (v) => Float32Array.from(v));
+    expect(Array.from(seen)).toEqual(Array.from(values, (x) => Math.fround(x + 1)));
+    expect(withValues(b, (v) => v.length)).toBe(3000);
+    // On wasm the values are a view into the heap, not a copy (a copy starts its own buffer at offset 0):
+    // this fails if a tfjs upgrade renames the backend internals and the helper silently falls back.
+    if (tf.getBackend() === "wasm") expect(withValues(b, (v) => v.byteOffset)).toBeGreaterThan(0);
+    expect(Array.from(b.dataSync())).toEqual(Array.from(seen));
+    // Integer tensors are copied by dataSync, whatever their backend.
+    const c = tf.tensor1d([1, 2, 3], "int32");
+    expect(withValues(c, (v) => Array.from(v))).toEqual([1, 2, 3]);
+    tf.dispose([a, b, c]);
   });
 });

@@ -1,7 +1,7 @@
 import { ConfigError, InputError } from "../errors.js";
 import { ensureTensorMemory } from "../memory.js";
 import type { ProgressCallback } from "../progress.js";
-import { tf, tidyHost } from "../tf.js";
+import { tf, withValues } from "../tf.js";
 import type { Matrix } from "./dense.js";
 
 export interface KnnOptions {
@@ -64,42 +64,47 @@ export function knn(x: Matrix, k: number, options: KnnOptions = {}): KnnResult {
   try {
     for (let start = 0; start < n; start += chunk) {
       const end = Math.min(n, start + chunk);
-      const dots = tidyHost(
-        () => tf.matMul(tf.slice(all, [start, 0], [end - start, d]), allT).dataSync() as Float32Array,
-      );
-      for (let i = start; i < end; i++) {
-        // Max-heap of the best `candidates` squared distances seen so far, over j = 0 … n − 1 in order (the
-        // query itself at distance −1). The heap fills from the first candidates; the rest of the row is a
-        // tight scan against the current worst, with the query's own column taken out of the loop.
-        let size = 0;
-        const row = (i - start) * n;
-        const ni = norms[i];
-        let j = 0;
-        for (; j < n && size < candidates; j++) {
-          if (j === i) {
-            if (includeSelf) heapPush(heapIdx, heapVal, size++, j, -1);
-          } else heapPush(heapIdx, heapVal, size++, j, ni + norms[j] - 2 * dots[row + j]);
-        }
-        if (j <= i) {
-          scanRow(dots, row, norms, ni, j, i, heapIdx, heapVal, size);
-          if (includeSelf && (-1 < heapVal[0] || (-1 === heapVal[0] && i < heapIdx[0])))
-            heapReplaceTop(heapIdx, heapVal, size, i, -1);
-          scanRow(dots, row, norms, ni, i + 1, n, heapIdx, heapVal, size);
-        } else scanRow(dots, row, norms, ni, j, n, heapIdx, heapVal, size);
-        for (let c = 0; c < size; c++) {
-          const j = heapIdx[c];
-          let s = 0;
-          for (let f = 0; f < d; f++) s += (x.data[i * d + f] - x.data[j * d + f]) ** 2;
-          exact[c] = j === i ? -1 : s; // the query itself always comes first
-          order[c] = c;
-        }
-        const sorted = Array.from(order.subarray(0, size)).sort(
-          (a, b) => exact[a] - exact[b] || heapIdx[a] - heapIdx[b],
-        );
-        for (let r = 0; r < k; r++) {
-          indices[i * k + r] = heapIdx[sorted[r]];
-          distances[i * k + r] = Math.sqrt(Math.max(0, exact[sorted[r]]));
-        }
+      const block = tf.tidy(() => tf.matMul(tf.slice(all, [start, 0], [end - start, d]), allT));
+      try {
+        // The block is read in place (no copy out of the wasm heap); no tensor op runs until it is disposed.
+        withValues(block, (dots) => {
+          for (let i = start; i < end; i++) {
+            // Max-heap of the best `candidates` squared distances seen so far, over j = 0 … n − 1 in order (the
+            // query itself at distance −1). The heap fills from the first candidates; the rest of the row is a
+            // tight scan against the current worst, with the query's own column taken out of the loop.
+            let size = 0;
+            const row = (i - start) * n;
+            const ni = norms[i];
+            let j = 0;
+            for (; j < n && size < candidates; j++) {
+              if (j === i) {
+                if (includeSelf) heapPush(heapIdx, heapVal, size++, j, -1);
+              } else heapPush(heapIdx, heapVal, size++, j, ni + norms[j] - 2 * dots[row + j]);
+            }
+            if (j <= i) {
+              scanRow(dots, row, norms, ni, j, i, heapIdx, heapVal, size);
+              if (includeSelf && (-1 < heapVal[0] || (-1 === heapVal[0] && i < heapIdx[0])))
+                heapReplaceTop(heapIdx, heapVal, size, i, -1);
+              scanRow(dots, row, norms, ni, i + 1, n, heapIdx, heapVal, size);
+            } else scanRow(dots, row, norms, ni, j, n, heapIdx, heapVal, size);
+            for (let c = 0; c < size; c++) {
+              const j = heapIdx[c];
+              let s = 0;
+              for (let f = 0; f < d; f++) s += (x.data[i * d + f] - x.data[j * d + f]) ** 2;
+              exact[c] = j === i ? -1 : s; // the query itself always comes first
+              order[c] = c;
+            }
+            const sorted = Array.from(order.subarray(0, size)).sort(
+              (a, b) => exact[a] - exact[b] || heapIdx[a] - heapIdx[b],
+            );
+            for (let r = 0; r < k; r++) {
+              indices[i * k + r] = heapIdx[sorted[r]];
+              distances[i * k + r] = Math.sqrt(Math.max(0, exact[sorted[r]]));
+            }
+          }
+        });
+      } finally {
+        block.dispose();
       }
       options.onProgress?.({ stage: "knn", done: end, total: n });
     }
