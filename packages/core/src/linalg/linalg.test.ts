@@ -117,6 +117,47 @@ describe("knn", () => {
     }
   });
 
+  it("in the plane (grid search): every row equals a float64 brute force, on clustered points with duplicates", () => {
+    // A UMAP-like layout: dense blobs of very different sizes, far-apart outliers, exact duplicates, points on
+    // the bounding box's edges.
+    const r = new Rngs(7);
+    const n = 3000;
+    const data = new Float32Array(2 * n);
+    const z = r.normal(2 * n);
+    for (let i = 0; i < n; i++) {
+      const blob = i % 7;
+      const spread = blob === 0 ? 5 : 0.05 * (blob + 1);
+      data[2 * i] = blob * 3 + spread * z[2 * i];
+      data[2 * i + 1] = (blob % 3) * 4 + spread * z[2 * i + 1];
+    }
+    for (let i = 0; i < 60; i++) {
+      data[2 * (i + 100)] = data[2 * i]; // duplicates of the first 60 points
+      data[2 * (i + 100) + 1] = data[2 * i + 1];
+    }
+    data[0] = 1000; // an outlier stretching the grid
+    for (const includeSelf of [true, false]) {
+      const k = 15;
+      const res = knn({ data, rows: n, cols: 2 }, k, { includeSelf });
+      for (let i = 0; i < n; i++) {
+        const dist: Array<readonly [number, number]> = [];
+        for (let j = 0; j < n; j++) {
+          if (j === i && !includeSelf) continue;
+          const dx = data[2 * i] - data[2 * j];
+          const dy = data[2 * i + 1] - data[2 * j + 1];
+          dist.push([j === i ? -1 : dx * dx + dy * dy, j]);
+        }
+        dist.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+        const expected = dist.slice(0, k).map((p) => p[1]);
+        const got = Array.from(res.indices.subarray(i * k, (i + 1) * k));
+        if (got.join() !== expected.join()) expect([i, got]).toEqual([i, expected]);
+        for (let c = 0; c < k; c++) {
+          const exact = Math.sqrt(Math.max(0, dist[c][0]));
+          expect(Math.abs(res.distances[i * k + c] - exact)).toBeLessThanOrEqual(1e-6 * Math.max(1, exact));
+        }
+      }
+    }
+  });
+
   it("puts the point itself first even with duplicates; can exclude it", () => {
     const data = Float32Array.from([0, 0, 0, 0, 1, 1, 3, 3]);
     const withSelf = knn({ data, rows: 4, cols: 2 }, 2);
