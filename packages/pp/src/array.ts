@@ -3,6 +3,7 @@
  * statistics, graph × matrix products). Plain loops over typed arrays; float64 accumulators.
  */
 import { type CsrMatrix, type FloatArray, type Layer, toCsr } from "@diffcell/io";
+import { runGraphProduct } from "./graphProductKernel.js";
 
 /** Number of stored non-zeros (> 0) per column. */
 export function nonZerosPerColumn(m: Layer): Float64Array {
@@ -78,39 +79,25 @@ export function graphProduct(w: CsrMatrix, x: Layer, f?: (v: number) => number):
   const n = w.rows;
   const g = x.cols;
   const out = new Float32Array(n * g);
-  const acc = new Float64Array(g);
-  // Arrays read once into locals and one loop per case (dense/sparse, with/without f): the same sums in the
-  // same order as a generic loop, without per-element property lookups (3× faster on 33k cells).
   const { indptr, indices, data: weights } = w;
-  if (x.format === "dense") {
-    const xd = x.data;
-    for (let i = 0; i < n; i++) {
-      acc.fill(0);
-      for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-        const weight = weights[p];
-        const base = indices[p] * g;
-        if (f) for (let j = 0; j < g; j++) acc[j] += weight * f(xd[base + j]);
-        else for (let j = 0; j < g; j++) acc[j] += weight * xd[base + j];
-      }
-      for (let j = 0; j < g; j++) out[i * g + j] = acc[j];
-    }
-    return out;
-  }
-  const xr = toCsr(x);
-  const xPtr = xr.indptr;
-  const xCol = xr.indices;
-  const xd = xr.data;
-  for (let i = 0; i < n; i++) {
-    acc.fill(0);
-    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
-      const weight = weights[p];
-      const k = indices[p];
-      const end = xPtr[k + 1];
-      if (f) for (let q = xPtr[k]; q < end; q++) acc[xCol[q]] += weight * f(xd[q]);
-      else for (let q = xPtr[k]; q < end; q++) acc[xCol[q]] += weight * xd[q];
-    }
-    for (let j = 0; j < g; j++) out[i * g + j] = acc[j];
-  }
+  const xr = x.format === "dense" ? undefined : toCsr(x);
+  // With f, its values first (a copy of x's stored values; f(0) = 0 is assumed for sparse x, as before).
+  const source = xr ?? (x as { data: Float32Array | Float64Array });
+  const values = f ? Float64Array.from(source.data, f) : source.data;
+  // Row chunks on core's worker pool: the same sums in the same order on any number of threads (moments of
+  // 33k cells × 1243 genes: 6.3 s on one thread).
+  runGraphProduct({
+    n,
+    g,
+    dense: xr ? 0 : 1,
+    wPtr: indptr,
+    wCol: indices,
+    wData: weights,
+    xPtr: xr ? xr.indptr : new Int32Array(1),
+    xCol: xr ? xr.indices : new Int32Array(1),
+    xData: values,
+    out,
+  });
   return out;
 }
 

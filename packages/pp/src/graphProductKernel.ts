@@ -1,0 +1,53 @@
+/**
+ * `w · x` for a sparse N × N graph and a sparse (CSR) or dense N × G matrix, rows in fixed chunks on core's
+ * worker pool: each output row adds the same terms in the same order on any number of threads. Float64
+ * accumulation, float32 output. Self-contained (shipped to worker threads by `defineKernel`).
+ */
+import { chunkStart, defineKernel, type KernelArgs, type ParallelKernel, runChunks, useThreads } from "@diffcell/core";
+
+export interface GraphProductArgs {
+  n: number;
+  g: number;
+  /** 1: x is dense (xData N × G row-major); 0: CSR (xPtr, xCol, xData). */
+  dense: number;
+  wPtr: Int32Array;
+  wCol: Int32Array;
+  wData: Float32Array | Float64Array;
+  xPtr: Int32Array;
+  xCol: Int32Array;
+  xData: Float32Array | Float64Array;
+  out: Float32Array;
+}
+
+function graphProductChunk(a: GraphProductArgs, chunk: number, nChunks: number): void {
+  const lo = chunkStart(chunk, a.n, nChunks);
+  const hi = chunkStart(chunk + 1, a.n, nChunks);
+  const { g, wPtr, wCol, wData, xPtr, xCol, xData, out } = a;
+  const acc = new Float64Array(g);
+  for (let i = lo; i < hi; i++) {
+    acc.fill(0);
+    for (let p = wPtr[i]; p < wPtr[i + 1]; p++) {
+      const weight = wData[p];
+      const k = wCol[p];
+      if (a.dense) {
+        const base = k * g;
+        for (let j = 0; j < g; j++) acc[j] += weight * xData[base + j];
+      } else {
+        const end = xPtr[k + 1];
+        for (let q = xPtr[k]; q < end; q++) acc[xCol[q]] += weight * xData[q];
+      }
+    }
+    for (let j = 0; j < g; j++) out[i * g + j] = acc[j];
+  }
+}
+
+const KERNEL: ParallelKernel = defineKernel("pp.graphProduct", graphProductChunk, [chunkStart]);
+
+/** Fixed row chunks (independent of the thread count). */
+const CHUNKS = 32;
+
+/** Runs the product; on the pool when there is enough work (its arrays copied into shared memory). */
+export function runGraphProduct(args: GraphProductArgs): void {
+  const work = args.wCol.length * (args.dense ? args.g : Math.max(1, args.xCol.length / Math.max(1, args.n)));
+  runChunks(KERNEL, args as unknown as KernelArgs, CHUNKS, useThreads(CHUNKS, work, 2_000_000), ["out"]);
+}
