@@ -239,6 +239,7 @@ export class HarmonyVelocityPipeline extends Module implements Operator<BatchVel
     const initial = initialLatentTime(ms, mu, n, m, fitSteadyState(ms, mu, n, m), {
       neighbors: moments.neighbors,
       seed: o.seed,
+      embedding: { data: z0, cols: f },
     });
     const best = trainBestOf(start, {
       kineticsModel: "dynamical",

@@ -128,7 +128,11 @@ export async function runVelocityPipeline(
     const start = options.initialTime ?? VELOCITY_DEFAULTS.initialTime;
     const initial =
       start === "pseudotime"
-        ? await timed("initial time", () => initialLatentTime(ms, mu, n, g, steady, { neighbors: knn, seed }))
+        ? await timed("initial time", () => {
+            const pcs = adata.obsmKey("X_pca");
+            const embedding = { data: toDenseFloat32(pcs), cols: pcs.cols };
+            return initialLatentTime(ms, mu, n, g, steady, { neighbors: knn, seed, embedding });
+          })
         : undefined;
     await timed("train", async () => {
       const data = {

@@ -40,6 +40,34 @@ describe("initialLatentTime", () => {
     }
   });
 
+  it("on a subsample of large data: the ordering carried to every cell through the kNN graph", () => {
+    // 1200 cells, the ordering found on 300 of them (maxCells) with their own kNN in log-expression space.
+    const d = simulatedMoments(2, 1200, 60);
+    const steady = fitSteadyState(d.ms, d.mu, d.n, d.g);
+    const embedding = { data: Float32Array.from(d.ms, Math.log1p), cols: d.g };
+    const full = initialLatentTime(d.ms, d.mu, d.n, d.g, steady, { neighbors: d.neighbors });
+    const options = { neighbors: d.neighbors, embedding, maxCells: 300 };
+    const sub = initialLatentTime(d.ms, d.mu, d.n, d.g, steady, options);
+    // Uniform ranks over all 1200 cells, none left untimed.
+    const sorted = Array.from(sub.time).sort((a, b) => a - b);
+    sorted.forEach((t, r) => expect(t).toBeCloseTo((r + 0.5) / d.n, 12));
+    // As good as the full computation (measured: full 0.99, subsample 0.99) and in the same direction.
+    const rhoFull = stats.spearman(full.time, d.truth.time);
+    const rhoSub = stats.spearman(sub.time, d.truth.time);
+    expect(rhoSub).toBeGreaterThan(0.9);
+    expect(rhoSub).toBeGreaterThan(rhoFull - 0.05);
+    // Deterministic; without the embedding (or below maxCells) all cells are used.
+    expect(Array.from(initialLatentTime(d.ms, d.mu, d.n, d.g, steady, options).time)).toEqual(Array.from(sub.time));
+    const large = initialLatentTime(d.ms, d.mu, d.n, d.g, steady, { ...options, maxCells: 5000 });
+    expect(Array.from(large.time)).toEqual(Array.from(full.time));
+    expect(() =>
+      initialLatentTime(d.ms, d.mu, d.n, d.g, steady, {
+        ...options,
+        embedding: { data: new Float32Array(10), cols: 60 },
+      }),
+    ).toThrow("embedding");
+  });
+
   it("turns a backwards pseudotime around: the orientation it reports matches the flip", () => {
     const d = simulatedMoments(5);
     const steady = fitSteadyState(d.ms, d.mu, d.n, d.g);
