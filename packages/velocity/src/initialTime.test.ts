@@ -50,7 +50,9 @@ describe("initialLatentTime", () => {
     const sub = initialLatentTime(d.ms, d.mu, d.n, d.g, steady, options);
     // Uniform ranks over all 1200 cells, none left untimed.
     const sorted = Array.from(sub.time).sort((a, b) => a - b);
-    sorted.forEach((t, r) => expect(t).toBeCloseTo((r + 0.5) / d.n, 12));
+    sorted.forEach((t, r) => {
+      expect(t).toBeCloseTo((r + 0.5) / d.n, 12);
+    });
     // As good as the full computation (measured: full 0.99, subsample 0.99) and in the same direction.
     const rhoFull = stats.spearman(full.time, d.truth.time);
     const rhoSub = stats.spearman(sub.time, d.truth.time);

@@ -203,7 +203,9 @@ function knnPlane(data: ArrayLike<number>, n: number, k: number, includeSelf: bo
     }
     // Heap → ascending by (distance, index).
     for (let c = 0; c < size; c++) order[c] = c;
-    const sorted = Array.from(order.subarray(0, size)).sort((a, b) => heapVal[a] - heapVal[b] || heapIdx[a] - heapIdx[b]);
+    const sorted = Array.from(order.subarray(0, size)).sort(
+      (a, b) => heapVal[a] - heapVal[b] || heapIdx[a] - heapIdx[b],
+    );
     for (let r = 0; r < size; r++) {
       indices[i * k + r] = heapIdx[sorted[r]];
       distances[i * k + r] = Math.sqrt(Math.max(0, heapVal[sorted[r]]));

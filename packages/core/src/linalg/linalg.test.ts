@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Rngs } from "../rng.js";
-import { symmetricEigen } from "./dense.js";
-import { knn } from "./knn.js";
 import { tf } from "../tf.js";
-import { orthonormalColumns } from "./dense.js";
+import { orthonormalColumns, symmetricEigen } from "./dense.js";
+import { knn } from "./knn.js";
 import { orthonormalBasis, pca } from "./pca.js";
 
 function lowRankData(n: number, g: number, seed: number) {
