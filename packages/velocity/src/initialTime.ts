@@ -163,7 +163,8 @@ function subsampledTime(
       let sum = 0;
       let count = 0;
       for (let r = 0; r < k; r++) {
-        const t = time[options.neighbors[i * k + r]];
+        const j = options.neighbors[i * k + r];
+        const t = j >= 0 ? time[j] : Number.NaN; // −1: a missing neighbour
         if (!Number.isNaN(t)) {
           sum += t;
           count++;
