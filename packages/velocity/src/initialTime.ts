@@ -1,5 +1,4 @@
 import { knn, ShapeError } from "@diffcell/core";
-import { standardizedGeneSpace } from "./graphMetric.js";
 import { orientationScores } from "./orientation.js";
 import type { SteadyStateFit } from "./steadyState.js";
 import { velocityGraph } from "./trajectory/graph.js";
@@ -83,9 +82,10 @@ export function initialLatentTime(
       v[i * m + c] = u[i * m + c] - steady.gamma[j] * s[i * m + c];
     }
   }
-  // The graph in the per-gene standardised metric, as the final velocity graph (see `standardizedGeneSpace`).
-  const space = standardizedGeneSpace(v, s, n, m, new Uint8Array(m).fill(1));
-  const graph = velocityGraph(space.velocity, space.expression, n, m, { neighbors: options.neighbors });
+  // In linear expression. (The per-gene standardised metric of the final graph gave pancreas a better starting
+  // order, Spearman 0.948 against 0.882, but the same final CBDir, and on the 300-cell consumer simulation it
+  // lowered the final latent time's Spearman from 0.58–0.71 to 0.09–0.79 over seeds 0–4.)
+  const graph = velocityGraph(v, s, n, m, { neighbors: options.neighbors });
   const { pseudotime, alternatives } = velocityPseudotime(graph, {
     neighbors: options.neighbors,
     seed: options.seed,
