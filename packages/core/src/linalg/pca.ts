@@ -76,8 +76,10 @@ export function pca(x: Matrix, nComponents: number, options: PcaOptions): PcaRes
     const xcT = tf.transpose(xc);
     let q = orthonormalBasis(tf.matMul(xc, toTensor(omega)));
     for (let it = 0; it < iterations; it++) {
-      const z = orthonormalBasis(tf.matMul(xcT, q));
-      q = orthonormalBasis(tf.matMul(xc, z));
+      // Each iteration's N × l blocks freed as it ends, not held until the whole PCA's scope closes.
+      const previous = q;
+      q = tf.tidy(() => orthonormalBasis(tf.matMul(xc, orthonormalBasis(tf.matMul(xcT, previous)))));
+      previous.dispose();
     }
     // B = Qᵀ Xc (l × g); its SVD through the small Gram matrix B Bᵀ.
     const b = tf.matMul(tf.transpose(q), xc);
