@@ -49,13 +49,12 @@ export function orientationScores(
   for (const t of times) if (t.length !== n) throw new ShapeError("latentTime", `[${n}]`, [t.length]);
   const bins = Math.min(ORIENTATION_BINS, Math.floor(n / 10));
   if (bins < 2) return new Float64Array(times.length);
-  // Steady-state velocity and its per-gene sum of squares (the same for every candidate).
-  const v = new Float64Array(n * g);
+  // Per-gene sum of squares of the steady-state velocity u − γ′s (the same for every candidate; the velocity
+  // itself is recomputed per candidate rather than stored: N × G float64 is 0.8 GB on 100k cells × 1000 genes).
   const vv = new Float64Array(g);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < g; c++) {
       const x = unspliced[i * g + c] - gamma[c] * spliced[i * g + c];
-      v[i * g + c] = x;
       vv[c] += x * x;
     }
   }
@@ -77,7 +76,7 @@ export function orientationScores(
       count[b]++;
       for (let c = 0; c < g; c++) {
         sumS[b * g + c] += spliced[i * g + c];
-        sumV[b * g + c] += v[i * g + c];
+        sumV[b * g + c] += unspliced[i * g + c] - gamma[c] * spliced[i * g + c];
       }
     }
     let total = 0;
