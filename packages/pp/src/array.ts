@@ -72,8 +72,8 @@ export function columnMeanVar(m: Layer): { mean: Float64Array; variance: Float64
 
 /**
  * Dense `w · x` for a sparse N × N graph `w` and an N × G matrix `x` (sparse or dense), as float32
- * (scVelo stores moments as float32) with float64 accumulation. Optionally applies `f` to each value of
- * `x` first (for second moments, f(v) = v²), and `g(v, i, j)` to combine two aligned matrices.
+ * (scVelo stores moments as float32) with float64 accumulation. Optionally applies `f` to each stored value of
+ * `x` first (for second moments, f(v) = v²; f(0) = 0 is assumed for sparse x).
  */
 export function graphProduct(w: CsrMatrix, x: Layer, f?: (v: number) => number): Float32Array {
   const n = w.rows;

@@ -62,12 +62,15 @@ describe("initialLatentTime", () => {
     expect(Array.from(initialLatentTime(d.ms, d.mu, d.n, d.g, steady, options).time)).toEqual(Array.from(sub.time));
     const large = initialLatentTime(d.ms, d.mu, d.n, d.g, steady, { ...options, maxCells: 5000 });
     expect(Array.from(large.time)).toEqual(Array.from(full.time));
-    expect(() =>
-      initialLatentTime(d.ms, d.mu, d.n, d.g, steady, {
-        ...options,
-        embedding: { data: new Float32Array(10), cols: 60 },
-      }),
-    ).toThrow("embedding");
+    // A wrong-sized embedding is refused before any work, whether or not it would be used.
+    for (const maxCells of [300, 5000])
+      expect(() =>
+        initialLatentTime(d.ms, d.mu, d.n, d.g, steady, {
+          ...options,
+          maxCells,
+          embedding: { data: new Float32Array(10), cols: 60 },
+        }),
+      ).toThrow("embedding");
   });
 
   it("turns a backwards pseudotime around: the orientation it reports matches the flip", () => {

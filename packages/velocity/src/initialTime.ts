@@ -65,8 +65,11 @@ export function initialLatentTime(
 ): InitialTime {
   if (spliced.length !== n * g) throw new ShapeError("spliced", `[${n}, ${g}]`, `${spliced.length} values`);
   if (unspliced.length !== n * g) throw new ShapeError("unspliced", `[${n}, ${g}]`, `${unspliced.length} values`);
+  const embedding = options.embedding;
+  if (embedding && embedding.data.length !== n * embedding.cols)
+    throw new ShapeError("embedding", `[${n}, ${embedding.cols}]`, `${embedding.data.length} values`);
   const maxCells = options.maxCells ?? INITIAL_TIME_MAX_CELLS;
-  if (options.embedding && n > maxCells) return subsampledTime(spliced, unspliced, n, g, steady, options, maxCells);
+  if (embedding && n > maxCells) return subsampledTime(spliced, unspliced, n, g, steady, options, maxCells);
   const genes: number[] = [];
   for (let j = 0; j < g; j++) if (steady.velocityGenes[j]) genes.push(j);
   const m = genes.length;
@@ -133,8 +136,6 @@ function subsampledTime(
 ): InitialTime {
   const embedding = options.embedding as { data: ArrayLike<number>; cols: number };
   const d = embedding.cols;
-  if (embedding.data.length !== n * d)
-    throw new ShapeError("embedding", `[${n}, ${d}]`, `${embedding.data.length} values`);
   const k = options.neighbors.length / n;
   const rows = Int32Array.from({ length: size }, (_, c) => Math.floor(((c + 0.5) * n) / size));
   const take = (x: ArrayLike<number>, width: number) => {
@@ -154,8 +155,10 @@ function subsampledTime(
   rows.forEach((i, c) => {
     time[i] = sub.time[c];
   });
-  // Carry the times over the kNN graph, sweep by sweep (order-independent: each sweep reads the previous one).
-  for (let sweep = 0; sweep < n; sweep++) {
+  // Carry the times over the kNN graph, sweep by sweep (order-independent: each sweep reads the previous one),
+  // until every cell is timed or a sweep reaches no new cell.
+  let untimed = n - size;
+  while (untimed > 0) {
     const next = Float64Array.from(time);
     let missing = 0;
     for (let i = 0; i < n; i++) {
@@ -173,9 +176,9 @@ function subsampledTime(
       if (count > 0) next[i] = sum / count;
       else missing++;
     }
-    const progress = missing < time.reduce((a, t) => a + (Number.isNaN(t) ? 1 : 0), 0);
     time.set(next);
-    if (missing === 0 || !progress) break;
+    if (missing === untimed) break;
+    untimed = missing;
   }
   // Cells the graph never reached (a component without subsample cells) start in the middle.
   for (let i = 0; i < n; i++) if (Number.isNaN(time[i])) time[i] = 0.5;

@@ -20,6 +20,19 @@ function lowRankData(n: number, g: number, seed: number) {
   return { data, rows: n, cols: g };
 }
 
+/** The covariance (ddof = 1) in float64 and its eigen-decomposition: the exact answer PCA approximates. */
+function exactCovariance(x: { data: Float32Array; rows: number; cols: number }) {
+  const { rows: n, cols: g } = x;
+  const mean = new Float64Array(g);
+  for (let i = 0; i < n; i++) for (let j = 0; j < g; j++) mean[j] += x.data[i * g + j] / n;
+  const cov = new Float64Array(g * g);
+  for (let i = 0; i < n; i++)
+    for (let p = 0; p < g; p++)
+      for (let q = 0; q < g; q++)
+        cov[p * g + q] += ((x.data[i * g + p] - mean[p]) * (x.data[i * g + q] - mean[q])) / (n - 1);
+  return { cov, exact: symmetricEigen(cov, g) };
+}
+
 describe("symmetricEigen", () => {
   it("diagonalises a hand-checked 2×2 matrix", () => {
     // [[2, 1], [1, 2]] has eigenvalues 3 and 1 with vectors (1, 1)/√2 and (1, −1)/√2
@@ -35,16 +48,8 @@ describe("pca", () => {
   it("matches the exact eigen-decomposition of the covariance", () => {
     const x = lowRankData(200, 12, 1);
     const res = pca(x, 4, { rngs: new Rngs(0) });
-    // Exact covariance (ddof = 1) in float64.
-    const { rows: n, cols: g } = x;
-    const mean = new Float64Array(g);
-    for (let i = 0; i < n; i++) for (let j = 0; j < g; j++) mean[j] += x.data[i * g + j] / n;
-    const cov = new Float64Array(g * g);
-    for (let i = 0; i < n; i++)
-      for (let p = 0; p < g; p++)
-        for (let q = 0; q < g; q++)
-          cov[p * g + q] += ((x.data[i * g + p] - mean[p]) * (x.data[i * g + q] - mean[q])) / (n - 1);
-    const exact = symmetricEigen(cov, g);
+    const g = x.cols;
+    const { cov, exact } = exactCovariance(x);
     let total = 0;
     for (let j = 0; j < g; j++) total += cov[j * g + j];
     for (let c = 0; c < 4; c++) {
@@ -73,15 +78,8 @@ describe("pca", () => {
   it("agrees with the exact decomposition on a tall matrix (the CholeskyQR2 path)", () => {
     const x = lowRankData(3000, 40, 4);
     const res = pca(x, 5, { rngs: new Rngs(0) });
-    const { rows: n, cols: g } = x;
-    const mean = new Float64Array(g);
-    for (let i = 0; i < n; i++) for (let j = 0; j < g; j++) mean[j] += x.data[i * g + j] / n;
-    const cov = new Float64Array(g * g);
-    for (let i = 0; i < n; i++)
-      for (let p = 0; p < g; p++)
-        for (let q = 0; q < g; q++)
-          cov[p * g + q] += ((x.data[i * g + p] - mean[p]) * (x.data[i * g + q] - mean[q])) / (n - 1);
-    const exact = symmetricEigen(cov, g);
+    const g = x.cols;
+    const { exact } = exactCovariance(x);
     for (let c = 0; c < 3; c++) {
       expect(res.explainedVariance[c] / exact.values[c]).toBeCloseTo(1, 3);
       let dot = 0;
