@@ -60,6 +60,17 @@ describe("AnnData", () => {
     expect(Array.from(a.var.numbers("mean"))).toEqual([1, 3]);
   });
 
+  it("keeps every layer's storage when a subset keeps everything in order (no copies)", () => {
+    const spliced = dense(Float32Array.of(1, 2, 3, 4, 5, 6), 2, 3);
+    const a = new AnnData({ X: spliced, layers: { spliced }, var: new DataFrame(["g0", "g1", "g2"]) });
+    a.subsetVars([0, 1, 2]).subsetObs([true, true]);
+    expect(a.layers.spliced).toBe(spliced);
+    expect(a.X).toBe(spliced);
+    a.subsetVars([2, 1, 0]); // a permutation is a real subset
+    expect(a.varNames).toEqual(["g2", "g1", "g0"]);
+    expect(Array.from(a.layer("spliced").data)).toEqual([3, 2, 1, 6, 5, 4]);
+  });
+
   it("validates shapes and names the file and key", () => {
     expect(() => new AnnData({ X, layers: { unspliced: dense(new Float32Array(2), 1, 2) }, source: "p.h5ad" })).toThrow(
       /p\.h5ad:\/layers\/unspliced: shape \[1, 2\] does not match \[3, 3\]/,

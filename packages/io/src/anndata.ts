@@ -166,6 +166,7 @@ export class AnnData {
   /** Keeps the genes selected by a boolean mask or an index list, in place (as anndata's `_inplace_subset_var`). */
   subsetVars(selection: ArrayLike<boolean | number>): this {
     const idx = toIndex(selection, this.nVars, this.keyName("var"));
+    if (isIdentity(idx, this.nVars)) return this; // every gene kept in order: no copies of every layer
     if (this.X) this.X = selectColumns(this.X, idx);
     for (const k of Object.keys(this.layers)) this.layers[k] = selectColumns(this.layers[k], idx);
     for (const k of Object.keys(this.varm)) this.varm[k] = selectRows(this.varm[k], idx) as DenseMatrix;
@@ -177,6 +178,7 @@ export class AnnData {
   /** Keeps the cells selected by a boolean mask or an index list, in place. */
   subsetObs(selection: ArrayLike<boolean | number>): this {
     const idx = toIndex(selection, this.nObs, this.keyName("obs"));
+    if (isIdentity(idx, this.nObs)) return this;
     if (this.X) this.X = selectRows(this.X, idx);
     for (const k of Object.keys(this.layers)) this.layers[k] = selectRows(this.layers[k], idx);
     for (const k of Object.keys(this.obsm)) this.obsm[k] = selectRows(this.obsm[k], idx) as DenseMatrix;
@@ -215,6 +217,12 @@ export class AnnData {
     if (Object.keys(this.obsp).length) lines.push(`    obsp: ${keys(this.obsp)}`);
     return lines.join("\n");
   }
+}
+
+function isIdentity(idx: Int32Array, n: number): boolean {
+  if (idx.length !== n) return false;
+  for (let i = 0; i < n; i++) if (idx[i] !== i) return false;
+  return true;
 }
 
 function toIndex(selection: ArrayLike<boolean | number>, n: number, name: string): Int32Array {

@@ -5,7 +5,7 @@
 import { ValueError } from "@diffcell/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkLayerCounts, dense, toCsc, toCsr } from "./index.js";
+import { checkLayerCounts, colSums, dense, rowSums, toCsc, toCsr } from "./index.js";
 
 const BAD: Array<[number, string]> = [
   [Number.NaN, "NaN"],
@@ -64,6 +64,29 @@ describe("checkLayerCounts properties", () => {
         expect(warnings).toHaveLength(1);
       }),
       { numRuns: 50, seed: 9 },
+    );
+  });
+});
+
+describe("row and column sums", () => {
+  it("agree in every storage with sums worked entry by entry", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (n, g, salt) => {
+          const data = Float64Array.from({ length: n * g }, (_, p) => ((p * 7 + salt) % 5) * 0.5);
+          const rows = Array.from({ length: n }, (_, i) => data.slice(i * g, (i + 1) * g).reduce((a, b) => a + b, 0));
+          const cols = Array.from({ length: g }, (_, j) => rows.reduce((a, _r, i) => a + data[i * g + j], 0));
+          const d = dense(data, n, g);
+          for (const layer of [d, toCsr(d), toCsc(d)]) {
+            expect(Array.from(rowSums(layer))).toEqual(rows);
+            expect(Array.from(colSums(layer))).toEqual(cols);
+          }
+        },
+      ),
+      { numRuns: 100, seed: 3 },
     );
   });
 });

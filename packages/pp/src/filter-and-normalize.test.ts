@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { scveloFixture } from "@diffcell/datasets";
-import { AnnData, csr, DataFrame, dense, readH5ad, toDense } from "@diffcell/io";
+import { AnnData, colSums, csr, DataFrame, dense, readH5ad, toCsr, toDense } from "@diffcell/io";
 import { describe, expect, it } from "vitest";
 import {
   cutEqualWidth,
@@ -12,6 +12,8 @@ import {
   normalizePerCell,
   notYetNormalized,
   pca,
+  sharedCounts,
+  sharedCountTotals,
   sizeFactors,
 } from "./index.js";
 
@@ -76,6 +78,22 @@ describe("filterGenes", () => {
     const again = new AnnData({ X: spliced, layers: { spliced, unspliced }, var: new DataFrame(["a", "b", "c", "d"]) });
     filterGenes(again, { minCells: 2, minCountsU: 1, retainGenes: ["d"] });
     expect(again.varNames).toEqual(["a", "c", "d"]);
+  });
+
+  it("counts shared reads the same from dense and sparse layers, as the totals of the shared matrix", () => {
+    // 3 cells × 4 genes, worked by hand: gene a has both > 0 in cells 0 and 1 → (5+1)+(5+1) = 12 in 2 cells;
+    // b only in cell 1 → 2+3; c never (its spliced and unspliced reads sit in different cells); d never.
+    const s = Float32Array.of(5, 0, 1, 9, 5, 2, 0, 9, 5, 0, 1, 0);
+    const u = Float32Array.of(1, 3, 0, 0, 1, 3, 4, 0, 0, 3, 0, 0);
+    const expected = { counts: [12, 5, 0, 0], cells: [2, 1, 0, 0] };
+    for (const asSparse of [false, true]) {
+      const layer = (v: Float32Array) => (asSparse ? toCsr(dense(v, 3, 4)) : dense(v, 3, 4));
+      const totals = sharedCountTotals(layer(s), layer(u));
+      expect(Array.from(totals.counts)).toEqual(expected.counts);
+      expect(Array.from(totals.cells)).toEqual(expected.cells);
+    }
+    const shared = sharedCounts(dense(s, 3, 4), dense(u, 3, 4));
+    expect(Array.from(colSums(shared))).toEqual(expected.counts);
   });
 });
 

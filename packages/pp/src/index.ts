@@ -6,7 +6,14 @@
  */
 export { columnMeanVar, graphProduct, median, multiplyElementwise, scaleRows } from "./array.js";
 export { type FilterAndNormalizeOptions, filterAndNormalize } from "./filter-and-normalize.js";
-export { type FilterGenesOptions, filterGenes, geneMask, setInitialSize, sharedCounts } from "./filter-genes.js";
+export {
+  type FilterGenesOptions,
+  filterGenes,
+  geneMask,
+  setInitialSize,
+  sharedCounts,
+  sharedCountTotals,
+} from "./filter-genes.js";
 export {
   cutEqualWidth,
   type DispersionResult,

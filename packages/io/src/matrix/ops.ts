@@ -200,7 +200,14 @@ export function rowSums(m: Layer): Float64Array {
 
 /** Sum of each column, in float64. */
 export function colSums(m: Layer): Float64Array {
-  return rowSums(transpose(m));
+  if (m.format !== "dense") return rowSums(transpose(m)); // a view for CSR/CSC
+  // Dense: accumulated in place, rows in order (the same sums as over a transposed copy, without the copy).
+  const out = new Float64Array(m.cols);
+  for (let i = 0; i < m.rows; i++) {
+    const base = i * m.cols;
+    for (let j = 0; j < m.cols; j++) out[j] += m.data[base + j];
+  }
+  return out;
 }
 
 /** Rows `index` (in that order) of a layer, keeping its storage (CSC is converted to CSR). */
