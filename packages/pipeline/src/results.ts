@@ -10,7 +10,7 @@ import {
   geneTimeUnits,
   innerClusterCoherence,
   type SparseRows,
-  standardizedGeneSpace,
+  standardizedGeneScale,
   transitionMatrix,
   velocityConfidence,
   velocityEmbedding,
@@ -84,21 +84,20 @@ export async function writeVelocityResults(adata: AnnData, input: VelocityResult
   const rescaled = units === "gene" ? geneTimeUnits(input.velocity, ms, n, g, steady.velocityGenes) : null;
   const velocity = rescaled ? rescaled.velocity : input.velocity;
   const metric = trained ? (input.graphMetric ?? VELOCITY_DEFAULTS.graphMetric) : "expression";
-  const space =
-    metric === "standardized"
-      ? standardizedGeneSpace(velocity, ms, n, g, steady.velocityGenes)
-      : { velocity, expression: ms };
+  // The standardised metric is applied as the graph and the confidence read (no N × G copies of it).
+  const geneScale = metric === "standardized" ? standardizedGeneScale(ms, n, g, steady.velocityGenes) : undefined;
   const timed = input.timed ?? (async <T>(_step: string, fn: () => T | Promise<T>): Promise<T> => await fn());
   const geneMask = steady.velocityGenes;
   const graph = await timed("velocity graph", () =>
-    velocityGraph(space.velocity, space.expression, n, g, {
+    velocityGraph(velocity, ms, n, g, {
       neighbors: knn,
       genes: geneMask,
       sqrtTransform: mode === "stochastic",
+      geneScale,
       onProgress: progress,
     }),
   );
-  const { confidence, length } = velocityConfidence(space.velocity, n, g, knn, geneMask);
+  const { confidence, length } = velocityConfidence(velocity, n, g, knn, geneMask, geneScale);
   const vpt = await timed("velocity pseudotime", () => velocityPseudotime(graph, { neighbors: knn, seed }));
   const transitions = transitionMatrix(graph, { useNegativeCosines: true });
 

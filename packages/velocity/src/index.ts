@@ -3,7 +3,7 @@
  */
 export { type KineticsModel, VelocityConfig, type VelocityConfigInit, type VelocitySource } from "./config.js";
 export { type GeneFitStatistics, geneFitStatistics, rankDynamicalGenes } from "./fitStatistics.js";
-export { standardizedGeneSpace } from "./graphMetric.js";
+export { standardizedGeneScale, standardizedGeneSpace } from "./graphMetric.js";
 export {
   FIT_BATCH_CELLS,
   type FitTimeEncoderOptions,

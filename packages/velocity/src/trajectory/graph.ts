@@ -1,4 +1,12 @@
-import { InputError, type KernelArgs, type ProgressCallback, runChunks, ShapeError, useThreads } from "@diffcell/core";
+import {
+  InputError,
+  type KernelArgs,
+  type ProgressCallback,
+  releaseWorkerMemory,
+  runChunks,
+  ShapeError,
+  useThreads,
+} from "@diffcell/core";
 import { GRAPH_KERNEL, type GraphArgs } from "./graphKernel.js";
 import { CsrBuilder, neighborSets, type SparseRows } from "./sparse.js";
 
@@ -11,6 +19,11 @@ export interface VelocityGraphOptions {
   genes?: ArrayLike<boolean | number>;
   /** sign·√|x| on velocities and displacements (scVelo's default for stochastic velocities). */
   sqrtTransform?: boolean;
+  /**
+   * Per-gene factors applied to velocity and expression as they are read (length G; e.g.
+   * `standardizedGeneScale`): the graph of the rescaled space without storing it. Default none.
+   */
+  geneScale?: ArrayLike<number>;
   onProgress?: ProgressCallback;
 }
 
@@ -47,17 +60,27 @@ export function velocityGraph(
   const genes = mask.flatMap((m, j) => (m ? [j] : []));
   if (genes.length === 0) throw new InputError("genes", "no genes selected for the velocity graph");
   const m = genes.length;
-  // Gene-subset copies: contiguous rows make the pair loops fast.
-  const v = new Float64Array(n * m);
-  const x = new Float64Array(n * m);
+  const { candStart, cand } = candidates(options.neighbors, n, options.recurse ?? 2);
+  const parallel = useThreads(CHUNKS, cand.length * m, 200_000);
+  // Gene-subset copies in float32 (contiguous rows make the pair loops fast; the pair sums stay float64),
+  // shared with the worker pool from the start: at 100k cells × 1000 genes float64 copies plus the pool's
+  // copies of them held 3.2 GB, and the pair loops read half the bytes.
+  const block = (length: number) =>
+    parallel ? new Float32Array(new SharedArrayBuffer(4 * length)) : new Float32Array(length);
+  const v = block(n * m);
+  const x = block(n * m);
+  const scale = options.geneScale;
+  if (scale && scale.length !== g) throw new ShapeError("geneScale", `[${g}]`, [scale.length]);
   const root = options.sqrtTransform ? (z: number) => Math.sign(z) * Math.sqrt(Math.abs(z)) : (z: number) => z;
+  const row = new Float64Array(m);
   for (let i = 0; i < n; i++) {
     let mean = 0;
     for (let c = 0; c < m; c++) {
-      const value = root(velocity[i * g + genes[c]]);
-      v[i * m + c] = value;
+      const f = scale ? scale[genes[c]] : 1;
+      const value = root(velocity[i * g + genes[c]] * f);
+      row[c] = value;
       mean += value / m;
-      const e = expression[i * g + genes[c]];
+      const e = expression[i * g + genes[c]] * f;
       if (!Number.isFinite(e)) {
         throw new InputError(
           "expression",
@@ -67,11 +90,9 @@ export function velocityGraph(
       }
       x[i * m + c] = e;
     }
-    for (let c = 0; c < m; c++) v[i * m + c] -= mean;
+    for (let c = 0; c < m; c++) v[i * m + c] = row[c] - mean;
   }
-  const { candStart, cand } = candidates(options.neighbors, n, options.recurse ?? 2);
   // Correlations of every candidate pair on the worker pool, a quarter of the rows at a time (progress).
-  const parallel = useThreads(CHUNKS, cand.length * m, 200_000);
   const cos = new Float32Array(cand.length);
   const args: GraphArgs = {
     m,
@@ -90,6 +111,7 @@ export function velocityGraph(
     runChunks(GRAPH_KERNEL, args as unknown as KernelArgs, CHUNKS, parallel, ["cos"]);
     options.onProgress?.({ stage: "velocity graph", done: args.rowHi, total: n });
   }
+  if (parallel) releaseWorkerMemory(); // the workers' references to v and x go with them
   const positive = new CsrBuilder(n);
   const negative = new CsrBuilder(n);
   for (let i = 0; i < n; i++) {

@@ -12,8 +12,8 @@ export interface GraphArgs {
   /** 1: sign·√|·| on displacements (velocities are transformed by the caller). */
   sqrt: number;
   /** Centred velocities and expression, N × m. */
-  v: Float64Array;
-  x: Float64Array;
+  v: Float32Array;
+  x: Float32Array;
   /** Candidates of each row (CSR) and the output slot of each: the correlation, 0 when undefined. */
   candStart: Int32Array;
   cand: Int32Array;

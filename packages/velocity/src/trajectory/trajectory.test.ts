@@ -195,3 +195,41 @@ describe("velocityGraph on worker threads", () => {
     }
   });
 });
+
+describe("geneScale (the standardised metric applied while reading)", () => {
+  it("gives the graph and confidence of the explicitly rescaled velocity and expression", async () => {
+    const { Rngs } = await import("@diffcell/core");
+    const { standardizedGeneScale, standardizedGeneSpace } = await import("../graphMetric.js");
+    const { velocityConfidence } = await import("./confidence.js");
+    const n = 200;
+    const g = 12;
+    const r = new Rngs(4);
+    // Genes on very different scales, so that the rescaling changes which cells correlate.
+    const expression = Float32Array.from(r.uniform(n * g, 0, 1), (x, k) => x * 10 ** (k % 4));
+    const velocity = Float32Array.from(r.normal(n * g, 0, 1), (x, k) => x * 10 ** (k % 3));
+    const genes = Uint8Array.from({ length: g }, (_, j) => (j % 5 === 4 ? 0 : 1));
+    const neighbors = Int32Array.from(r.uniform(n * 8, 0, n), Math.floor);
+    const scale = standardizedGeneScale(expression, n, g, genes);
+    const space = standardizedGeneSpace(velocity, expression, n, g, genes);
+    expect(Array.from(scale)).toEqual(Array.from(space.scale));
+    const read = velocityGraph(velocity, expression, n, g, { neighbors, genes, geneScale: scale });
+    const stored = velocityGraph(space.velocity, space.expression, n, g, { neighbors, genes });
+    const plain = velocityGraph(velocity, expression, n, g, { neighbors, genes });
+    for (const key of ["graph", "graphNeg"] as const) {
+      expect(Array.from(read[key].indices)).toEqual(Array.from(stored[key].indices));
+      let diff = 0;
+      for (let p = 0; p < read[key].data.length; p++)
+        diff = Math.max(diff, Math.abs(read[key].data[p] - stored[key].data[p]));
+      expect(diff, key).toBeLessThan(1e-5);
+    }
+    // The factors matter here: without them the positive graph has another pattern.
+    expect(Array.from(plain.graph.indices)).not.toEqual(Array.from(stored.graph.indices));
+    const a = velocityConfidence(velocity, n, g, neighbors, genes, scale);
+    const b = velocityConfidence(space.velocity, n, g, neighbors, genes);
+    for (let i = 0; i < n; i++) {
+      expect(a.confidence[i]).toBeCloseTo(b.confidence[i], 5);
+      expect(Math.abs(a.length[i] - b.length[i])).toBeLessThanOrEqual(1e-6 * b.length[i]);
+    }
+    expect(() => velocityGraph(velocity, expression, n, g, { neighbors, geneScale: [1, 2] })).toThrow(/geneScale/);
+  });
+});
