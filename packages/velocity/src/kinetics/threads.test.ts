@@ -101,4 +101,31 @@ describe("trajectory kernels on worker threads", () => {
     expect(reused).toEqual(fresh);
     tf.dispose([...inputs, ...observed, cot]);
   });
+
+  it("a kept Jacobian overwritten by a later taped pass is recomputed, not read stale (2 threads)", () => {
+    setThreadCount(2);
+    const first = problem(false);
+    const second = problem(true); // other rates and per-cell α: its partials differ everywhere
+    const attrs = { switching: true };
+    const velocityGrads = (extra: boolean) =>
+      tf.grads((...xs: tf.Tensor[]) => {
+        const own = tf.sum(tf.mul(kineticVelocity(xs, attrs)[0], first.cot));
+        // A second taped pass in the same step writes the shared Jacobian buffer after the first.
+        return extra ? tf.add(own, tf.mul(0, tf.sum(kineticVelocity(second.inputs, attrs)[0]))) : own;
+      })(first.inputs);
+    const read = (ts: tf.Tensor[]) => {
+      const out = ts.map((t) => Array.from(t.dataSync()));
+      tf.dispose(ts);
+      return out;
+    };
+    const alone = read(velocityGrads(false));
+    const overwritten = read(velocityGrads(true));
+    for (let a = 0; a < alone.length; a++) {
+      let scale = 0;
+      for (const v of alone[a]) scale = Math.max(scale, Math.abs(v));
+      for (let k = 0; k < alone[a].length; k++)
+        expect(Math.abs(overwritten[a][k] - alone[a][k])).toBeLessThan(2e-5 * scale + 1e-6);
+    }
+    tf.dispose([...first.inputs, ...first.observed, first.cot, ...second.inputs, ...second.observed, second.cot]);
+  });
 });

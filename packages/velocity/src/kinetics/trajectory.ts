@@ -7,6 +7,7 @@ import {
   type KernelArgs,
   runChunks,
   SOLUTION_SIZE,
+  sharedFloat64,
   solveInterval,
   useThreads,
 } from "@diffcell/core";
@@ -104,7 +105,8 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
     args.jac = jacobian.jac;
     args.active = jacobian.active;
   };
-  const newJacobian = (): KeptJacobian => ({ jac: float64(12 * n * g), active: new Uint8Array(n * g) });
+  const newJacobian = (): KeptJacobian =>
+    parallel ? sharedJacobian(n * g) : { jac: float64(12 * n * g), active: new Uint8Array(n * g), version: 0 };
   return { args, n, g, chunks, like, alloc, keep, newJacobian, run };
 }
 
@@ -162,6 +164,38 @@ export const kineticTrajectory = customVjp<TrajectoryAttrs>(
 interface KeptJacobian {
   jac: Float64Array;
   active: Uint8Array;
+  /** 0: its own arrays; else the shared buffers' version when it was written (see {@link sharedJacobian}). */
+  version: number;
+}
+
+/**
+ * On several threads the kept Jacobian lives in one shared buffer, reused by every taped velocity pass: as
+ * ordinary arrays, each step's partials (12 × 512 cells × 1000 genes float64, 50 MB) were copied into the
+ * pool's shared buffers and back for the pass that wrote them and again for each pass that read them — at
+ * 100k cells 70 s of a 210 s training stage. A newer pass overwrites it, so each holder checks the version
+ * (`isCurrent`) and a stale one recomputes the partials instead of reading them.
+ */
+let jacobianBuffers: { jac: Float64Array; active: Uint8Array; version: number } | null = null;
+
+function sharedJacobian(elements: number): KeptJacobian {
+  if (!jacobianBuffers || jacobianBuffers.active.length < elements) {
+    jacobianBuffers = {
+      jac: sharedFloat64(12 * elements),
+      active: new Uint8Array(new SharedArrayBuffer(elements)),
+      version: jacobianBuffers?.version ?? 0,
+    };
+  }
+  const version = ++jacobianBuffers.version;
+  return {
+    jac: jacobianBuffers.jac.subarray(0, 12 * elements),
+    active: jacobianBuffers.active.subarray(0, elements),
+    version,
+  };
+}
+
+/** Whether `kept` still holds what its pass wrote (own arrays always do; shared ones until the next pass). */
+function isCurrent(kept: KeptJacobian): boolean {
+  return kept.version === 0 || kept.version === jacobianBuffers?.version;
 }
 
 /**
@@ -221,8 +255,9 @@ export const kineticVelocity = customVjp<TrajectoryAttrs, KeptJacobian>(
     return { outputs: [{ data: p.args.out0, shape: [p.n, p.g] }], residuals: kept };
   },
   ({ inputs, cotangents, residuals, attrs }) => {
-    const p = prepare(inputs, attrs, residuals ? 2 : 3, { in0: cotangents[0].data });
-    if (residuals) p.keep(residuals);
+    const kept = residuals && isCurrent(residuals) ? residuals : undefined;
+    const p = prepare(inputs, attrs, kept ? 2 : 3, { in0: cotangents[0].data });
+    if (kept) p.keep(kept);
     p.run();
     return gradientList(p.args, p.chunks, p.like);
   },
@@ -277,7 +312,8 @@ function reconstructionPass(
   attrs: ReconstructionAttrs,
   withGradients: boolean,
 ): { total: number; grads?: HostArray[] } {
-  const cached = withGradients && sameInputs(inputs, attrs.switching);
+  const cached =
+    withGradients && sameInputs(inputs, attrs.switching) && lastJacobian !== null && isCurrent(lastJacobian.kept);
   const p = prepare(inputs, attrs, 5, {
     in0: inputs[7].data,
     in1: inputs[8].data,
