@@ -42,3 +42,28 @@ describe("tensor memory guard", () => {
     x.dispose();
   });
 });
+
+describe("clones on the wasm backend", () => {
+  it("share the data (no copy) and free it with the last holder; gradients through saved tensors are unchanged", () => {
+    expect(tf.getBackend()).toBe("wasm");
+    const before = tf.memory();
+    const x = tf.tensor2d(Float32Array.from({ length: 6000 }, (_, i) => (i % 17) - 8), [60, 100]);
+    const y = tf.clone(x);
+    // One data buffer for both (the Identity kernel copied the 24 kB into a second one before).
+    expect(tf.memory().numDataBuffers - before.numDataBuffers).toBe(1);
+    expect(tf.backend().numDataIds()).toBe(before.numDataBuffers + 1);
+    x.dispose();
+    expect(Array.from(y.dataSync().slice(0, 20))).toEqual(Array.from({ length: 20 }, (_, i) => (i % 17) - 8));
+    y.dispose();
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.backend().numDataIds()).toBe(before.numDataBuffers);
+    // d/dx Σ x² · w = 2·x·w (mul and square save their inputs for the gradient through clones).
+    const w = tf.tensor1d([1, -2, 3]);
+    const a = tf.tensor1d([0.5, 1.5, -2]);
+    const [grad] = tf.grads((v: tf.Tensor) => tf.sum(tf.mul(tf.square(v), w)))([a]);
+    expect(Array.from(grad.dataSync())).toEqual([1, -6, -12]);
+    tf.dispose([w, a, grad]);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+  });
+});
