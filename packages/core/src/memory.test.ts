@@ -47,7 +47,10 @@ describe("clones on the wasm backend", () => {
   it("share the data (no copy) and free it with the last holder; gradients through saved tensors are unchanged", () => {
     expect(tf.getBackend()).toBe("wasm");
     const before = tf.memory();
-    const x = tf.tensor2d(Float32Array.from({ length: 6000 }, (_, i) => (i % 17) - 8), [60, 100]);
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 6000 }, (_, i) => (i % 17) - 8),
+      [60, 100],
+    );
     const y = tf.clone(x);
     // One data buffer for both (the Identity kernel copied the 24 kB into a second one before).
     expect(tf.memory().numDataBuffers - before.numDataBuffers).toBe(1);

@@ -13,7 +13,7 @@ export {
   initializeFromTime,
 } from "./initialize.js";
 export { type InitialTime, type InitialTimeOptions, initialLatentTime } from "./initialTime.js";
-export { type EulerAttrs, eulerProjection } from "./kinetics/euler.js";
+export { type EulerAttrs, eulerCoefficients, eulerProject, eulerProjection } from "./kinetics/euler.js";
 export {
   kineticReconstruction,
   kineticTrajectory,

@@ -11,7 +11,7 @@ import {
   tidyHost,
 } from "@diffcell/core";
 import type { VelocityConfig } from "./config.js";
-import { eulerProjection } from "./kinetics/euler.js";
+import { eulerProject } from "./kinetics/euler.js";
 import { kineticReconstruction, kineticTrajectory, kineticVelocity } from "./kinetics/trajectory.js";
 import { type Kinetics, KineticsEncoder } from "./kineticsEncoder.js";
 import { type KineticsModelSpec, kineticsModel } from "./models/index.js";
@@ -111,10 +111,10 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
       const rates = cellState ? this.kineticsEncoder.cellAlpha(cellState) : k.alpha;
       const modelUnspliced = this.spec.unsplicedScale ? tf.div(unspliced, k.scale) : unspliced;
       const projected = withProjection
-        ? eulerProjection([modelUnspliced, spliced, k.alpha, k.beta, k.gamma], {
+        ? eulerProject(modelUnspliced, spliced, k.alpha, k.beta, k.gamma, {
             dt: this.config.dt,
             nSteps: this.config.nSteps,
-          })[0]
+          })
         : null;
       const velocity =
         this.config.velocitySource === "model"

@@ -9,7 +9,7 @@ import {
   unsplicedAt,
 } from "@diffcell/core";
 import { describe, expect, it } from "vitest";
-import { eulerProjection } from "./euler.js";
+import { eulerCoefficients, eulerProject, eulerProjection } from "./euler.js";
 import { kineticReconstruction, kineticTrajectory, kineticVelocity } from "./trajectory.js";
 
 const rngs = new Rngs(11);
@@ -106,6 +106,57 @@ describe("eulerProjection", () => {
     inputs[1].data[2] = -0.3;
     const report2 = checkGrad(eulerProjection, inputs, attrs, { maxEntriesPerInput: 30 });
     expect(report2.ok, report2.message).toBe(true);
+  });
+});
+
+describe("eulerProject (the affine form on the backend when every gene allows it)", () => {
+  const n = 40;
+  const g = 6;
+  const attrs = { dt: 0.1, nSteps: 10 };
+  const r = new Rngs(21);
+  const u = tf.tensor2d(Float32Array.from(r.uniform(n * g, 0, 3)), [n, g]);
+  const s = tf.tensor2d(Float32Array.from(r.uniform(n * g, 0, 5)), [n, g]);
+  const rates = (beta3: number) => [
+    tf.tensor1d([1, 0.5, 2, 0.1, 1, 3]),
+    tf.tensor1d([0.5, 0.2, 1.5, beta3, 0.9, 4]),
+    tf.tensor1d([0.2, 0.8, 0.1, 0.5, 9, 0.3]),
+  ];
+  const both = (beta3: number) => {
+    const [a, b, c] = rates(beta3);
+    const cot = tf.tensor2d(Float32Array.from(r.normal(n * g, 0, 1)), [n, g]);
+    const run = (f: (x: tf.Tensor[]) => tf.Tensor) => {
+      const value = f([u, s, a, b, c]).dataSync();
+      const grads = tf.grads((...x: tf.Tensor[]) => tf.sum(tf.mul(f(x), cot)))([u, s, a, b, c]);
+      const out = { value: Array.from(value), grads: grads.map((t) => Array.from(t.dataSync())) };
+      tf.dispose(grads);
+      return out;
+    };
+    const fused = run((x) => eulerProjection(x, attrs)[0]);
+    const project = run((x) => eulerProject(x[0], x[1], x[2], x[3], x[4], attrs));
+    tf.dispose([a, b, c, cot]);
+    return { fused, project };
+  };
+
+  it("equals the fused kernel's values and gradients (u, s, α, β, γ) when every gene is affine", () => {
+    const { fused, project } = both(2);
+    const close = (x: number[], y: number[]) => {
+      let scale = 0;
+      for (const v of y) scale = Math.max(scale, Math.abs(v));
+      for (let k = 0; k < y.length; k++) expect(Math.abs(x[k] - y[k])).toBeLessThanOrEqual(1e-5 * scale + 1e-6);
+    };
+    close(project.value, fused.value);
+    for (const [i, gr] of fused.grads.entries()) close(project.grads[i], gr);
+  });
+
+  it("falls back to the fused kernel, bit for bit, when a gene would clamp (β·dt > 1)", () => {
+    const { fused, project } = both(14);
+    expect(project).toEqual(fused);
+  });
+
+  it("coefficients pass the float64 gradient check", () => {
+    const inputs = [host([1, 0.5, 2], [3]), host([0.5, 0.2, 1.5], [3]), host([0.2, 0.8, 0.1], [3])];
+    const report = checkGrad(eulerCoefficients, inputs, attrs, { maxEntriesPerInput: 3 });
+    expect(report.ok, report.message).toBe(true);
   });
 });
 
