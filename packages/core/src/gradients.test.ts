@@ -81,3 +81,21 @@ describe("core's backward rules for tfjs kernels", () => {
     tf.dispose(inputs);
   });
 });
+
+describe("backward passes do only the work asked for", () => {
+  it("a product with a constant operand computes one cotangent; a per-column parameter's is a column sum", async () => {
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]); // constant data
+    const w = tf.tensor1d([0.5, -1, 2]);
+    const c = tf.tensor2d([1, -1, 2, 0.5, 3, -2], [2, 3]);
+    let grad: tf.Tensor | undefined;
+    const info = await tf.profile(() => {
+      [grad] = tf.grads((v: tf.Tensor) => tf.sum(tf.mul(tf.mul(x, v), c)))([w]);
+      return grad;
+    });
+    // d/dw_j Σ_i x_ij·w_j·c_ij = Σ_i x_ij·c_ij, by hand: [1·1 + 4·0.5, 2·(−1) + 5·3, 3·2 + 6·(−2)].
+    expect(Array.from((grad as tf.Tensor).dataSync())).toEqual([3, 13, -6]);
+    // Forward: 2 products; backward: dy·c for the outer product's left input, then dy·x for w — not dy·w.
+    expect(info.kernels.filter((k) => k.name === "Multiply").length).toBe(4);
+    tf.dispose([x, w, c, grad as tf.Tensor]);
+  });
+});

@@ -53,8 +53,18 @@ function affineEverywhere(u: tf.Tensor, s: tf.Tensor, a: tf.Tensor, b: tf.Tensor
   const [alpha, beta, gamma] = [a.dataSync(), b.dataSync(), c.dataSync()];
   for (let j = 0; j < alpha.length; j++)
     if (!(beta[j] * dt <= 1 && gamma[j] * dt <= 1 && alpha[j] >= 0 && beta[j] >= 0)) return false;
-  const lowest = tf.tidy(() => tf.minimum(tf.min(u), tf.min(s)).dataSync()[0]);
-  return lowest >= 0;
+  return nonNegative(u) && nonNegative(s);
+}
+
+/** Whether a tensor has no negative entry, remembered per tensor (tensors are immutable; training reuses its data). */
+const checkedNonNegative = new WeakMap<tf.Tensor, boolean>();
+function nonNegative(t: tf.Tensor): boolean {
+  let known = checkedNonNegative.get(t);
+  if (known === undefined) {
+    known = tf.tidy(() => tf.min(t).dataSync()[0]) >= 0;
+    checkedNonNegative.set(t, known);
+  }
+  return known;
 }
 
 /**
