@@ -1,4 +1,4 @@
-import { maskToIndex, type ProgressCallback, runCooperatively, tf } from "@diffcell/core";
+import { maskToIndex, type ProgressCallback, runCooperatively, tf, withValues } from "@diffcell/core";
 import { type AnnData, dense, toCsr, toDenseFloat32 } from "@diffcell/io";
 import { moments, neighbors } from "@diffcell/pp";
 import { fitSteadyState, fitStochastic, initialLatentTime } from "@diffcell/velocity";
@@ -155,7 +155,7 @@ export async function runVelocityPipeline(
       loss = best.loss;
       restartLosses = best.restarts;
       const result = best.model.forward(data, { projection: false });
-      velocity = scatterColumns(result.velocity.dataSync(), n, g, genes);
+      velocity = withValues(result.velocity, (v) => scatterColumns(v, n, g, genes)); // read in place
       latentTime = Float32Array.from(result.latentTime.dataSync());
       ({ fit, curves } = fittedKinetics(best.model, genes, g, data, latentTime));
       tf.dispose([data.spliced, data.unspliced, ...(Object.values(result) as tf.Tensor[])]);
