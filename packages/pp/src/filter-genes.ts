@@ -105,10 +105,10 @@ export function sharedCounts(spliced: Layer, unspliced: Layer): CsrMatrix {
  * building the shared matrix through CSR copies took 21 s and ~4 GB).
  */
 export function sharedCountTotals(spliced: Layer, unspliced: Layer): { counts: Float64Array; cells: Float64Array } {
-  const g = spliced.cols;
-  const counts = new Float64Array(g);
-  const cells = new Float64Array(g);
   if (spliced.format === "dense" && unspliced.format === "dense") {
+    const g = spliced.cols;
+    const counts = new Float64Array(g);
+    const cells = new Float64Array(g);
     const s = spliced.data;
     const u = unspliced.data;
     for (let i = 0; i < spliced.rows; i++) {
@@ -124,21 +124,9 @@ export function sharedCountTotals(spliced: Layer, unspliced: Layer): { counts: F
     }
     return { counts, cells };
   }
-  const s = toCsr(spliced);
-  const u = toCsr(unspliced);
-  const uRow = new Float64Array(g);
-  for (let i = 0; i < s.rows; i++) {
-    for (let q = u.indptr[i]; q < u.indptr[i + 1]; q++) uRow[u.indices[q]] += u.data[q];
-    for (let p = s.indptr[i]; p < s.indptr[i + 1]; p++) {
-      const j = s.indices[p];
-      if (s.data[p] > 0 && uRow[j] > 0) {
-        counts[j] += s.data[p] + uRow[j];
-        cells[j]++;
-      }
-    }
-    for (let q = u.indptr[i]; q < u.indptr[i + 1]; q++) uRow[u.indices[q]] = 0;
-  }
-  return { counts, cells };
+  // Sparse layers: the totals of the shared matrix itself (at most nnz(spliced) entries).
+  const shared = sharedCounts(spliced, unspliced);
+  return { counts: colSums(shared), cells: nonZerosPerColumn(shared) };
 }
 
 /** Filters genes in place (see module comment); returns `adata`. */

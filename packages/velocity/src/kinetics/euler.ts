@@ -51,8 +51,7 @@ export function eulerProject(
 function affineEverywhere(u: tf.Tensor, s: tf.Tensor, a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, dt: number): boolean {
   if (a.shape.length !== 1) return false;
   const [alpha, beta, gamma] = [a.dataSync(), b.dataSync(), c.dataSync()];
-  for (let j = 0; j < alpha.length; j++)
-    if (!(beta[j] * dt <= 1 && gamma[j] * dt <= 1 && alpha[j] >= 0 && beta[j] >= 0)) return false;
+  for (let j = 0; j < alpha.length; j++) if (!affineRates(alpha[j], beta[j], gamma[j], dt)) return false;
   return nonNegative(u) && nonNegative(s);
 }
 
@@ -250,6 +249,11 @@ function splitCoefficients(coefficients: Float64Array, g: number) {
   return { P, Q, R };
 }
 
+/** The rate half of {@link fastGenes}: βdt ≤ 1, γdt ≤ 1, α ≥ 0, β ≥ 0. */
+function affineRates(a: number, b: number, c: number, dt: number): boolean {
+  return b * dt <= 1 && c * dt <= 1 && a >= 0 && b >= 0;
+}
+
 /** Genes for which no clamp can trigger: βdt ≤ 1, γdt ≤ 1, α ≥ 0 and all inputs ≥ 0. */
 function fastGenes(
   u: HostArray,
@@ -262,7 +266,7 @@ function fastGenes(
   dt: number,
 ): Uint8Array {
   const fast = new Uint8Array(g);
-  for (let j = 0; j < g; j++) fast[j] = b[j] * dt <= 1 && c[j] * dt <= 1 && a[j] >= 0 && b[j] >= 0 ? 1 : 0;
+  for (let j = 0; j < g; j++) fast[j] = affineRates(a[j], b[j], c[j], dt) ? 1 : 0;
   for (let i = 0; i < n; i++) {
     const row = i * g;
     for (let j = 0; j < g; j++) if (u[row + j] < 0 || s[row + j] < 0) fast[j] = 0;
