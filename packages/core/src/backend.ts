@@ -77,18 +77,31 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     }
     shareIdentityOnWasm();
   }
-  // The wasm module installs process-wide uncaughtException/unhandledRejection handlers that rethrow
-  // (docs/engine.md rule 7). They would turn a CLI's clean error into a crash dump, so they are removed.
+  try {
+    const ok = await withoutNewProcessHandlers(async () => {
+      const started = await tf.setBackend(name);
+      if (started) await tf.ready();
+      return started;
+    });
+    if (!ok) return "failed to initialise";
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return null;
+}
+
+/**
+ * Runs `start` (which initialises a backend) and removes the process-wide uncaughtException/unhandledRejection
+ * handlers it installed: the wasm module adds handlers that rethrow (docs/engine.md rule 7), which would turn a
+ * CLI's clean error into a crash dump.
+ */
+async function withoutNewProcessHandlers<T>(start: () => Promise<T>): Promise<T> {
   const before = {
     uncaughtException: new Set(process.listeners("uncaughtException")),
     unhandledRejection: new Set(process.listeners("unhandledRejection")),
   };
   try {
-    const ok = await tf.setBackend(name);
-    if (!ok) return "failed to initialise";
-    await tf.ready();
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return await start();
   } finally {
     for (const listener of process.listeners("uncaughtException")) {
       if (!before.uncaughtException.has(listener)) process.removeListener("uncaughtException", listener);
@@ -97,7 +110,51 @@ async function tryBackend(name: BackendName): Promise<string | null> {
       if (!before.unhandledRejection.has(listener)) process.removeListener("unhandledRejection", listener);
     }
   }
-  return null;
+}
+
+/** Size of the wasm backend's heap (its WebAssembly memory) in bytes; 0 on other backends. */
+export function tensorHeapBytes(): number {
+  if (tf.getBackend() !== "wasm") return 0;
+  const module = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } | null }).wasm;
+  return module?.HEAPU8?.length ?? 0;
+}
+
+/** Heaps below this size are kept by {@link releaseTensorHeap} (a fresh instance costs ~10 ms). */
+export const RELEASE_HEAP_MIN_BYTES = 256 * 2 ** 20;
+
+/**
+ * Returns the wasm backend's heap to the system. A WebAssembly memory only grows (docs/engine.md rule 3), so
+ * after a phase that needed GBs of tensors (PCA, training on 100k cells) the heap stays resident though no
+ * tensor uses it: 3 GB through the velocity graph, pseudotime and the write at 100k cells. When no tensor is
+ * alive and the heap is at least `minBytes`, the backend is replaced by a fresh instance (the kernels set up
+ * again on it) and the old heap goes with its module at the next garbage collection. Returns the size of the
+ * heap let go (0: nothing done — another backend, a small heap, or live tensors, which would be lost).
+ */
+export async function releaseTensorHeap(minBytes = RELEASE_HEAP_MIN_BYTES): Promise<number> {
+  const bytes = tensorHeapBytes();
+  if (bytes === 0 || bytes < minBytes || tf.memory().numTensors > 0) return 0;
+  const engine = tf.engine() as unknown as {
+    registryFactory: Record<string, { factory: () => tf.KernelBackend | Promise<tf.KernelBackend>; priority: number }>;
+  };
+  const entry = engine.registryFactory.wasm;
+  if (!entry) return 0;
+  // Disposing the module removes every uncaughtException/unhandledRejection listener of the process, not only
+  // its own (its filter of "added" listeners is always true in tfjs-backend-wasm 4.22): put the others back.
+  const events: string[] = ["uncaughtException", "unhandledRejection"];
+  const listening = events.map((event) => [event, process.listeners(event as never)] as const);
+  tf.removeBackend("wasm");
+  for (const [event, listeners] of listening) {
+    const left = new Set(process.listeners(event as never));
+    for (const listener of listeners) if (!left.has(listener)) process.on(event, listener as never);
+  }
+  tf.registerBackend("wasm", entry.factory, entry.priority);
+  const ok = await withoutNewProcessHandlers(async () => {
+    const started = await tf.setBackend("wasm");
+    if (started) await tf.ready();
+    return started;
+  });
+  if (!ok) throw new ConfigError("releaseTensorHeap", "backend", "a fresh wasm backend", "failed to initialise");
+  return bytes;
 }
 
 let identityShared = false;

@@ -7,7 +7,16 @@
  */
 
 export { grad, stopGradient, type ValueAndGradOptions, valueAndGrad } from "./autodiff.js";
-export { type BackendInfo, type BackendName, backendInfo, initBackend, ready } from "./backend.js";
+export {
+  type BackendInfo,
+  type BackendName,
+  backendInfo,
+  initBackend,
+  RELEASE_HEAP_MIN_BYTES,
+  ready,
+  releaseTensorHeap,
+  tensorHeapBytes,
+} from "./backend.js";
 export { checkGrad, type GradCheckEntry, type GradCheckOptions, type GradCheckReport } from "./checkgrad.js";
 export { chunkRowsFor, mapRowChunks, sliceRows } from "./chunk.js";
 export { Config } from "./config.js";

@@ -8,6 +8,7 @@ import {
   type Optimizer,
   type ProgressCallback,
   Rngs,
+  releaseTensorHeap,
   runToEnd,
   type Steps,
   tf,
@@ -81,6 +82,9 @@ export function stepTimer(progress?: ProgressCallback, signal?: AbortSignal) {
     progress?.({ stage: step, done: 0, total: 1 });
     const t0 = performance.now();
     const out = await fn();
+    // A step that needed GBs of tensors (PCA, training) leaves the wasm heap at that size; with no tensor left
+    // alive it is returned to the system here (no-op below 256 MiB: pancreas never releases).
+    await releaseTensorHeap();
     timings.push({ step, seconds: (performance.now() - t0) / 1000 });
     progress?.({ stage: step, done: 1, total: 1 });
     return out;
