@@ -2,6 +2,7 @@
 import { InputError } from "@diffcell/core";
 import type { FloatArray, NumericArray } from "../matrix/types.js";
 import type { Dataset } from "./h5file.js";
+import { BLOCK_BYTES } from "./write-util.js";
 
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
@@ -38,8 +39,40 @@ export function shapeOf(ds: Dataset): number[] {
 
 /** Dataset values as a numeric typed array (BigInt → Int32 when it fits, else Float64). */
 export function numericValues(ds: Dataset, name: string): NumericArray {
-  const v = ds.value;
-  return toNumeric(v, name);
+  return readInBlocks(ds) ?? toNumeric(ds.value, name);
+}
+
+/** The typed array for a plain little-endian float or integer of at most 32 bits (64-bit integers are BigInt). */
+function typedArrayFor(m: Dataset["metadata"]) {
+  if (!m.littleEndian) return null;
+  if (m.type === H5T_FLOAT) return m.size === 4 ? Float32Array : m.size === 8 ? Float64Array : null;
+  if (m.type !== H5T_INTEGER) return null;
+  if (m.size === 1) return m.signed ? Int8Array : Uint8Array;
+  if (m.size === 2) return m.signed ? Int16Array : Uint16Array;
+  if (m.size === 4) return m.signed ? Int32Array : Uint32Array;
+  return null;
+}
+
+/**
+ * A numeric dataset above {@link BLOCK_BYTES} read in row blocks into one array, so libhdf5's heap (which never
+ * shrinks) grows by a block instead of the whole dataset; null for small datasets and other types.
+ */
+function readInBlocks(ds: Dataset): NumericArray | null {
+  const shape = ds.shape ?? [];
+  const m = ds.metadata;
+  if (shape.length === 0 || shape[0] < 2) return null;
+  const total = shape.reduce((a, b) => a * b, 1);
+  const Typed = typedArrayFor(m);
+  if (!Typed || total * m.size <= BLOCK_BYTES) return null;
+  const out = new Typed(total);
+  const rowLength = total / shape[0];
+  const rows = Math.max(1, Math.floor(BLOCK_BYTES / (rowLength * m.size)));
+  const rest = shape.slice(1).map((d): [number, number] => [0, d]);
+  for (let r = 0; r < shape[0]; r += rows) {
+    const end = Math.min(shape[0], r + rows);
+    out.set(ds.slice([[r, end], ...rest]) as ArrayLike<number>, r * rowLength);
+  }
+  return out;
 }
 
 export function toNumeric(v: unknown, name: string): NumericArray {

@@ -1,6 +1,57 @@
 /** Small pieces shared by the .h5ad and .loom writers. */
 import { InputError } from "@diffcell/core";
 import type { NumericArray } from "../matrix/types.js";
+import type { Dataset, Group } from "./h5file.js";
+
+/**
+ * Numeric datasets larger than this are written and read in row blocks of about this size. libhdf5 in wasm
+ * copies whatever it reads or writes through its own heap, which never shrinks: one 100k × 2000 float32 layer
+ * written whole left 0.8 GB resident to the end of the process (and took 5.6 s; in 16 MiB blocks 0.6 s).
+ */
+export const BLOCK_BYTES = 16 * 2 ** 20;
+
+/** Chunking and compression of a dataset, as h5wasm's `create_dataset` takes them. */
+export interface DatasetLayout {
+  chunks?: number[];
+  compression?: number;
+  compression_opts?: number[];
+}
+
+/**
+ * Creates the numeric dataset `name` holding `data` (row-major, `shape`). Up to {@link BLOCK_BYTES} in one
+ * call; above, chunked (the layout's chunks, else one block's rows), created with its first rows, grown to
+ * `shape` and filled block by block, so libhdf5's heap grows by one block instead of the whole array.
+ */
+export function createNumericDataset(
+  parent: Group,
+  name: string,
+  data: NumericArray,
+  shape: number[],
+  layout: DatasetLayout = {},
+): Dataset {
+  const dtype = dtypeOf(data);
+  if (data.byteLength <= BLOCK_BYTES || shape.length === 0 || shape[0] < 2)
+    return parent.create_dataset({ name, data, shape, dtype, ...layout });
+  const rowLength = shape.slice(1).reduce((a, b) => a * b, 1);
+  const rows = Math.max(1, Math.floor(BLOCK_BYTES / (rowLength * data.BYTES_PER_ELEMENT)));
+  const first = Math.min(rows, shape[0]);
+  const ds = parent.create_dataset({
+    name,
+    data: data.subarray(0, first * rowLength),
+    shape: [first, ...shape.slice(1)],
+    maxshape: shape,
+    dtype,
+    ...layout,
+    chunks: layout.chunks ?? [first, ...shape.slice(1)],
+  });
+  ds.resize(shape);
+  const rest = shape.slice(1).map((d): [number, number] => [0, d]);
+  for (let r = first; r < shape[0]; r += rows) {
+    const end = Math.min(shape[0], r + rows);
+    ds.write_slice([[r, end], ...rest], data.subarray(r * rowLength, end * rowLength));
+  }
+  return ds;
+}
 
 /** numpy-style HDF5 dtype of a typed array ("<f" float32, "<d" float64, "<i" int32, …). */
 export function dtypeOf(a: NumericArray): string {

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { InputError } from "@diffcell/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { h5Ready, h5wasm } from "../h5/h5file.js";
+import { BLOCK_BYTES } from "../h5/write-util.js";
 import {
   AnnData,
   booleanColumn,
@@ -214,6 +215,78 @@ describe("writing", () => {
       expectSameLayer(adata.obsm.X_umap, b.obsm.X_umap);
       expect(b.uns).toEqual(adata.uns);
     }
+  });
+
+  it("writes and reads large matrices in row blocks: exact values, libhdf5's heap grows by a block, not a layer", async () => {
+    const module = (await h5wasm.ready) as unknown as { HEAPU8: Uint8Array };
+    // Element-wise equality of big arrays without building JS arrays of them (float values exact).
+    const mismatches = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+      let bad = a.length === b.length ? 0 : 1;
+      for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) bad++;
+      return bad;
+    };
+    const expectSame = (a: Layer, b: Layer) => {
+      expect([b.format, b.rows, b.cols]).toEqual([a.format, a.rows, a.cols]);
+      expect(mismatches(a.data, b.data)).toBe(0);
+      if (a.format !== "dense" && b.format !== "dense") {
+        expect(mismatches(a.indices, b.indices)).toBe(0);
+        expect(mismatches(a.indptr, b.indptr)).toBe(0);
+      }
+    };
+    // 8000 × 2000 float32 = 64 MB (rows per 16 MiB block: 2097, so a short last block); float64 and integer
+    // layers above the block size with their own remainders; a CSR whose 1-D parts are above it too.
+    const rows = 8000;
+    const cols = 2000;
+    const f32 = Float32Array.from({ length: rows * cols }, (_, i) => (i % 9973) * 0.5 - i / 7);
+    const heapBefore = module.HEAPU8.length;
+    const big = new AnnData({ X: dense(f32, rows, cols), layers: { Ms: dense(f32, rows, cols) } });
+    const out = join(dir, "large.h5ad");
+    await writeH5ad(big, out);
+    const back = await readH5ad(out);
+    expectSame(big.X as Layer, back.X as Layer);
+    expectSame(big.layer("Ms"), back.layer("Ms"));
+    expect(back.layer("Ms").data).toBeInstanceOf(Float32Array);
+    // Written or read whole, one 64 MB layer needs 64 MB of libhdf5's heap at once (which never shrinks).
+    // Measured: +24 MB in 16 MiB blocks, +55 MB whole (libhdf5 had ~10 MB free before).
+    expect(BLOCK_BYTES).toBe(16 * 2 ** 20);
+    expect(module.HEAPU8.length - heapBefore).toBeLessThan(32 * 2 ** 20);
+    const file = new h5wasm.File(out, "r");
+    expect((file.get("X") as unknown as { metadata: { chunks: number[] | null } }).metadata.chunks).toEqual([
+      2097,
+      cols,
+    ]);
+    file.close();
+
+    const f64 = Float64Array.from({ length: 1100 * cols }, (_, i) => Math.sin(i) * 1e6);
+    const counts = Int32Array.from({ length: 2200 * cols }, (_, i) => i % 1000);
+    for (const compression of [undefined, 4]) {
+      const kinds = new AnnData({
+        X: dense(f64, 1100, cols),
+        layers: { counts: dense(counts.subarray(0, 1100 * cols), 1100, cols) },
+      });
+      const path = join(dir, `large-kinds-${compression ?? 0}.h5ad`);
+      await writeH5ad(kinds, path, { compression });
+      const b = await readH5ad(path);
+      expectSame(kinds.X as Layer, b.X as Layer);
+      // Integer counts are read as float32 (exact below 2^24), in blocks as whole.
+      expectSame(kinds.layer("counts"), b.layer("counts"));
+    }
+    const nnz = 4_500_000;
+    const indptr = Int32Array.from({ length: 3001 }, (_, r) => Math.floor((r * nnz) / 3000));
+    const indices = new Int32Array(nnz);
+    for (let r = 0; r < 3000; r++) for (let k = indptr[r]; k < indptr[r + 1]; k++) indices[k] = k - indptr[r];
+    const sparse = new AnnData({
+      X: csr(
+        Float32Array.from({ length: nnz }, (_, k) => k + 0.25),
+        indices,
+        indptr,
+        3000,
+        2000,
+      ),
+    });
+    const path = join(dir, "large-csr.h5ad");
+    await writeH5ad(sparse, path);
+    expectSame(sparse.X as Layer, (await readH5ad(path)).X as Layer);
   });
 
   it("rejects mismatched shapes before touching the target, naming the key", async () => {

@@ -14,7 +14,7 @@ import type { Column, DataFrame } from "../dataframe.js";
 import { boolPlaceholder, patchBoolPlaceholders } from "../h5/bool-enum.js";
 import { type Compression, chunkShape, type Filter, resolveCompression } from "../h5/compression.js";
 import { type Group, writeHdf5Atomically } from "../h5/h5file.js";
-import { checkName, dtypeOf } from "../h5/write-util.js";
+import { checkName, createNumericDataset } from "../h5/write-util.js";
 import type { Layer, NumericArray } from "../matrix/types.js";
 import { isUnsDict, NdArray, type UnsDict, type UnsValue } from "../uns.js";
 
@@ -101,7 +101,7 @@ function writeMapping(w: Writer, parent: Group, name: string, entries: Record<st
 }
 
 function writeArray(w: Writer, parent: Group, name: string, data: NumericArray, shape: number[]): void {
-  const ds = parent.create_dataset({ name, data, shape, dtype: dtypeOf(data), ...filterArgs(w, data, shape) });
+  const ds = createNumericDataset(parent, name, data, shape, filterArgs(w, data, shape));
   setEncoding(ds as unknown as Group, "array", "0.2.0");
 }
 
@@ -131,7 +131,7 @@ function writeLayer(w: Writer, parent: Group, name: string, m: Layer): void {
 /** A plain 1-D dataset without encoding attributes (the parts of a sparse matrix). */
 function writeRaw(w: Writer, parent: Group, name: string, data: NumericArray): void {
   const shape = [data.length];
-  parent.create_dataset({ name, data, shape, dtype: dtypeOf(data), ...filterArgs(w, data, shape) });
+  createNumericDataset(parent, name, data, shape, filterArgs(w, data, shape));
 }
 
 function writeStrings(parent: Group, name: string, values: string[]): void {

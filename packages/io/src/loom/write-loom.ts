@@ -16,7 +16,7 @@ import type { AnnData } from "../anndata.js";
 import type { Column, DataFrame } from "../dataframe.js";
 import { type Compression, type Filter, resolveCompression } from "../h5/compression.js";
 import { type Group, writeHdf5Atomically } from "../h5/h5file.js";
-import { checkName, dtypeOf } from "../h5/write-util.js";
+import { checkName, createNumericDataset, dtypeOf } from "../h5/write-util.js";
 import { toCsr, toDenseFloat32 } from "../matrix/ops.js";
 import type { DenseMatrix, Layer } from "../matrix/types.js";
 
@@ -77,19 +77,19 @@ function writeGenesByCells(
   const data = new Float32Array(nCells * nGenes);
   for (let c = 0; c < nCells; c++) for (let g = 0; g < nGenes; g++) data[g * nCells + c] = cellsByGenes[c * nGenes + g];
   const compressed = filter.id !== 0 && data.length > 0;
-  parent.create_dataset({
+  createNumericDataset(
+    parent,
     name,
     data,
-    shape: [nGenes, nCells],
-    dtype: "<f",
-    ...(compressed
+    [nGenes, nCells],
+    compressed
       ? {
           chunks: [Math.max(1, Math.min(CHUNK, nGenes)), Math.max(1, Math.min(CHUNK, nCells))],
           compression: filter.id,
           compression_opts: filter.options,
         }
-      : {}),
-  });
+      : {},
+  );
 }
 
 function writeAttributes(
