@@ -30,7 +30,8 @@ export const VELOCITY_DEFAULTS = {
    * Fits from different initialisations: short trial fits (a fifth of the epochs each), the lowest loss
    * continued (see `trainBestOf`). From the deterministic starting time most fits agree; the trials catch
    * the occasional one that drifts into a poor minimum (pancreas: 1 seed in 10 ended at loss 2.76 with
-   * latent-time ρ 0.84, against 2.2–2.4 and 0.95 for the others).
+   * latent-time ρ 0.84, against 2.2–2.4 and 0.95 for the others). Above ~26 000 cells (one-epoch trials, all
+   * warm-up with the time frozen) the trials could only differ in minibatch order, and one fit is run.
    */
   restarts: 3,
   /**

@@ -19,6 +19,7 @@ import { type AnnData, dense, selectColumns } from "@diffcell/io";
 import { filterAndNormalize, pca } from "@diffcell/pp";
 import {
   DifferentiableVelocity,
+  defaultWarmupEpochs,
   geneFitStatistics,
   initializeFromTime,
   type KineticsModel,
@@ -153,8 +154,14 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
   if (!(Number.isInteger(options.restarts) && options.restarts >= 1))
     throw new InputError("restarts", `must be an integer ≥ 1; got ${options.restarts}`);
   const epochs = options.epochs ?? defaultEpochs(n);
-  const several = options.restarts > 1;
-  const trial = several ? Math.min(epochs, options.trialEpochs ?? Math.max(1, Math.round(epochs / 5))) : epochs;
+  const trialLength = Math.min(epochs, options.trialEpochs ?? Math.max(1, Math.round(epochs / 5)));
+  // From a starting time, trials share one start and begin with the time encoder frozen (the warm-up); trials
+  // that are nothing but warm-up differ only in the order of their minibatches, so they are not run: one fit.
+  // That is every default run above ~26 000 cells (7 epochs or fewer: one-epoch trials), where the trials cost
+  // 2 of the 5 epochs trained (100k cells) and could not leave the start's basin.
+  const allWarmup = options.initialTime !== undefined && trialLength <= defaultWarmupEpochs(trialLength);
+  const several = options.restarts > 1 && !allWarmup;
+  const trial = several ? trialLength : epochs;
   const train = (
     model: DifferentiableVelocity,
     count: number,
@@ -192,7 +199,7 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
   // Without one, each trial initialises its own randomly started encoder.
   let start: tf.Tensor[] | null = null;
   try {
-    for (let r = 0; r < options.restarts; r++) {
+    for (let r = 0; r < (several ? options.restarts : 1); r++) {
       current = new DifferentiableVelocity(
         new VelocityConfig({ nGenes: g, kineticsModel: options.kineticsModel, projection: false }),
         { rngs: new Rngs(options.seed + 7919 * r) },

@@ -73,6 +73,23 @@ describe("runVelocityPipeline: responsive and abortable", () => {
     }
   });
 
+  it("runs restart trials only when they can differ: one fit when a trial would be all warm-up", async () => {
+    // 10 epochs: trials of 2 (1 warm-up epoch with the time frozen, 1 free) → 3 trials, then the continuation.
+    // 5 epochs (as ~39 000 cells get by default): trials of 1 epoch, all warm-up from one shared start → one fit.
+    for (const [epochs, trialLengths] of [
+      [10, [2, 2, 2]],
+      [5, [5]],
+    ] as const) {
+      const result = await runVelocityPipeline(simulated(), { seed: 0, epochs, restarts: 3, umap: false });
+      // A fit whose time came out reversed at the end gets extra epochs (≥).
+      expect(result.restartLosses.length).toBe(trialLengths.length);
+      result.restartLosses.forEach((loss, r) => {
+        expect(loss.length).toBeGreaterThanOrEqual(trialLengths[r]);
+      });
+      expect(result.loss.length).toBeGreaterThanOrEqual(epochs);
+    }
+  });
+
   it("an already aborted signal stops before any work, with the caller's reason", async () => {
     const adata = simulated();
     const controller = new AbortController();

@@ -28,6 +28,7 @@ export { fitSteadyState, fitStochastic, type SteadyStateFit } from "./steadyStat
 export { TimeEncoder } from "./timeEncoder.js";
 export {
   DEFAULT_WEIGHTS,
+  defaultWarmupEpochs,
   type LossWeights,
   restrictNeighbors,
   type TrainingHistory,

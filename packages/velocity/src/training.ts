@@ -52,7 +52,8 @@ export interface VelocityTrainingOptions {
   initialTime?: ArrayLike<number>;
   /**
    * With `initialTime`: epochs at the start that fit the kinetics alone, the time encoder frozen at the
-   * starting time (default a quarter of `epochs`; part of `epochs`, not added to them).
+   * starting time (default {@link defaultWarmupEpochs}: a quarter of `epochs`, rounded up; part of `epochs`, not
+   * added to them).
    */
   warmupEpochs?: number;
   /**
@@ -94,6 +95,14 @@ export interface TrainingHistory {
   orientation: Array<{ epoch: number; score: number; reversed: boolean }>;
   /** With `keepOptimizer`: the optimiser in the state training ended with (the caller disposes it). */
   optimizer?: Optimizer;
+}
+
+/**
+ * Epochs of a fit from a starting time that train the kinetics alone, the time encoder frozen (the default of
+ * `warmupEpochs`): a quarter of `epochs`, at least one, so a fit of one epoch is all warm-up.
+ */
+export function defaultWarmupEpochs(epochs: number): number {
+  return Math.min(epochs, Math.ceil(epochs / 4));
 }
 
 /**
@@ -193,7 +202,7 @@ function* trainOn(
   // From a starting time, the kinetics are first fitted to it with the time encoder frozen: the data-driven
   // start (one onset and switch for every gene) fits no ordering, and joint Adam steps from there turned a
   // good start around within one epoch (a two-branch simulation: Spearman 0.99 → −0.98 after two steps).
-  const warmup = options.initialTime ? Math.min(epochs, options.warmupEpochs ?? Math.ceil(epochs / 4)) : 0;
+  const warmup = options.initialTime ? Math.min(epochs, options.warmupEpochs ?? defaultWarmupEpochs(epochs)) : 0;
   const timeParams = op.timeEncoder.parameters().map(([, p]) => [p, p.trainable] as const);
   const freezeTime = (frozen: boolean) => {
     for (const [p, trainable] of timeParams) p.trainable = frozen ? false : trainable;
