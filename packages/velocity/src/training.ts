@@ -208,9 +208,12 @@ function* trainOn(
     for (const [p, trainable] of timeParams) p.trainable = frozen ? false : trainable;
   };
   freezeTime(warmup > 0);
-  // A passed optimiser covers every trainable parameter; with a frozen warm-up it would step the frozen ones.
-  if (options.optimizer && warmup > 0) options.optimizer.dispose();
-  let opt = options.optimizer && warmup === 0 ? options.optimizer : newOptimizer();
+  // A passed optimiser is resumed only when it updates exactly the parameters trained now: with a frozen
+  // warm-up it would step the frozen ones, and one made during an earlier warm-up (the time encoder frozen)
+  // would never train the time encoder (a continued one-epoch trial left latent time at its start).
+  const resumable = options.optimizer !== undefined && warmup === 0 && options.optimizer.coversTrainable();
+  if (options.optimizer && !resumable) options.optimizer.dispose();
+  let opt = resumable && options.optimizer ? options.optimizer : newOptimizer();
   let kept = false;
   try {
     let total = epochs;

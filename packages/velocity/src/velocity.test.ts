@@ -253,6 +253,27 @@ describe("DifferentiableVelocity", () => {
     for (const op of [straight, resumed, restarted, failing]) op.dispose();
     disposeVelocityData(data);
   });
+
+  it("a fit continued from a trial that was all warm-up trains the time encoder (its optimiser is not resumed)", () => {
+    const data = small();
+    const input = { spliced: data.spliced, unspliced: data.unspliced };
+    const options = { batchSize: 1000, orient: false, seed: 3 };
+    const start = Float32Array.from({ length: 40 }, (_, i) => i / 39);
+    const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: 12 }), { rngs: new Rngs(7) });
+    const timeWeights = () => op.timeEncoder.parameters().map(([, p]) => Array.from(p.value.dataSync()));
+    // One epoch from a starting time: all warm-up (the time encoder frozen); its optimiser knows only the kinetics.
+    const trial = trainVelocity(op, input, { ...options, epochs: 1, initialTime: start, keepOptimizer: true });
+    const handed = trial.optimizer;
+    expect(handed?.coversTrainable()).toBe(false);
+    const before = timeWeights();
+    const held = tf.memory().numTensors;
+    trainVelocity(op, input, { ...options, epochs: 2, initialize: false, optimizer: handed });
+    // The time encoder moved, and the handed optimiser was freed (training owns it).
+    expect(timeWeights()).not.toEqual(before);
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(held);
+    op.dispose();
+    disposeVelocityData(data);
+  });
 });
 
 describe("acceptance on simulated data", () => {

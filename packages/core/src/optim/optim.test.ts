@@ -39,6 +39,23 @@ describe("optimisers", () => {
     m.dispose();
   });
 
+  it("knows whether it covers the module's trainable parameters as they are now", () => {
+    const m = new Mlp(new Rngs(0));
+    const opt = new Optimizer(m, adam(0.1));
+    expect(opt.coversTrainable()).toBe(true);
+    m.linear1.kernel.trainable = false;
+    expect(opt.coversTrainable()).toBe(false);
+    const frozen = new Optimizer(m, adam(0.1));
+    expect(frozen.coversTrainable()).toBe(true);
+    // Unfrozen again: the optimiser made while it was frozen would never update it.
+    m.linear1.kernel.trainable = true;
+    expect(frozen.coversTrainable()).toBe(false);
+    expect(opt.coversTrainable()).toBe(true);
+    opt.dispose();
+    frozen.dispose();
+    m.dispose();
+  });
+
   it("sgd with momentum accumulates a trace", () => {
     const m = new Scalars();
     const opt = new Optimizer(m, sgd(0.1, { momentum: 0.5 }));

@@ -52,6 +52,15 @@ export class Optimizer<M extends Module = Module> {
     if (options.disposeGrads ?? true) disposeTree(grads as TensorTree);
   }
 
+  /**
+   * Whether this optimiser updates exactly the module's trainable parameters as they are now. One made while
+   * some parameters were frozen (`trainable = false`) never updates them, even after they are unfrozen.
+   */
+  coversTrainable(): boolean {
+    const now = this.module.trainableParameters();
+    return now.length === this.entries.length && now.every(([, p], i) => this.entries[i][1] === p);
+  }
+
   /** Frees the optimiser state (not the module). */
   dispose(): void {
     disposeState(this.state, undefined);
