@@ -28,22 +28,33 @@ export function fitSteadyState(
   const r2 = new Float64Array(g);
   const velocityGenes = new Uint8Array(g);
   const score = new Float64Array(n);
-  for (let j = 0; j < g; j++) {
-    const { maxS, maxU } = columnMax(spliced, unspliced, n, g, j);
-    for (let i = 0; i < n; i++) {
-      score[i] = spliced[i * g + j] / Math.max(maxS, 1e-3) + unspliced[i * g + j] / Math.max(maxU, 1e-3);
+  // Genes are read a block of columns at a time into contiguous copies (row-major [N, G] read column by column
+  // touches a new cache line per value: 32 s at 100k cells × 2000 genes); each gene's arithmetic is unchanged.
+  const width = Math.min(COLUMN_BLOCK, g);
+  const sBlock = new Float64Array(width * n);
+  const uBlock = new Float64Array(width * n);
+  for (let j0 = 0; j0 < g; j0 += width) {
+    const w = Math.min(width, g - j0);
+    gatherColumns(spliced, n, g, j0, w, sBlock);
+    gatherColumns(unspliced, n, g, j0, w, uBlock);
+    for (let c = 0; c < w; c++) {
+      const j = j0 + c;
+      const s = sBlock.subarray(c * n, (c + 1) * n);
+      const u = uBlock.subarray(c * n, (c + 1) * n);
+      const { maxS, maxU } = columnMax(s, u, n, 1, 0);
+      for (let i = 0; i < n; i++) score[i] = s[i] / Math.max(maxS, 1e-3) + u[i] / Math.max(maxU, 1e-3);
+      const bound = stats.quantile(score, 1 - percentile / 100);
+      let su = 0;
+      let ss = 0;
+      for (let i = 0; i < n; i++) {
+        if (score[i] < bound) continue;
+        su += s[i] * u[i];
+        ss += s[i] ** 2;
+      }
+      gamma[j] = ss > 0 ? su / ss : 0;
+      r2[j] = rSquared(s, u, n, 1, 0, gamma[j]);
+      velocityGenes[j] = r2[j] > 0.01 && gamma[j] > 0.01 && maxS > 0 && maxU > 0 ? 1 : 0;
     }
-    const bound = stats.quantile(score, 1 - percentile / 100);
-    let su = 0;
-    let ss = 0;
-    for (let i = 0; i < n; i++) {
-      if (score[i] < bound) continue;
-      su += spliced[i * g + j] * unspliced[i * g + j];
-      ss += spliced[i * g + j] ** 2;
-    }
-    gamma[j] = ss > 0 ? su / ss : 0;
-    r2[j] = rSquared(spliced, unspliced, n, g, j, gamma[j]);
-    velocityGenes[j] = r2[j] > 0.01 && gamma[j] > 0.01 && maxS > 0 && maxU > 0 ? 1 : 0;
   }
   return { gamma, r2, velocityGenes };
 }
@@ -126,6 +137,17 @@ function rSquared(s: ArrayLike<number>, u: ArrayLike<number>, n: number, g: numb
   }
   const value = total > 0 ? 1 - residual / total : 0;
   return Number.isFinite(value) ? value : 0;
+}
+
+/** Columns per block read by {@link fitSteadyState} (32 × 100k cells × 2 float64 copies: 51 MB). */
+const COLUMN_BLOCK = 32;
+
+/** Columns j0 … j0 + w − 1 of row-major [n, g] `x` into `out` as w contiguous columns of n values. */
+function gatherColumns(x: ArrayLike<number>, n: number, g: number, j0: number, w: number, out: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const row = i * g + j0;
+    for (let c = 0; c < w; c++) out[c * n + i] = x[row + c];
+  }
 }
 
 function columnMax(s: ArrayLike<number>, u: ArrayLike<number>, n: number, g: number, j: number) {

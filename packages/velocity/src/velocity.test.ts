@@ -380,3 +380,56 @@ describe("orientationScore", () => {
     tf.dispose([sim.spliced, sim.unspliced]);
   });
 });
+
+describe("fitSteadyState", () => {
+  it("is scVelo's deterministic fit, gene by gene, across column blocks (70 genes: blocks of 32, 32 and 6)", async () => {
+    const { fitSteadyState } = await import("./steadyState.js");
+    const n = 257;
+    const g = 70;
+    const rng = new Rngs(3);
+    const noise = rng.uniform(2 * n * g, 0, 1);
+    const s = Float32Array.from({ length: n * g }, (_, k) => Math.floor(noise[k] * 20) / 4);
+    // Gene j: u ≈ (0.1 + j/100)·s plus noise; gene 5 all zero (no velocity gene), gene 69 constant u.
+    const u = Float32Array.from({ length: n * g }, (_, k) => {
+      const j = k % g;
+      if (j === 5) return 0;
+      if (j === 69) return 1;
+      return (0.1 + j / 100) * s[k] + noise[n * g + k];
+    });
+    for (let i = 0; i < n; i++) s[i * g + 5] = 0;
+    const fit = fitSteadyState(s, u, n, g);
+    // Reference, written out from the definition: numpy's linear-interpolation 95th percentile of the score.
+    for (let j = 0; j < g; j++) {
+      const sj = Array.from({ length: n }, (_, i) => s[i * g + j]);
+      const uj = Array.from({ length: n }, (_, i) => u[i * g + j]);
+      const maxS = Math.max(0, ...sj);
+      const maxU = Math.max(0, ...uj);
+      const score = sj.map((v, i) => v / Math.max(maxS, 1e-3) + uj[i] / Math.max(maxU, 1e-3));
+      const sorted = [...score].sort((a, b) => a - b);
+      const position = 0.95 * (n - 1);
+      const low = Math.floor(position);
+      const bound = sorted[low] + (position - low) * ((sorted[low + 1] ?? sorted[low]) - sorted[low]);
+      let su = 0;
+      let ss = 0;
+      score.forEach((v, i) => {
+        if (v >= bound) {
+          su += sj[i] * uj[i];
+          ss += sj[i] ** 2;
+        }
+      });
+      const gamma = ss > 0 ? su / ss : 0;
+      const mean = uj.reduce((a, b) => a + b, 0) / n;
+      const residual = uj.reduce((a, v, i) => a + (v - gamma * sj[i]) ** 2, 0);
+      const total = uj.reduce((a, v) => a + (v - mean) ** 2, 0);
+      const r2 = total > 0 ? 1 - residual / total : 0;
+      expect(fit.gamma[j]).toBeCloseTo(gamma, 10);
+      // A constant u has Σ(u − ū)² = 0 exactly here and ~1e-30 in the fit (ū summed as Σ u/n): R² is 0 here and
+      // hugely negative there; either way not a velocity gene.
+      if (j !== 69) expect(fit.r2[j]).toBeCloseTo(r2, 8);
+      expect(fit.velocityGenes[j]).toBe(r2 > 0.01 && gamma > 0.01 && maxS > 0 && maxU > 0 ? 1 : 0);
+    }
+    expect(fit.velocityGenes[5]).toBe(0);
+    expect(fit.velocityGenes[69]).toBe(0);
+    expect(fit.gamma[40]).toBeGreaterThan(0.4);
+  });
+});
