@@ -1,4 +1,5 @@
 import { ShapeError } from "@diffcell/core";
+import { finiteColumns } from "./columns.js";
 
 /**
  * scVelo's `velocity_confidence`: velocities centred per cell over the genes used; `length` is the norm
@@ -18,13 +19,9 @@ export function velocityConfidence(
   if (geneScale && geneScale.length !== g) throw new ShapeError("geneScale", `[${g}]`, [geneScale.length]);
   const k = neighbors.length / n;
   if (!Number.isInteger(k)) throw new ShapeError("neighbors", `${n} × k indices`, `${neighbors.length} values`);
+  const finite = finiteColumns(velocity, n, g, genes);
   const keep: number[] = [];
-  for (let j = 0; j < g; j++) {
-    if (genes && !genes[j]) continue;
-    let finite = true;
-    for (let i = 0; i < n && finite; i++) finite = Number.isFinite(velocity[i * g + j]);
-    if (finite) keep.push(j);
-  }
+  for (let j = 0; j < g; j++) if (finite[j]) keep.push(j);
   const m = keep.length;
   const f = Float64Array.from(keep, (j) => (geneScale ? geneScale[j] : 1));
   const v = new Float64Array(n * m);

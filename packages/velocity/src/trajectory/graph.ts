@@ -7,6 +7,7 @@ import {
   ShapeError,
   useThreads,
 } from "@diffcell/core";
+import { finiteColumns } from "./columns.js";
 import { GRAPH_KERNEL, type GraphArgs } from "./graphKernel.js";
 import { CsrBuilder, neighborSets, type SparseRows } from "./sparse.js";
 
@@ -52,12 +53,10 @@ export function velocityGraph(
 ): VelocityGraph {
   if (velocity.length !== n * g) throw new ShapeError("velocity", `[${n}, ${g}]`, `${velocity.length} values`);
   if (expression.length !== n * g) throw new ShapeError("expression", `[${n}, ${g}]`, `${expression.length} values`);
-  const mask = options.genes ? Array.from(options.genes, Boolean) : new Array<boolean>(g).fill(true);
-  if (mask.length !== g) throw new ShapeError("genes", `[${g}]`, [mask.length]);
-  for (let j = 0; j < g; j++) {
-    for (let i = 0; i < n && mask[j]; i++) if (!Number.isFinite(velocity[i * g + j])) mask[j] = false;
-  }
-  const genes = mask.flatMap((m, j) => (m ? [j] : []));
+  if (options.genes && options.genes.length !== g) throw new ShapeError("genes", `[${g}]`, [options.genes.length]);
+  const mask = finiteColumns(velocity, n, g, options.genes);
+  const genes: number[] = [];
+  for (let j = 0; j < g; j++) if (mask[j]) genes.push(j);
   if (genes.length === 0) throw new InputError("genes", "no genes selected for the velocity graph");
   const m = genes.length;
   const { candStart, cand } = candidates(options.neighbors, n, options.recurse ?? 2);

@@ -1,4 +1,5 @@
 import { InputError, ShapeError } from "@diffcell/core";
+import { finiteColumns } from "./columns.js";
 
 export interface ClusterMetricsInput {
   /** Cluster label per cell. */
@@ -74,12 +75,9 @@ export function innerClusterCoherence(input: ClusterMetricsInput & { velocity: A
   const k = neighbors.length / n;
   checkLengths(n, k, neighbors);
   if (velocity.length !== n * g) throw new ShapeError("velocity", `[${n}, ${g}]`, `${velocity.length} values`);
+  const finite = finiteColumns(velocity, n, g);
   const keep: number[] = [];
-  for (let j = 0; j < g; j++) {
-    let finite = true;
-    for (let i = 0; i < n && finite; i++) finite = Number.isFinite(velocity[i * g + j]);
-    if (finite) keep.push(j);
-  }
+  for (let j = 0; j < g; j++) if (finite[j]) keep.push(j);
   if (keep.length === 0) throw new InputError("velocity", "no gene has a finite velocity in every cell");
   const norms = new Float64Array(n);
   for (let i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { readH5ad, toCsr, toDenseFloat32 } from "@diffcell/io";
 import { describe, expect, it } from "vitest";
+import { finiteColumns } from "./columns.js";
 import { velocityGraph } from "./graph.js";
 import { crossBoundaryCorrectness, innerClusterCoherence } from "./metrics.js";
 import { geneTimeUnits } from "./units.js";
@@ -231,5 +232,16 @@ describe("geneScale (the standardised metric applied while reading)", () => {
       expect(Math.abs(a.length[i] - b.length[i])).toBeLessThanOrEqual(1e-6 * b.length[i]);
     }
     expect(() => velocityGraph(velocity, expression, n, g, { neighbors, geneScale: [1, 2] })).toThrow(/geneScale/);
+  });
+});
+
+describe("finiteColumns", () => {
+  it("marks the columns finite in every row, among the candidates (by hand)", () => {
+    // 3 × 5: column 1 has NaN in the last row, column 3 Inf in the first, column 4 is not a candidate.
+    const x = Float32Array.of(1, 2, 3, Number.POSITIVE_INFINITY, 5, 6, 7, 8, 9, 10, 11, Number.NaN, 13, 14, 15);
+    expect(Array.from(finiteColumns(x, 3, 5))).toEqual([1, 0, 1, 0, 1]);
+    expect(Array.from(finiteColumns(x, 3, 5, [1, 1, 1, 1, 0]))).toEqual([1, 0, 1, 0, 0]);
+    expect(Array.from(finiteColumns(x, 3, 5, [true, false, false, false, true]))).toEqual([1, 0, 0, 0, 1]);
+    expect(Array.from(finiteColumns(new Float32Array(0), 0, 2))).toEqual([1, 1]);
   });
 });
