@@ -122,8 +122,9 @@ export async function runVelocityPipeline(
   let curves: FittedCurves | undefined;
   let fit: FittedRates | undefined;
   if (mode === "stochastic") {
-    for (const j of genes)
-      for (let i = 0; i < n; i++) velocity[i * g + j] = mu[i * g + j] - steady.gamma[j] * ms[i * g + j];
+    // Row by row (row-major data): u − γ′s on the velocity genes.
+    for (let i = 0; i < n; i++)
+      for (const j of genes) velocity[i * g + j] = mu[i * g + j] - steady.gamma[j] * ms[i * g + j];
   } else {
     const start = options.initialTime ?? VELOCITY_DEFAULTS.initialTime;
     const initial =

@@ -84,44 +84,53 @@ export function fitStochastic(
   const column = new Float64Array(n);
   const varSS = new Float64Array(n);
   const covUS = new Float64Array(n);
-  for (let j = 0; j < g; j++) {
-    if (anyVelocityGene && !deterministic.velocityGenes[j]) continue;
-    const { maxS, maxU } = columnMax(ms, mu, n, g, j);
-    let sumA = 0;
-    let sumB = 0;
-    for (let i = 0; i < n; i++) {
-      const k = i * g + j;
-      score[i] = ms[k] / Math.max(maxS, 1e-3) + mu[k] / Math.max(maxU, 1e-3);
-      column[i] = ms[k];
-      varSS[i] = 2 * mss[k] - ms[k];
-      covUS[i] = 2 * mus[k] + mu[k];
-      sumA += varSS[i] * covUS[i];
-      sumB += varSS[i] * varSS[i];
-    }
-    const gamma2 = sumB > 0 ? sumA / sumB : 0;
-    const residual1 = new Float64Array(n);
-    const residual2 = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      residual1[i] = mu[i * g + j] - deterministic.gamma[j] * ms[i * g + j];
-      residual2[i] = covUS[i] - gamma2 * varSS[i];
-    }
-    const var1 = stats.std(residual1) ** 2;
-    const var2 = stats.std(residual2) ** 2;
-    const scoreBound = stats.quantile(score, 1 - percentile / 100);
-    const sBound = stats.quantile(column, 1 - percentile / 100);
-    let numerator = 0;
-    let denominator = 0;
-    for (let i = 0; i < n; i++) {
-      const k = i * g + j;
-      if (score[i] >= scoreBound || ms[k] >= sBound) {
-        numerator += (ms[k] * mu[k]) / var1;
-        denominator += (ms[k] * ms[k]) / var1;
+  // Columns in blocks, as fitSteadyState (the same arithmetic per gene).
+  const width = Math.min(COLUMN_BLOCK, g);
+  const blocks = [ms, mu, mss, mus].map(() => new Float64Array(width * n));
+  for (let j0 = 0; j0 < g; j0 += width) {
+    const w = Math.min(width, g - j0);
+    [ms, mu, mss, mus].forEach((x, b) => {
+      gatherColumns(x, n, g, j0, w, blocks[b]);
+    });
+    for (let c = 0; c < w; c++) {
+      const j = j0 + c;
+      if (anyVelocityGene && !deterministic.velocityGenes[j]) continue;
+      const [s, u, ss, us] = blocks.map((block) => block.subarray(c * n, (c + 1) * n));
+      const { maxS, maxU } = columnMax(s, u, n, 1, 0);
+      let sumA = 0;
+      let sumB = 0;
+      for (let i = 0; i < n; i++) {
+        score[i] = s[i] / Math.max(maxS, 1e-3) + u[i] / Math.max(maxU, 1e-3);
+        column[i] = s[i];
+        varSS[i] = 2 * ss[i] - s[i];
+        covUS[i] = 2 * us[i] + u[i];
+        sumA += varSS[i] * covUS[i];
+        sumB += varSS[i] * varSS[i];
       }
-      numerator += (varSS[i] * covUS[i]) / var2;
-      denominator += (varSS[i] * varSS[i]) / var2;
+      const gamma2 = sumB > 0 ? sumA / sumB : 0;
+      const residual1 = new Float64Array(n);
+      const residual2 = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        residual1[i] = u[i] - deterministic.gamma[j] * s[i];
+        residual2[i] = covUS[i] - gamma2 * varSS[i];
+      }
+      const var1 = stats.std(residual1) ** 2;
+      const var2 = stats.std(residual2) ** 2;
+      const scoreBound = stats.quantile(score, 1 - percentile / 100);
+      const sBound = stats.quantile(column, 1 - percentile / 100);
+      let numerator = 0;
+      let denominator = 0;
+      for (let i = 0; i < n; i++) {
+        if (score[i] >= scoreBound || s[i] >= sBound) {
+          numerator += (s[i] * u[i]) / var1;
+          denominator += (s[i] * s[i]) / var1;
+        }
+        numerator += (varSS[i] * covUS[i]) / var2;
+        denominator += (varSS[i] * varSS[i]) / var2;
+      }
+      const value = denominator > 0 && Number.isFinite(numerator / denominator) ? numerator / denominator : 0;
+      gamma[j] = value;
     }
-    const value = denominator > 0 && Number.isFinite(numerator / denominator) ? numerator / denominator : 0;
-    gamma[j] = value;
   }
   return { gamma, r2: deterministic.r2, velocityGenes: deterministic.velocityGenes };
 }
