@@ -1,4 +1,5 @@
 import { ShapeError, stats } from "@diffcell/core";
+import { COLUMN_BLOCK, gatherColumns } from "./trajectory/columns.js";
 
 export interface SteadyStateFit {
   /** Per gene: the steady-state ratio γ′ = γ/β (slope of u on s through the origin, observed units). */
@@ -146,17 +147,6 @@ function rSquared(s: ArrayLike<number>, u: ArrayLike<number>, n: number, g: numb
   }
   const value = total > 0 ? 1 - residual / total : 0;
   return Number.isFinite(value) ? value : 0;
-}
-
-/** Columns per block read by {@link fitSteadyState} (32 × 100k cells × 2 float64 copies: 51 MB). */
-const COLUMN_BLOCK = 32;
-
-/** Columns j0 … j0 + w − 1 of row-major [n, g] `x` into `out` as w contiguous columns of n values. */
-function gatherColumns(x: ArrayLike<number>, n: number, g: number, j0: number, w: number, out: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    const row = i * g + j0;
-    for (let c = 0; c < w; c++) out[c * n + i] = x[row + c];
-  }
 }
 
 function columnMax(s: ArrayLike<number>, u: ArrayLike<number>, n: number, g: number, j: number) {
