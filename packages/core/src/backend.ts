@@ -78,12 +78,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     shareIdentityOnWasm();
   }
   try {
-    const ok = await withoutNewProcessHandlers(async () => {
-      const started = await tf.setBackend(name);
-      if (started) await tf.ready();
-      return started;
-    });
-    if (!ok) return "failed to initialise";
+    if (!(await startBackend(name))) return "failed to initialise";
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   }
@@ -91,17 +86,19 @@ async function tryBackend(name: BackendName): Promise<string | null> {
 }
 
 /**
- * Runs `start` (which initialises a backend) and removes the process-wide uncaughtException/unhandledRejection
- * handlers it installed: the wasm module adds handlers that rethrow (docs/engine.md rule 7), which would turn a
- * CLI's clean error into a crash dump.
+ * Sets and readies backend `name`, then removes the process-wide uncaughtException/unhandledRejection handlers
+ * it installed: the wasm module adds handlers that rethrow (docs/engine.md rule 7), which would turn a CLI's
+ * clean error into a crash dump. False when the backend failed to initialise.
  */
-async function withoutNewProcessHandlers<T>(start: () => Promise<T>): Promise<T> {
+async function startBackend(name: string): Promise<boolean> {
   const before = {
     uncaughtException: new Set(process.listeners("uncaughtException")),
     unhandledRejection: new Set(process.listeners("unhandledRejection")),
   };
   try {
-    return await start();
+    const started = await tf.setBackend(name);
+    if (started) await tf.ready();
+    return started;
   } finally {
     for (const listener of process.listeners("uncaughtException")) {
       if (!before.uncaughtException.has(listener)) process.removeListener("uncaughtException", listener);
@@ -148,12 +145,8 @@ export async function releaseTensorHeap(minBytes = RELEASE_HEAP_MIN_BYTES): Prom
     for (const listener of listeners) if (!left.has(listener)) process.on(event, listener as never);
   }
   tf.registerBackend("wasm", entry.factory, entry.priority);
-  const ok = await withoutNewProcessHandlers(async () => {
-    const started = await tf.setBackend("wasm");
-    if (started) await tf.ready();
-    return started;
-  });
-  if (!ok) throw new ConfigError("releaseTensorHeap", "backend", "a fresh wasm backend", "failed to initialise");
+  if (!(await startBackend("wasm")))
+    throw new ConfigError("releaseTensorHeap", "backend", "a fresh wasm backend", "failed to initialise");
   return bytes;
 }
 

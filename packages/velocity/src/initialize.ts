@@ -2,7 +2,7 @@ import { adam, checkValues, Optimizer, Rngs, ShapeError, stats, tf, valueAndGrad
 import { rowBatches } from "./batches.js";
 import { softplusInverse } from "./kineticsEncoder.js";
 import { fitSteadyState } from "./steadyState.js";
-import { COLUMN_BLOCK, gatherColumns } from "./trajectory/columns.js";
+import { forEachColumn } from "./trajectory/columns.js";
 import type { DifferentiableVelocity, VelocityInput } from "./velocity.js";
 
 export interface InitializeOptions {
@@ -55,20 +55,13 @@ export function initializeFromData(
   const { gamma: ratio } = fitSteadyState(s, u, n, g);
   const alpha = new Float32Array(g);
   const gamma = new Float32Array(g);
-  // Unspliced columns in blocks (a column-by-column scan of [N, G] is slow: see gatherColumns).
-  const width = Math.min(COLUMN_BLOCK, g);
-  const columns = new Float64Array(width * n);
-  for (let j0 = 0; j0 < g; j0 += width) {
-    const w = Math.min(width, g - j0);
-    gatherColumns(u, n, g, j0, w, columns);
-    for (let c = 0; c < w; c++) {
-      const j = j0 + c;
-      const uHigh = Math.max(stats.quantile(columns.subarray(c * n, (c + 1) * n), 0.95), 1e-3);
-      alpha[j] = beta * uHigh;
-      // Keep γ within two decades of β: genes with no spliced signal would otherwise get γ = 0 or ∞.
-      gamma[j] = beta * Math.min(Math.max(ratio[j], 0.01), 100);
-    }
-  }
+  // Unspliced columns as contiguous copies (see forEachColumn).
+  forEachColumn([u], n, g, (j, [column]) => {
+    const uHigh = Math.max(stats.quantile(column, 0.95), 1e-3);
+    alpha[j] = beta * uHigh;
+    // Keep γ within two decades of β: genes with no spliced signal would otherwise get γ = 0 or ∞.
+    gamma[j] = beta * Math.min(Math.max(ratio[j], 0.01), 100);
+  });
   const k = op.kineticsEncoder;
   tf.tidy(() => {
     k.logAlpha.assign(tf.tensor1d(alpha.map(softplusInverse)));

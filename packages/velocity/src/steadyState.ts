@@ -1,5 +1,5 @@
 import { ShapeError, stats } from "@diffcell/core";
-import { COLUMN_BLOCK, gatherColumns } from "./trajectory/columns.js";
+import { forEachColumn } from "./trajectory/columns.js";
 
 export interface SteadyStateFit {
   /** Per gene: the steady-state ratio γ′ = γ/β (slope of u on s through the origin, observed units). */
@@ -29,34 +29,22 @@ export function fitSteadyState(
   const r2 = new Float64Array(g);
   const velocityGenes = new Uint8Array(g);
   const score = new Float64Array(n);
-  // Genes are read a block of columns at a time into contiguous copies (row-major [N, G] read column by column
-  // touches a new cache line per value: 32 s at 100k cells × 2000 genes); each gene's arithmetic is unchanged.
-  const width = Math.min(COLUMN_BLOCK, g);
-  const sBlock = new Float64Array(width * n);
-  const uBlock = new Float64Array(width * n);
-  for (let j0 = 0; j0 < g; j0 += width) {
-    const w = Math.min(width, g - j0);
-    gatherColumns(spliced, n, g, j0, w, sBlock);
-    gatherColumns(unspliced, n, g, j0, w, uBlock);
-    for (let c = 0; c < w; c++) {
-      const j = j0 + c;
-      const s = sBlock.subarray(c * n, (c + 1) * n);
-      const u = uBlock.subarray(c * n, (c + 1) * n);
-      const { maxS, maxU } = columnMax(s, u, n, 1, 0);
-      for (let i = 0; i < n; i++) score[i] = s[i] / Math.max(maxS, 1e-3) + u[i] / Math.max(maxU, 1e-3);
-      const bound = stats.quantile(score, 1 - percentile / 100);
-      let su = 0;
-      let ss = 0;
-      for (let i = 0; i < n; i++) {
-        if (score[i] < bound) continue;
-        su += s[i] * u[i];
-        ss += s[i] ** 2;
-      }
-      gamma[j] = ss > 0 ? su / ss : 0;
-      r2[j] = rSquared(s, u, n, 1, 0, gamma[j]);
-      velocityGenes[j] = r2[j] > 0.01 && gamma[j] > 0.01 && maxS > 0 && maxU > 0 ? 1 : 0;
+  // Each gene's column as a contiguous copy (see forEachColumn).
+  forEachColumn([spliced, unspliced], n, g, (j, [s, u]) => {
+    const { maxS, maxU } = columnMax(s, u);
+    for (let i = 0; i < n; i++) score[i] = s[i] / Math.max(maxS, 1e-3) + u[i] / Math.max(maxU, 1e-3);
+    const bound = stats.quantile(score, 1 - percentile / 100);
+    let su = 0;
+    let ss = 0;
+    for (let i = 0; i < n; i++) {
+      if (score[i] < bound) continue;
+      su += s[i] * u[i];
+      ss += s[i] ** 2;
     }
-  }
+    gamma[j] = ss > 0 ? su / ss : 0;
+    r2[j] = rSquared(s, u, gamma[j]);
+    velocityGenes[j] = r2[j] > 0.01 && gamma[j] > 0.01 && maxS > 0 && maxU > 0 ? 1 : 0;
+  });
   return { gamma, r2, velocityGenes };
 }
 
@@ -82,79 +70,67 @@ export function fitStochastic(
   const gamma = Float64Array.from(deterministic.gamma);
   const anyVelocityGene = deterministic.velocityGenes.some((v) => v === 1);
   const score = new Float64Array(n);
-  const column = new Float64Array(n);
   const varSS = new Float64Array(n);
   const covUS = new Float64Array(n);
-  // Columns in blocks, as fitSteadyState (the same arithmetic per gene).
-  const width = Math.min(COLUMN_BLOCK, g);
-  const blocks = [ms, mu, mss, mus].map(() => new Float64Array(width * n));
-  for (let j0 = 0; j0 < g; j0 += width) {
-    const w = Math.min(width, g - j0);
-    [ms, mu, mss, mus].forEach((x, b) => {
-      gatherColumns(x, n, g, j0, w, blocks[b]);
-    });
-    for (let c = 0; c < w; c++) {
-      const j = j0 + c;
-      if (anyVelocityGene && !deterministic.velocityGenes[j]) continue;
-      const [s, u, ss, us] = blocks.map((block) => block.subarray(c * n, (c + 1) * n));
-      const { maxS, maxU } = columnMax(s, u, n, 1, 0);
-      let sumA = 0;
-      let sumB = 0;
-      for (let i = 0; i < n; i++) {
-        score[i] = s[i] / Math.max(maxS, 1e-3) + u[i] / Math.max(maxU, 1e-3);
-        column[i] = s[i];
-        varSS[i] = 2 * ss[i] - s[i];
-        covUS[i] = 2 * us[i] + u[i];
-        sumA += varSS[i] * covUS[i];
-        sumB += varSS[i] * varSS[i];
-      }
-      const gamma2 = sumB > 0 ? sumA / sumB : 0;
-      const residual1 = new Float64Array(n);
-      const residual2 = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        residual1[i] = u[i] - deterministic.gamma[j] * s[i];
-        residual2[i] = covUS[i] - gamma2 * varSS[i];
-      }
-      const var1 = stats.std(residual1) ** 2;
-      const var2 = stats.std(residual2) ** 2;
-      const scoreBound = stats.quantile(score, 1 - percentile / 100);
-      const sBound = stats.quantile(column, 1 - percentile / 100);
-      let numerator = 0;
-      let denominator = 0;
-      for (let i = 0; i < n; i++) {
-        if (score[i] >= scoreBound || s[i] >= sBound) {
-          numerator += (s[i] * u[i]) / var1;
-          denominator += (s[i] * s[i]) / var1;
-        }
-        numerator += (varSS[i] * covUS[i]) / var2;
-        denominator += (varSS[i] * varSS[i]) / var2;
-      }
-      const value = denominator > 0 && Number.isFinite(numerator / denominator) ? numerator / denominator : 0;
-      gamma[j] = value;
+  forEachColumn([ms, mu, mss, mus], n, g, (j, [s, u, ss, us]) => {
+    if (anyVelocityGene && !deterministic.velocityGenes[j]) return;
+    const { maxS, maxU } = columnMax(s, u);
+    let sumA = 0;
+    let sumB = 0;
+    for (let i = 0; i < n; i++) {
+      score[i] = s[i] / Math.max(maxS, 1e-3) + u[i] / Math.max(maxU, 1e-3);
+      varSS[i] = 2 * ss[i] - s[i];
+      covUS[i] = 2 * us[i] + u[i];
+      sumA += varSS[i] * covUS[i];
+      sumB += varSS[i] * varSS[i];
     }
-  }
+    const gamma2 = sumB > 0 ? sumA / sumB : 0;
+    const residual1 = new Float64Array(n);
+    const residual2 = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      residual1[i] = u[i] - deterministic.gamma[j] * s[i];
+      residual2[i] = covUS[i] - gamma2 * varSS[i];
+    }
+    const var1 = stats.std(residual1) ** 2;
+    const var2 = stats.std(residual2) ** 2;
+    const scoreBound = stats.quantile(score, 1 - percentile / 100);
+    const sBound = stats.quantile(s, 1 - percentile / 100);
+    let numerator = 0;
+    let denominator = 0;
+    for (let i = 0; i < n; i++) {
+      if (score[i] >= scoreBound || s[i] >= sBound) {
+        numerator += (s[i] * u[i]) / var1;
+        denominator += (s[i] * s[i]) / var1;
+      }
+      numerator += (varSS[i] * covUS[i]) / var2;
+      denominator += (varSS[i] * varSS[i]) / var2;
+    }
+    gamma[j] = denominator > 0 && Number.isFinite(numerator / denominator) ? numerator / denominator : 0;
+  });
   return { gamma, r2: deterministic.r2, velocityGenes: deterministic.velocityGenes };
 }
 
-function rSquared(s: ArrayLike<number>, u: ArrayLike<number>, n: number, g: number, j: number, gamma: number): number {
+/** R² of u ≈ γ′s over one gene's contiguous columns. */
+function rSquared(s: ArrayLike<number>, u: ArrayLike<number>, gamma: number): number {
+  const n = u.length;
   let mean = 0;
-  for (let i = 0; i < n; i++) mean += u[i * g + j] / n;
+  for (let i = 0; i < n; i++) mean += u[i] / n;
   let residual = 0;
   let total = 0;
   for (let i = 0; i < n; i++) {
-    residual += (u[i * g + j] - gamma * s[i * g + j]) ** 2;
-    total += (u[i * g + j] - mean) ** 2;
+    residual += (u[i] - gamma * s[i]) ** 2;
+    total += (u[i] - mean) ** 2;
   }
   const value = total > 0 ? 1 - residual / total : 0;
   return Number.isFinite(value) ? value : 0;
 }
 
-function columnMax(s: ArrayLike<number>, u: ArrayLike<number>, n: number, g: number, j: number) {
+function columnMax(s: ArrayLike<number>, u: ArrayLike<number>) {
   let maxS = 0;
   let maxU = 0;
-  for (let i = 0; i < n; i++) {
-    maxS = Math.max(maxS, s[i * g + j]);
-    maxU = Math.max(maxU, u[i * g + j]);
+  for (let i = 0; i < s.length; i++) {
+    maxS = Math.max(maxS, s[i]);
+    maxU = Math.max(maxU, u[i]);
   }
   return { maxS, maxU };
 }

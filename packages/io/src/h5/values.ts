@@ -2,7 +2,7 @@
 import { InputError } from "@diffcell/core";
 import type { FloatArray, NumericArray } from "../matrix/types.js";
 import type { Dataset } from "./h5file.js";
-import { BLOCK_BYTES } from "./write-util.js";
+import { BLOCK_BYTES, rowBlocks } from "./write-util.js";
 
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
@@ -65,13 +65,8 @@ function readInBlocks(ds: Dataset): NumericArray | null {
   const Typed = typedArrayFor(m);
   if (!Typed || total * m.size <= BLOCK_BYTES) return null;
   const out = new Typed(total);
-  const rowLength = total / shape[0];
-  const rows = Math.max(1, Math.floor(BLOCK_BYTES / (rowLength * m.size)));
-  const rest = shape.slice(1).map((d): [number, number] => [0, d]);
-  for (let r = 0; r < shape[0]; r += rows) {
-    const end = Math.min(shape[0], r + rows);
-    out.set(ds.slice([[r, end], ...rest]) as ArrayLike<number>, r * rowLength);
-  }
+  const { rowLength, ranges, rest } = rowBlocks(shape, m.size);
+  for (const [r, end] of ranges) out.set(ds.slice([[r, end], ...rest]) as ArrayLike<number>, r * rowLength);
   return out;
 }
 

@@ -10,6 +10,21 @@ import type { Dataset, Group } from "./h5file.js";
  */
 export const BLOCK_BYTES = 16 * 2 ** 20;
 
+/**
+ * Row ranges [start, end) of about {@link BLOCK_BYTES} each over an array of `shape` (row-major, `bytesPerValue`
+ * per value), the values per row, and the full ranges of the other dimensions (for `slice` / `write_slice`).
+ */
+export function rowBlocks(
+  shape: readonly number[],
+  bytesPerValue: number,
+): { rowLength: number; ranges: Array<[number, number]>; rest: Array<[number, number]> } {
+  const rowLength = shape.slice(1).reduce((a, b) => a * b, 1);
+  const rows = Math.max(1, Math.floor(BLOCK_BYTES / Math.max(1, rowLength * bytesPerValue)));
+  const ranges: Array<[number, number]> = [];
+  for (let r = 0; r < shape[0]; r += rows) ranges.push([r, Math.min(shape[0], r + rows)]);
+  return { rowLength, ranges, rest: shape.slice(1).map((d): [number, number] => [0, d]) };
+}
+
 /** Chunking and compression of a dataset, as h5wasm's `create_dataset` takes them. */
 export interface DatasetLayout {
   chunks?: number[];
@@ -32,9 +47,8 @@ export function createNumericDataset(
   const dtype = dtypeOf(data);
   if (data.byteLength <= BLOCK_BYTES || shape.length === 0 || shape[0] < 2)
     return parent.create_dataset({ name, data, shape, dtype, ...layout });
-  const rowLength = shape.slice(1).reduce((a, b) => a * b, 1);
-  const rows = Math.max(1, Math.floor(BLOCK_BYTES / (rowLength * data.BYTES_PER_ELEMENT)));
-  const first = Math.min(rows, shape[0]);
+  const { rowLength, ranges, rest } = rowBlocks(shape, data.BYTES_PER_ELEMENT);
+  const [, first] = ranges[0];
   const ds = parent.create_dataset({
     name,
     data: data.subarray(0, first * rowLength),
@@ -45,11 +59,8 @@ export function createNumericDataset(
     chunks: layout.chunks ?? [first, ...shape.slice(1)],
   });
   ds.resize(shape);
-  const rest = shape.slice(1).map((d): [number, number] => [0, d]);
-  for (let r = first; r < shape[0]; r += rows) {
-    const end = Math.min(shape[0], r + rows);
+  for (const [r, end] of ranges.slice(1))
     ds.write_slice([[r, end], ...rest], data.subarray(r * rowLength, end * rowLength));
-  }
   return ds;
 }
 
