@@ -2,7 +2,7 @@
  * The post-processing both velocity jobs share: velocity graph, confidence, pseudotime, UMAP and the
  * velocity projection, CBDir/ICCoh and the time-order metrics; writes scVelo's keys.
  */
-import { knn as exactKnn, InputError, maskToIndex, type ProgressCallback, stats } from "@diffcell/core";
+import { knn as exactKnn, InputError, type ProgressCallback, stats } from "@diffcell/core";
 import { type AnnData, booleanColumn, type CsrMatrix, csr, dense, numericColumn, toDenseFloat32 } from "@diffcell/io";
 import { umap } from "@diffcell/pp";
 import {
@@ -25,7 +25,6 @@ import {
   type VelocityUnits,
 } from "./defaults.js";
 import type { FittedRates } from "./model.js";
-import { takeColumns } from "./model.js";
 
 export interface PipelineMetrics {
   cbdir?: { mean: number; perEdge: Record<string, number> };
@@ -99,7 +98,6 @@ export async function writeVelocityResults(adata: AnnData, input: VelocityResult
   );
   const { confidence, length } = velocityConfidence(velocity, n, g, knn, geneMask, geneScale);
   const vpt = await timed("velocity pseudotime", () => velocityPseudotime(graph, { neighbors: knn, seed }));
-  const transitions = transitionMatrix(graph, { useNegativeCosines: true });
 
   adata.layers.velocity = dense(velocity, n, g);
   adata.obs.set("velocity_confidence", numericColumn(Float64Array.from(confidence)));
@@ -144,6 +142,8 @@ export async function writeVelocityResults(adata: AnnData, input: VelocityResult
   if (input.umap ?? EMBEDDING_DEFAULTS.umap) {
     await timed("umap", () => umap(adata, { seed, onProgress: progress }));
     const embedding = toDenseFloat32(adata.obsm.X_umap);
+    // Only the projection reads the transition matrix (N × ~300 float64 weights: 0.4 GB at 100k cells).
+    const transitions = transitionMatrix(graph, { useNegativeCosines: true });
     const projected = velocityEmbedding(transitions, embedding, 2);
     adata.obsm.velocity_umap = dense(Float64Array.from(projected), n, 2);
     if (clusters && edges?.length) {
@@ -158,13 +158,8 @@ export async function writeVelocityResults(adata: AnnData, input: VelocityResult
     }
   }
   if (clusters) {
-    const keep = maskToIndex(geneMask);
-    const ic = innerClusterCoherence({
-      clusters,
-      neighbors: knn,
-      velocity: takeColumns(velocity, n, g, keep),
-      nGenes: keep.length,
-    });
+    // The velocity genes are its finite columns, which ICCoh keeps by itself (no N × m copy).
+    const ic = innerClusterCoherence({ clusters, neighbors: knn, velocity, nGenes: g });
     metrics.iccoh = { mean: ic.mean, perCluster: Object.fromEntries(ic.perCluster) };
     if (edges?.length) Object.assign(metrics, timeOrderMetrics(adata, clusters, edges));
   }

@@ -3,8 +3,10 @@ import { DiffcellError } from "../errors.js";
 import {
   chunkStart,
   defineKernel,
+  pooledBytes,
   releaseWorkerMemory,
   runChunks,
+  SLOT_KEEP_BYTES,
   setThreadCount,
   sharedFloat64,
   threadCount,
@@ -118,5 +120,31 @@ describe("worker pool", () => {
     const shared = toShared(new Float64Array([1, 2]));
     expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(Array.from(shared)).toEqual([1, 2]);
+  });
+
+  it("lets go of pooled buffers above SLOT_KEEP_BYTES after the call (full-data passes), keeps smaller ones", () => {
+    setThreadCount(2);
+    const d = 8;
+    const n = Math.ceil(SLOT_KEEP_BYTES / (8 * d)) + 1000; // x just above the limit
+    const big = args(n, d);
+    const reference = { ...big, rowNorm: sharedFloat64(n), totals: sharedFloat64(16) };
+    runChunks(KERNEL, reference as never, 16, true);
+    const small = () => {
+      const a = args(301, d);
+      return { ...a, x: Float64Array.from(a.x), rowNorm: new Float64Array(301), totals: new Float64Array(16) };
+    };
+    runChunks(KERNEL, small() as never, 16, true, ["rowNorm", "totals"]);
+    const kept = pooledBytes();
+    expect(kept).toBeGreaterThan(0);
+    // x (above the limit) goes through the pool; rowNorm is shared already (4 MB, it would stay pooled).
+    const plain = { ...big, x: Float64Array.from(big.x), rowNorm: sharedFloat64(n), totals: new Float64Array(16) };
+    runChunks(KERNEL, plain as never, 16, true, ["rowNorm", "totals"]);
+    // The outputs came back, and the pool holds no more than before the large call: x's slot, grown past the
+    // limit, went (with the small call's x it replaced).
+    expect(Array.from(plain.totals)).toEqual(Array.from(reference.totals));
+    expect(plain.rowNorm[n - 1]).toBe(reference.rowNorm[n - 1]);
+    expect(pooledBytes()).toBeLessThanOrEqual(kept);
+    runChunks(KERNEL, small() as never, 16, true, ["rowNorm", "totals"]);
+    expect(pooledBytes()).toBe(kept);
   });
 });

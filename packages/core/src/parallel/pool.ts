@@ -159,13 +159,17 @@ export function runChunks(
     return;
   }
   const sharedArgs: KernelArgs = { ...args };
+  // Slots grown past SLOT_KEEP_BYTES by this call (a full-data pass, not a training step): let go afterwards.
+  const oneOff: string[] = [];
   for (const [key, value] of Object.entries(args)) {
     if (typeof value !== "object") continue;
     const array = value as SharedCapable;
     if (array.length === 0 || array.buffer instanceof SharedArrayBuffer) continue;
-    const slot = scratch(`${kernel.name}.${key}`, array);
+    const name = `${kernel.name}.${key}`;
+    const slot = scratch(name, array);
     slot.set(array);
     sharedArgs[key] = slot;
+    if (slot.byteLength > SLOT_KEEP_BYTES) oneOff.push(slotKey(name, array));
   }
   const copyBack = () => {
     for (const key of outputs) {
@@ -203,10 +207,24 @@ export function runChunks(
       messages.push(String((reply?.message as { error?: string } | undefined)?.error ?? "unknown error"));
     }
   }
+  if (oneOff.length) {
+    // Copied back first, then the slots and the workers' references to them go (~1 ms per worker).
+    if (!failure && !messages.length) copyBack();
+    for (const key of oneOff) slots.delete(key);
+    releaseWorkerMemory();
+  }
   if (failure) throw failure;
   if (messages.length) throw new DiffcellError(`${kernel.name} failed in a worker thread: ${messages[0]}`);
-  copyBack();
+  if (!oneOff.length) copyBack();
 }
+
+/**
+ * Pooled shared buffers above this size are not kept for the next call: the reuse is for training loops
+ * (a 512-cell minibatch × 1000 genes is 2 MB per array), while a full-data pass at 100k cells × 1000 genes
+ * left 400 MB per argument pooled for the rest of the process (1.1 GB over the trajectory outputs and the
+ * velocity graph's candidate lists).
+ */
+export const SLOT_KEEP_BYTES = 32 * 2 ** 20;
 
 /**
  * Lets the workers' copies of large one-off shared arrays go: each worker runs a full garbage collection
@@ -246,13 +264,24 @@ const slots = new Map<string, Float32Array | Float64Array | Int32Array | Uint8Ar
  * stops allocating — and leaving to the garbage collector — fresh shared copies of its batch every step.
  */
 function scratch<T extends Float32Array | Float64Array | Int32Array | Uint8Array>(slot: string, like: T): T {
-  const key = `${slot}:${like.constructor.name}`;
+  const key = slotKey(slot, like);
   let buffer = slots.get(key) as T | undefined;
   if (!buffer || buffer.length < like.length) {
     buffer = sharedLike(like, Math.max(like.length, Math.ceil(1.25 * (buffer?.length ?? 0))));
     slots.set(key, buffer);
   }
   return buffer.subarray(0, like.length) as T;
+}
+
+/** Bytes held by the pool's reusable shared buffers (diagnostics, tests). */
+export function pooledBytes(): number {
+  let total = 0;
+  for (const buffer of slots.values()) total += buffer.byteLength;
+  return total;
+}
+
+function slotKey(slot: string, like: SharedCapable): string {
+  return `${slot}:${like.constructor.name}`;
 }
 
 /** A zeroed SharedArrayBuffer-backed array of the element type of `like`. */

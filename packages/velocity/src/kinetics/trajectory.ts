@@ -5,9 +5,12 @@ import {
   type HostTensor,
   isTaping,
   type KernelArgs,
+  releaseWorkerMemory,
   runChunks,
+  SLOT_KEEP_BYTES,
   SOLUTION_SIZE,
   sharedFloat64,
+  sharedLike,
   solveInterval,
   useThreads,
 } from "@diffcell/core";
@@ -55,7 +58,14 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
   const chunks = Math.min(CHUNKS, Math.max(1, n));
   const parallel = useThreads(chunks, n * g, MIN_PARALLEL_ELEMENTS);
   const like = t.data;
-  const alloc = (length: number) => allocLike(like, length);
+  // A full-data pass on several threads writes its outputs straight into shared memory (no pooled copy in
+  // and out: two 400 MB copies per output at 100k cells × 1000 genes); the workers drop them after the run.
+  let oneOff = false;
+  const alloc = (length: number) => {
+    if (!parallel || length * like.BYTES_PER_ELEMENT <= SLOT_KEEP_BYTES) return allocLike(like, length);
+    oneOff = true;
+    return sharedLike(like, length);
+  };
   const float64 = (length: number) => new Float64Array(length);
   const alphaPerCell = alpha.shape.length === 2;
   let switches: Float64Array = new Float64Array(0);
@@ -100,13 +110,15 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
   };
   // On several threads runChunks copies arrays in and out of pooled shared buffers; these are written.
   const written = mode === 1 && extra.store ? [...OUTPUTS, "jac", "active"] : OUTPUTS;
-  const run = () => runChunks(TRAJECTORY_KERNEL, args as unknown as KernelArgs, chunks, parallel, written);
+  const run = () => {
+    runChunks(TRAJECTORY_KERNEL, args as unknown as KernelArgs, chunks, parallel, written);
+    if (oneOff) releaseWorkerMemory();
+  };
   const keep = (jacobian: KeptJacobian) => {
     args.jac = jacobian.jac;
     args.active = jacobian.active;
   };
-  const newJacobian = (): KeptJacobian =>
-    parallel ? sharedJacobian(n * g) : { jac: float64(12 * n * g), active: new Uint8Array(n * g), version: 0 };
+  const newJacobian = (): KeptJacobian => keptJacobian(n * g, parallel);
   return { args, n, g, chunks, like, alloc, keep, newJacobian, run };
 }
 
@@ -164,38 +176,38 @@ export const kineticTrajectory = customVjp<TrajectoryAttrs>(
 interface KeptJacobian {
   jac: Float64Array;
   active: Uint8Array;
-  /** 0: its own arrays; else the shared buffers' version when it was written (see {@link sharedJacobian}). */
+  /** The buffers' version when it was written (see {@link keptJacobian}). */
   version: number;
 }
 
 /**
- * On several threads the kept Jacobian lives in one shared buffer, reused by every taped velocity pass: as
- * ordinary arrays, each step's partials (12 × 512 cells × 1000 genes float64, 50 MB) were copied into the
- * pool's shared buffers and back for the pass that wrote them and again for each pass that read them — at
- * 100k cells 70 s of a 210 s training stage. A newer pass overwrites it, so each holder checks the version
- * (`isCurrent`) and a stale one recomputes the partials instead of reading them.
+ * The kept Jacobian lives in one buffer, reused by every taped velocity pass (shared memory when the pass runs
+ * on several threads). Fresh arrays per pass cost more than the pass itself: on one thread a new 16 MB
+ * Float64Array per 512 × 329 step took the forward pass from 13 to 22 ms; on several threads ordinary arrays were
+ * copied into the pool's shared buffers and back for the pass that wrote them and again for each pass that
+ * read them — at 100k cells 70 s of a 210 s training stage. A newer pass overwrites the buffer, so each holder
+ * checks the version (`isCurrent`) and a stale one recomputes the partials instead of reading them.
  */
-let jacobianBuffers: { jac: Float64Array; active: Uint8Array; version: number } | null = null;
+let jacobianBuffers: { jac: Float64Array; active: Uint8Array; version: number; shared: boolean } | null = null;
 
-function sharedJacobian(elements: number): KeptJacobian {
-  if (!jacobianBuffers || jacobianBuffers.active.length < elements) {
+function keptJacobian(elements: number, shared: boolean): KeptJacobian {
+  const current = jacobianBuffers;
+  if (!current || current.active.length < elements || (shared && !current.shared)) {
     jacobianBuffers = {
-      jac: sharedFloat64(12 * elements),
-      active: new Uint8Array(new SharedArrayBuffer(elements)),
-      version: jacobianBuffers?.version ?? 0,
+      jac: shared ? sharedFloat64(12 * elements) : new Float64Array(12 * elements),
+      active: new Uint8Array(shared ? new SharedArrayBuffer(elements) : new ArrayBuffer(elements)),
+      version: current?.version ?? 0,
+      shared,
     };
   }
-  const version = ++jacobianBuffers.version;
-  return {
-    jac: jacobianBuffers.jac.subarray(0, 12 * elements),
-    active: jacobianBuffers.active.subarray(0, elements),
-    version,
-  };
+  const buffers = jacobianBuffers as NonNullable<typeof jacobianBuffers>;
+  const version = ++buffers.version;
+  return { jac: buffers.jac.subarray(0, 12 * elements), active: buffers.active.subarray(0, elements), version };
 }
 
-/** Whether `kept` still holds what its pass wrote (own arrays always do; shared ones until the next pass). */
+/** Whether `kept` still holds what its pass wrote (until the next taped velocity pass). */
 function isCurrent(kept: KeptJacobian): boolean {
-  return kept.version === 0 || kept.version === jacobianBuffers?.version;
+  return kept.version === jacobianBuffers?.version;
 }
 
 /**
