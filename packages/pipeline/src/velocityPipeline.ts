@@ -1,4 +1,4 @@
-import { maskToIndex, type ProgressCallback, runCooperatively, tf, withValues } from "@diffcell/core";
+import { maskToIndex, type ProgressCallback, runCooperatively, tf } from "@diffcell/core";
 import { type AnnData, dense, toCsr, toDenseFloat32 } from "@diffcell/io";
 import { moments, neighbors } from "@diffcell/pp";
 import { fitSteadyState, fitStochastic, initialLatentTime } from "@diffcell/velocity";
@@ -12,11 +12,11 @@ import {
   type VelocityUnits,
 } from "./defaults.js";
 import {
+  evaluateVelocity,
   type FittedCurves,
   type FittedRates,
   fittedKinetics,
   preprocessForVelocity,
-  scatterColumns,
   stepTimer,
   takeColumns,
   trainBestOfSteps,
@@ -158,11 +158,11 @@ export async function runVelocityPipeline(
       });
       loss = best.loss;
       restartLosses = best.restarts;
-      const result = best.model.forward(data, { projection: false });
-      velocity = withValues(result.velocity, (v) => scatterColumns(v, n, g, genes)); // read in place
-      latentTime = Float32Array.from(result.latentTime.dataSync());
+      const evaluated = evaluateVelocity(best.model, data, genes, g);
+      velocity = evaluated.velocity;
+      latentTime = evaluated.latentTime;
       ({ fit, curves } = fittedKinetics(best.model, genes, g, data, latentTime));
-      tf.dispose([data.spliced, data.unspliced, ...(Object.values(result) as tf.Tensor[])]);
+      tf.dispose([data.spliced, data.unspliced]);
       best.model.dispose();
     });
     if (latentTime) {

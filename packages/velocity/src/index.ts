@@ -2,7 +2,7 @@
  * @diffcell/velocity — differentiable RNA velocity.
  */
 export { type KineticsModel, VelocityConfig, type VelocityConfigInit, type VelocitySource } from "./config.js";
-export { type GeneFitStatistics, geneFitStatistics, rankDynamicalGenes } from "./fitStatistics.js";
+export { GeneFitAccumulator, type GeneFitStatistics, geneFitStatistics, rankDynamicalGenes } from "./fitStatistics.js";
 export { standardizedGeneScale, standardizedGeneSpace } from "./graphMetric.js";
 export {
   FIT_BATCH_CELLS,
