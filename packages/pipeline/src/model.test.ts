@@ -6,18 +6,9 @@ import { Rngs, tf } from "@diffcell/core";
 import { simulateKinetics } from "@diffcell/sim";
 import { DifferentiableVelocity, geneFitStatistics, VelocityConfig } from "@diffcell/velocity";
 import { describe, expect, it } from "vitest";
-import { evaluateVelocity, evaluationBlocks, fittedKinetics } from "./model.js";
+import { evaluateVelocity, fittedKinetics } from "./model.js";
 
 describe("block-wise evaluation of a trained model", () => {
-  it("cuts rows into blocks covering each once", () => {
-    expect(evaluationBlocks(10, 4)).toEqual([
-      [0, 4],
-      [4, 8],
-      [8, 10],
-    ]);
-    expect(evaluationBlocks(3, 4)).toEqual([[0, 3]]);
-  });
-
   it("gives the same velocity, latent time and fit statistics in blocks of 7 rows as in one block", () => {
     const sim = simulateKinetics({ nCells: 60, nGenes: 12, seed: 3 });
     const [n, m] = sim.spliced.shape;

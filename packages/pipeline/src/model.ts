@@ -20,10 +20,13 @@ import { filterAndNormalize, pca } from "@diffcell/pp";
 import {
   DifferentiableVelocity,
   defaultWarmupEpochs,
+  EVALUATION_ROWS,
+  evaluationBlocks,
   GeneFitAccumulator,
   initializeFromTime,
   type KineticsModel,
   type LossWeights,
+  rowSlice,
   trainingEpochs,
   VelocityConfig,
   type VelocityInput,
@@ -55,22 +58,8 @@ export interface FittedRates {
 }
 
 /**
- * Rows per block of the full-data evaluations of a trained model (velocity, latent time, fit statistics):
- * activations and outputs per block instead of for every cell at once (at 100k cells × 1000 genes the whole
- * took the process 2.2 GB above the training plateau). Data up to this size is evaluated in one block.
- */
-export const EVALUATION_ROWS = 16_384;
-
-/** Row ranges [lo, hi) of at most `rows` (default {@link EVALUATION_ROWS}). */
-export function evaluationBlocks(n: number, rows = EVALUATION_ROWS): Array<[number, number]> {
-  const blocks: Array<[number, number]> = [];
-  for (let lo = 0; lo < n; lo += rows) blocks.push([lo, Math.min(n, lo + rows)]);
-  return blocks;
-}
-
-/**
  * The trained model's velocity (N × G, NaN outside the modelled `genes`) and latent time for every cell,
- * evaluated a block of rows at a time (see {@link EVALUATION_ROWS}).
+ * evaluated a block of rows at a time (velocity's `EVALUATION_ROWS`).
  */
 export function evaluateVelocity(
   model: DifferentiableVelocity,
@@ -84,14 +73,7 @@ export function evaluateVelocity(
   const latentTime = new Float32Array(n);
   for (const [lo, hi] of evaluationBlocks(n, blockRows)) {
     tidyHost(() => {
-      const whole = lo === 0 && hi === n;
-      const part = whole
-        ? data
-        : {
-            spliced: tf.slice(data.spliced, [lo, 0], [hi - lo, m]),
-            unspliced: tf.slice(data.unspliced, [lo, 0], [hi - lo, m]),
-          };
-      const result = model.forward(part, { projection: false });
+      const result = model.forward(rowSlice(data, lo, hi), { projection: false });
       latentTime.set(result.latentTime.dataSync(), lo);
       withValues(result.velocity, (v) => {
         for (let i = lo; i < hi; i++) {

@@ -1,4 +1,4 @@
-import { inheritValidation, takeRows, tf } from "@diffcell/core";
+import { inheritValidation, takeRows, tf, tidyHost } from "@diffcell/core";
 import type { VelocityInput } from "./velocity.js";
 
 /**
@@ -24,4 +24,74 @@ export function rowBatches(data: VelocityInput): (rows: ArrayLike<number>) => Ve
     inheritValidation(batch.unspliced, data.unspliced);
     return batch;
   };
+}
+
+/**
+ * Rows per block of full-data evaluations (latent time of every cell, the trained model's velocity and fit
+ * statistics): activations per block instead of for every cell at once, which at 100k cells × 1000 genes
+ * held GBs of the wasm heap (it never shrinks within a step). Data up to this size is one block.
+ */
+export const EVALUATION_ROWS = 16_384;
+
+/** Row ranges [lo, hi) of at most `rows` (default {@link EVALUATION_ROWS}). */
+export function evaluationBlocks(n: number, rows = EVALUATION_ROWS): Array<[number, number]> {
+  const blocks: Array<[number, number]> = [];
+  for (let lo = 0; lo < n; lo += rows) blocks.push([lo, Math.min(n, lo + rows)]);
+  return blocks;
+}
+
+/** Rows [lo, hi) of `data` (new tensors the caller disposes), or `data` itself when that is every row. */
+export function rowSlice(data: VelocityInput, lo: number, hi: number): VelocityInput {
+  const [n, g] = data.spliced.shape;
+  if (lo === 0 && hi === n) return data;
+  const part = {
+    spliced: tf.slice(data.spliced, [lo, 0], [hi - lo, g]),
+    unspliced: tf.slice(data.unspliced, [lo, 0], [hi - lo, g]),
+  };
+  inheritValidation(part.spliced, data.spliced);
+  inheritValidation(part.unspliced, data.unspliced);
+  return part;
+}
+
+/** Latent time of every cell, evaluated {@link EVALUATION_ROWS} cells at a time. */
+export function latentTimeOf(encoder: TimeEncoderLike, data: VelocityInput, blockRows = EVALUATION_ROWS): Float32Array {
+  const n = data.spliced.shape[0];
+  const out = new Float32Array(n);
+  for (const [lo, hi] of evaluationBlocks(n, blockRows)) {
+    tidyHost(() => {
+      const part = rowSlice(data, lo, hi);
+      out.set(encoder.apply(part.spliced, part.unspliced).dataSync(), lo);
+    });
+  }
+  return out;
+}
+
+interface TimeEncoderLike {
+  apply(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): tf.Tensor1D;
+}
+
+/** Columns per block of {@link columnMoments}. */
+const MOMENT_COLUMNS = 256;
+
+/**
+ * Per-column mean and variance of `x` (or of `transform(x)`, e.g. log1p) a block of columns at a time: each
+ * column's reduction is the one over the whole matrix (bit-identical) without holding [N, G] temporaries
+ * (100k cells × 1000 genes: GBs of the 4 GiB wasm heap, where a 100k-cell run aborted).
+ */
+export function columnMoments(
+  x: tf.Tensor2D,
+  transform: (block: tf.Tensor2D) => tf.Tensor2D = (block) => block,
+): { mean: Float32Array; variance: Float32Array } {
+  const [n, g] = x.shape;
+  const mean = new Float32Array(g);
+  const variance = new Float32Array(g);
+  for (let c = 0; c < g; c += MOMENT_COLUMNS) {
+    const width = Math.min(MOMENT_COLUMNS, g - c);
+    tf.tidy(() => {
+      const m = tf.moments(transform(tf.slice(x, [0, c], [n, width])), 0);
+      mean.set(m.mean.dataSync(), c);
+      variance.set(m.variance.dataSync(), c);
+    });
+  }
+  return { mean, variance };
 }

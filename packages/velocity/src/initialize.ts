@@ -1,5 +1,5 @@
 import { adam, checkValues, Optimizer, Rngs, ShapeError, stats, tf, valueAndGrad } from "@diffcell/core";
-import { rowBatches } from "./batches.js";
+import { columnMoments, rowBatches } from "./batches.js";
 import { softplusInverse } from "./kineticsEncoder.js";
 import { fitSteadyState } from "./steadyState.js";
 import { forEachColumn } from "./trajectory/columns.js";
@@ -11,7 +11,6 @@ export interface InitializeOptions {
 }
 
 /** Columns per block of the input standardisation's moments. */
-const MOMENT_COLUMNS = 256;
 
 /**
  * Data-driven starting point for training (replaces the walk-through's random rates):
@@ -28,24 +27,15 @@ export function initializeFromData(
   const { spliced, unspliced } = data;
   const [n, g] = spliced.shape;
   const beta = options.beta ?? 5;
-  // Per-feature mean and variance of log1p([s ‖ u]) a block of columns at a time: each column's reduction is
-  // the one over the whole [N, 2G] log1p (bit-identical), without holding that tensor and its temporaries
-  // (100k cells × 1000 genes: GBs of the 4 GiB wasm heap, where a 100k-cell run aborted).
+  // Per-feature mean and variance of log1p([s ‖ u]) a block of columns at a time (`columnMoments`).
+  const logS = columnMoments(spliced, (x) => tf.log1p(x));
+  const logU = columnMoments(unspliced, (x) => tf.log1p(x));
   const mean = new Float32Array(2 * g);
   const variance = new Float32Array(2 * g);
-  for (const [offset, x] of [
-    [0, spliced],
-    [g, unspliced],
-  ] as const) {
-    for (let c = 0; c < g; c += MOMENT_COLUMNS) {
-      const width = Math.min(MOMENT_COLUMNS, g - c);
-      tf.tidy(() => {
-        const m = tf.moments(tf.log1p(tf.slice(x, [0, c], [n, width])), 0);
-        mean.set(m.mean.dataSync(), offset + c);
-        variance.set(m.variance.dataSync(), offset + c);
-      });
-    }
-  }
+  mean.set(logS.mean);
+  mean.set(logU.mean, g);
+  variance.set(logS.variance);
+  variance.set(logU.variance, g);
   tf.tidy(() => {
     op.timeEncoder.inputMean.assign(tf.tensor1d(mean));
     op.timeEncoder.inputScale.assign(tf.div(1, tf.sqrt(tf.maximum(tf.tensor1d(variance), 1e-4))));

@@ -15,7 +15,7 @@ import {
   valueAndGrad,
 } from "@diffcell/core";
 import { VelocityConsistencyLoss, type VelocityConsistencyOptions } from "@diffcell/losses";
-import { rowBatches } from "./batches.js";
+import { latentTimeOf, rowBatches } from "./batches.js";
 import { fitTimeEncoder, initializeFromData, initializeFromTime } from "./initialize.js";
 import { type LossWeights, velocityLoss } from "./objective.js";
 import { orientationScore } from "./orientation.js";
@@ -300,7 +300,7 @@ function orient(
   data: VelocityInput,
   reference?: ArrayLike<number>,
 ): { score: number; reversed: boolean } {
-  const t = tidyHost(() => op.timeEncoder.apply(data.spliced, data.unspliced).dataSync() as Float32Array);
+  const t = latentTimeOf(op.timeEncoder, data);
   const score = reference ? stats.spearman(t, reference) : splicingScore(data, t);
   if (score >= 0) return { score, reversed: false };
   fitTimeEncoder(

@@ -8,8 +8,8 @@ import {
   Rngs,
   type State,
   tf,
-  tidyHost,
 } from "@diffcell/core";
+import { columnMoments } from "./batches.js";
 import type { VelocityConfig } from "./config.js";
 import { eulerProject } from "./kinetics/euler.js";
 import { kineticReconstruction, kineticTrajectory, kineticVelocity } from "./kinetics/trajectory.js";
@@ -207,7 +207,7 @@ export function inverseVarianceWeights(
 ): { unspliced: Float64Array; spliced: Float64Array } {
   const g = spliced.shape[1];
   const weightsOf = (x: tf.Tensor2D) => {
-    const variance = tidyHost(() => tf.moments(x, 0).variance.dataSync());
+    const { variance } = columnMoments(x);
     let meanVariance = 0;
     for (let j = 0; j < g; j++) meanVariance += variance[j] / g;
     const floor = Math.max(1e-8, 1e-3 * meanVariance);

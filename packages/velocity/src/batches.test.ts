@@ -1,0 +1,56 @@
+/**
+ * Full-data passes in row and column blocks (memory at 100k cells) give what one pass over the whole gives.
+ */
+import { Rngs, tf } from "@diffcell/core";
+import { simulateKinetics } from "@diffcell/sim";
+import { describe, expect, it } from "vitest";
+import { columnMoments, evaluationBlocks, latentTimeOf, rowSlice } from "./batches.js";
+import { VelocityConfig } from "./config.js";
+import { DifferentiableVelocity } from "./velocity.js";
+
+describe("block-wise full-data passes", () => {
+  it("cuts rows into blocks covering each once", () => {
+    expect(evaluationBlocks(10, 4)).toEqual([
+      [0, 4],
+      [4, 8],
+      [8, 10],
+    ]);
+    expect(evaluationBlocks(3, 4)).toEqual([[0, 3]]);
+  });
+
+  it("latent time in blocks of 7 rows equals the time encoder on every row at once", () => {
+    const sim = simulateKinetics({ nCells: 50, nGenes: 9, seed: 2 });
+    const data = { spliced: sim.spliced as tf.Tensor2D, unspliced: sim.unspliced as tf.Tensor2D };
+    const model = new DifferentiableVelocity(new VelocityConfig({ nGenes: 9, kineticsModel: "dynamical" }), {
+      rngs: new Rngs(4),
+    });
+    const whole = model.timeEncoder.apply(data.spliced, data.unspliced);
+    const blocked = latentTimeOf(model.timeEncoder, data, 7);
+    const expected = whole.dataSync();
+    for (let i = 0; i < 50; i++) expect(blocked[i]).toBeCloseTo(expected[i], 6);
+    expect(rowSlice(data, 0, 50)).toBe(data); // every row: no copy
+    const tensors = tf.memory().numTensors;
+    latentTimeOf(model.timeEncoder, data, 7);
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(tensors + 2); // at most the encoder's cached log inputs
+    tf.dispose([whole, sim.spliced, sim.unspliced]);
+    model.dispose();
+  });
+
+  it("column moments in blocks of 256 columns equal a hand computation over 600 columns", () => {
+    const n = 5;
+    const g = 600;
+    const values = Float32Array.from({ length: n * g }, (_, k) => Math.sin(k) * 3 + (k % g) / 100);
+    const x = tf.tensor2d(values, [n, g]);
+    const { mean, variance } = columnMoments(x);
+    const logged = columnMoments(x, (b) => tf.log1p(tf.abs(b)));
+    for (const j of [0, 255, 256, 599]) {
+      const column = Array.from({ length: n }, (_, i) => values[i * g + j]);
+      const mu = column.reduce((a, b) => a + b, 0) / n;
+      expect(mean[j]).toBeCloseTo(mu, 5);
+      expect(variance[j]).toBeCloseTo(column.reduce((a, b) => a + (b - mu) ** 2, 0) / n, 4);
+      const logs = column.map((v) => Math.log1p(Math.abs(v)));
+      expect(logged.mean[j]).toBeCloseTo(logs.reduce((a, b) => a + b, 0) / n, 5);
+    }
+    x.dispose();
+  });
+});
