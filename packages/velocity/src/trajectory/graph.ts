@@ -5,6 +5,7 @@ import {
   releaseWorkerMemory,
   runChunks,
   ShapeError,
+  toShared,
   useThreads,
 } from "@diffcell/core";
 import { finiteColumns } from "./columns.js";
@@ -59,8 +60,10 @@ export function velocityGraph(
   for (let j = 0; j < g; j++) if (mask[j]) genes.push(j);
   if (genes.length === 0) throw new InputError("genes", "no genes selected for the velocity graph");
   const m = genes.length;
-  const { candStart, cand } = candidates(options.neighbors, n, options.recurse ?? 2);
+  let { candStart, cand } = candidates(options.neighbors, n, options.recurse ?? 2);
   const parallel = useThreads(CHUNKS, cand.length * m, 200_000);
+  // On the pool the lists live in shared memory from here (the originals go; no pooled copy per call).
+  if (parallel) [candStart, cand] = [toShared(candStart), toShared(cand)];
   // Gene-subset copies in float32 (contiguous rows make the pair loops fast; the pair sums stay float64),
   // shared with the worker pool from the start: at 100k cells × 1000 genes float64 copies plus the pool's
   // copies of them held 3.2 GB, and the pair loops read half the bytes.
@@ -92,7 +95,7 @@ export function velocityGraph(
     for (let c = 0; c < m; c++) v[i * m + c] = row[c] - mean;
   }
   // Correlations of every candidate pair on the worker pool, a quarter of the rows at a time (progress).
-  const cos = new Float32Array(cand.length);
+  const cos = block(cand.length);
   const args: GraphArgs = {
     m,
     rowLo: 0,

@@ -40,11 +40,12 @@ export interface PseudotimeResult {
  * and scaled to [0, 1].
  */
 export function velocityPseudotime(velocityGraph: VelocityGraph, options: PseudotimeOptions): PseudotimeResult {
-  // Root cells: where the backward chain ends; end points: where the forward chain ends.
-  const chains = chainMatrices(velocityGraph, { selfTransitions: false });
-  const rootCells = terminalScore(chains.backward, options.neighbors);
-  const endPoints = terminalScore(chains.forward, options.neighbors);
+  // Each phase builds its matrices (and the pool's shared copies of them) in a function of its own, so they go
+  // before the next phase allocates: at 100k cells each held over a GB.
+  const { rootCells, endPoints } = terminalScores(velocityGraph, options.neighbors);
+  releaseWorkerMemory();
   const { values, vectors } = diffusionComponents(velocityGraph, options.nComponents ?? 10, options.seed ?? 0);
+  releaseWorkerMemory();
   const root = argmax(smooth(rootCells, options.neighbors));
   const fromRoot = dptDistance(values, vectors, root);
   let pseudotime = normaliseFinite(fromRoot);
@@ -60,8 +61,6 @@ export function velocityPseudotime(velocityGraph: VelocityGraph, options: Pseudo
     for (const from of [argmax(phi), argmax(Float64Array.from(phi, (x) => -x))])
       alternatives.push(normaliseFinite(dptDistance(values, vectors, from)));
   }
-  // The chain and diffusion matrices the worker pool was handed (tens of MB on 33k cells) can go.
-  releaseWorkerMemory();
   return { pseudotime, rootCells, endPoints, root, alternatives };
 }
 
@@ -101,8 +100,24 @@ function terminalScore(chain: SparseRows, neighbors: Int32Array, steps = 100): F
   return scale01(Float64Array.from(smoothed, (v) => Math.min(Math.max(v, 0), upper)));
 }
 
+/** Root cells (where the backward chain ends) and end points (where the forward chain ends). */
+function terminalScores(
+  velocityGraph: VelocityGraph,
+  neighbors: Int32Array,
+): { rootCells: Float64Array; endPoints: Float64Array } {
+  const chains = chainMatrices(velocityGraph, { selfTransitions: false });
+  return { rootCells: terminalScore(chains.backward, neighbors), endPoints: terminalScore(chains.forward, neighbors) };
+}
+
 /** Top eigenpairs of the density-normalised symmetric kernel built from |cosines| (scanpy's DPT transitions). */
 function diffusionComponents(velocityGraph: VelocityGraph, k: number, seed: number) {
+  // Only the product closure (holding the pool's shared copies on large graphs) outlives the kernel's build.
+  const apply = diffusionOperator(velocityGraph);
+  return lanczosEigen(apply, velocityGraph.graph.n, Math.min(k, velocityGraph.graph.n - 1), { rngs: new Rngs(seed) });
+}
+
+/** y ← T·x for the diffusion kernel T of {@link diffusionComponents}. */
+function diffusionOperator(velocityGraph: VelocityGraph): (x: Float64Array, y: Float64Array) => void {
   const k0 = symmetricAbsolute(velocityGraph);
   const { n, indptr, indices } = k0;
   const weights = Float64Array.from(k0.data);
@@ -121,8 +136,7 @@ function diffusionComponents(velocityGraph: VelocityGraph, k: number, seed: numb
   for (let i = 0; i < n; i++) for (let p = indptr[i]; p < indptr[i + 1]; p++) weights[p] /= z[i] * z[indices[p]];
   // y ← T·x (T symmetric), on the worker pool on large graphs: the mat-vecs were most of a 4.7 s diffusion
   // map on 33k cells (~8 M entries, 60 Lanczos steps).
-  const apply = sparseProduct(n, indptr, indices, weights);
-  return lanczosEigen(apply, n, Math.min(k, n - 1), { rngs: new Rngs(seed) });
+  return sparseProduct(n, indptr, indices, weights);
 }
 
 /**
