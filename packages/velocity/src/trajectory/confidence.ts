@@ -1,5 +1,6 @@
 import { ShapeError } from "@diffcell/core";
 import { finiteColumns } from "./columns.js";
+import { neighborCosines } from "./neighborCosineKernel.js";
 
 /**
  * scVelo's `velocity_confidence`: velocities centred per cell over the genes used; `length` is the norm
@@ -24,34 +25,27 @@ export function velocityConfidence(
   for (let j = 0; j < g; j++) if (finite[j]) keep.push(j);
   const m = keep.length;
   const f = Float64Array.from(keep, (j) => (geneScale ? geneScale[j] : 1));
-  const v = new Float64Array(n * m);
-  const norms = new Float64Array(n);
   const length = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let mean = 0;
-    for (let c = 0; c < m; c++) mean += (velocity[i * g + keep[c]] * f[c]) / m;
-    let s = 0;
-    for (let c = 0; c < m; c++) {
-      const x = velocity[i * g + keep[c]] * f[c] - mean;
-      v[i * m + c] = x;
-      s += x * x;
-    }
-    norms[i] = Math.sqrt(s);
-    length[i] = norms[i];
-  }
-  const confidence = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let sum = 0;
-    let count = 0;
-    for (let r = 0; r < k; r++) {
-      const j = neighbors[i * k + r];
-      if (j === i) continue;
-      let dot = 0;
-      for (let c = 0; c < m; c++) dot += v[i * m + c] * v[j * m + c];
-      sum += norms[i] > 0 && norms[j] > 0 ? dot / (norms[i] * norms[j]) : 0;
-      count++;
-    }
-    confidence[i] = count > 0 ? Math.max(sum / count, 0) : 0;
-  }
+  // Centred velocities as float32 rows (one N × m copy; the cosines on the worker pool).
+  const { sum, count } = neighborCosines(
+    n,
+    m,
+    (v) => {
+      for (let i = 0; i < n; i++) {
+        let mean = 0;
+        for (let c = 0; c < m; c++) mean += (velocity[i * g + keep[c]] * f[c]) / m;
+        let s = 0;
+        for (let c = 0; c < m; c++) {
+          const x = velocity[i * g + keep[c]] * f[c] - mean;
+          v[i * m + c] = x;
+          s += x * x;
+        }
+        length[i] = Math.sqrt(s);
+      }
+    },
+    neighbors,
+    { skipSelf: true },
+  );
+  const confidence = Float32Array.from(sum, (s, i) => (count[i] > 0 ? Math.max(s / count[i], 0) : 0));
   return { confidence, length };
 }

@@ -1,5 +1,6 @@
 import { InputError, ShapeError } from "@diffcell/core";
 import { finiteColumns } from "./columns.js";
+import { neighborCosines } from "./neighborCosineKernel.js";
 
 export interface ClusterMetricsInput {
   /** Cluster label per cell. */
@@ -79,27 +80,31 @@ export function innerClusterCoherence(input: ClusterMetricsInput & { velocity: A
   const keep: number[] = [];
   for (let j = 0; j < g; j++) if (finite[j]) keep.push(j);
   if (keep.length === 0) throw new InputError("velocity", "no gene has a finite velocity in every cell");
-  const norms = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (const j of keep) s += velocity[i * g + j] ** 2;
-    norms[i] = Math.sqrt(s);
-  }
+  // The kept genes as float32 rows (one N × m copy), cosines with same-cluster neighbours on the worker pool.
+  const codes = new Map<string, number>();
+  const groups = Int32Array.from(clusters, (c) => {
+    let code = codes.get(c);
+    if (code === undefined) {
+      code = codes.size;
+      codes.set(c, code);
+    }
+    return code;
+  });
+  const m = keep.length;
+  const { sum, count } = neighborCosines(
+    n,
+    m,
+    (x) => {
+      for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) x[i * m + c] = velocity[i * g + keep[c]];
+    },
+    neighbors,
+    { groups },
+  );
   const byCluster = new Map<string, number[]>();
   for (let i = 0; i < n; i++) {
-    let sum = 0;
-    let count = 0;
-    for (let r = 0; r < k; r++) {
-      const j = neighbors[i * k + r];
-      if (clusters[j] !== clusters[i]) continue; // the kNN lists include the cell itself (column 0)
-      let dot = 0;
-      for (const c of keep) dot += velocity[i * g + c] * velocity[j * g + c];
-      sum += norms[i] > 0 && norms[j] > 0 ? dot / (norms[i] * norms[j]) : 0;
-      count++;
-    }
-    if (count === 0) continue;
+    if (count[i] === 0) continue;
     const list = byCluster.get(clusters[i]) ?? [];
-    list.push(sum / count);
+    list.push(sum[i] / count[i]);
     byCluster.set(clusters[i], list);
   }
   const perCluster = new Map<string, number>();
