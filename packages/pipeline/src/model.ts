@@ -177,6 +177,8 @@ export interface TrainBestOfOptions {
   /** Neighbour sets (N × k, the cell itself excluded) for the consistency loss: the pipeline's graph. */
   neighbors?: Int32Array;
   initialTime?: ArrayLike<number>;
+  /** scVelo's steady-state ratio γ′ of each modelled gene, already fitted (the start does not refit it). */
+  steadyStateRatio?: ArrayLike<number>;
   onProgress?: ProgressCallback;
 }
 
@@ -213,6 +215,7 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
       direction: options.initialTime,
       // A continued fit, or a trial copied from the shared start, is already started.
       initialize: !started,
+      initialization: { steadyStateRatio: options.steadyStateRatio },
       // Trials are compared by loss; only the kept fit's direction is checked (at its end).
       orient: !(several && !continued && trial < epochs),
       // A trial hands its optimiser back, and the kept trial's continuation resumes it (no fresh Adam start).
@@ -238,7 +241,7 @@ export function* trainBestOfSteps(data: VelocityInput, options: TrainBestOfOptio
       );
       if (options.initialTime && several) {
         if (start === null) {
-          initializeFromTime(current, data, options.initialTime);
+          initializeFromTime(current, data, options.initialTime, { steadyStateRatio: options.steadyStateRatio });
           start = current.parameters().map(([, p]) => tf.clone(p.value));
         } else {
           const from = start;

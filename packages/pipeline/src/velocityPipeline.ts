@@ -150,6 +150,7 @@ export async function runVelocityPipeline(
         epochs: options.epochs,
         neighbors: withoutSelf(knn, n),
         initialTime: initial?.time,
+        steadyStateRatio: genes.map((j) => steady.gamma[j]),
         onProgress: progress,
       });
       const best = await runCooperatively(steps, options.signal).catch((error) => {

@@ -129,6 +129,34 @@ describe("initializeFromData", () => {
     op.dispose();
     tf.dispose([spliced, unspliced]);
   });
+
+  it("sets γ = β·clip(γ′, 0.01, 100) from given steady-state ratios as from its own fit of them", () => {
+    const { ms, mu, n, g } = simulatedMoments(2, 120, 20);
+    const spliced = tf.tensor2d(ms, [n, g]);
+    const unspliced = tf.tensor2d(mu, [n, g]);
+    const make = () =>
+      new DifferentiableVelocity(new VelocityConfig({ nGenes: g, kineticsModel: "dynamical" }), {
+        rngs: new Rngs(0),
+      });
+    const fitted = make();
+    initializeFromData(fitted, { spliced, unspliced });
+    const ratio = fitSteadyState(ms, mu, n, g).gamma;
+    const given = make();
+    initializeFromData(given, { spliced, unspliced }, { steadyStateRatio: ratio });
+    const gamma = given.kinetics().gamma.dataSync();
+    expect(Array.from(gamma)).toEqual(Array.from(fitted.kinetics().gamma.dataSync()));
+    // By hand from the ratios, with β = 5.
+    for (let j = 0; j < g; j++) expect(gamma[j]).toBeCloseTo(5 * Math.min(Math.max(ratio[j], 0.01), 100), 3);
+    // Other ratios really are used (a ratio of 1 everywhere: γ = 5).
+    const ones = make();
+    initializeFromData(ones, { spliced, unspliced }, { steadyStateRatio: new Float32Array(g).fill(1) });
+    for (const x of ones.kinetics().gamma.dataSync()) expect(x).toBeCloseTo(5, 4);
+    expect(() => initializeFromData(ones, { spliced, unspliced }, { steadyStateRatio: [1] })).toThrow(
+      /steadyStateRatio/,
+    );
+    for (const op of [fitted, given, ones]) op.dispose();
+    tf.dispose([spliced, unspliced]);
+  });
 });
 
 describe("fitTimeEncoder", () => {

@@ -8,9 +8,12 @@ import type { DifferentiableVelocity, VelocityInput } from "./velocity.js";
 export interface InitializeOptions {
   /** Splicing rate every gene starts from, in latent-time units (the process spans t ∈ (0, 1)). */
   beta?: number;
+  /**
+   * scVelo's steady-state ratio γ′ per gene of these data (`fitSteadyState(…).gamma`), when the caller has it
+   * already (the pipeline's steady-state step): the fit is not run again (11 s at 100k cells × 1000 genes).
+   */
+  steadyStateRatio?: ArrayLike<number>;
 }
-
-/** Columns per block of the input standardisation's moments. */
 
 /**
  * Data-driven starting point for training (replaces the walk-through's random rates):
@@ -42,7 +45,9 @@ export function initializeFromData(
   });
   const s = spliced.dataSync();
   const u = unspliced.dataSync();
-  const { gamma: ratio } = fitSteadyState(s, u, n, g);
+  if (options.steadyStateRatio && options.steadyStateRatio.length !== g)
+    throw new ShapeError("steadyStateRatio", `[${g}]`, [options.steadyStateRatio.length]);
+  const ratio = options.steadyStateRatio ?? fitSteadyState(s, u, n, g).gamma;
   const alpha = new Float32Array(g);
   const gamma = new Float32Array(g);
   // Unspliced columns as contiguous copies (see forEachColumn).
@@ -145,11 +150,16 @@ export function fitTimeEncoder(
  * The start of training from a given ordering: {@link initializeFromData}, then the time encoder fitted to
  * `time` (with the inputs marked constant, as training does: no gradients for them).
  */
-export function initializeFromTime(op: DifferentiableVelocity, data: VelocityInput, time: ArrayLike<number>): void {
+export function initializeFromTime(
+  op: DifferentiableVelocity,
+  data: VelocityInput,
+  time: ArrayLike<number>,
+  options: InitializeOptions = {},
+): void {
   const wasConstant = op.constantInputs;
   op.constantInputs = true;
   try {
-    initializeFromData(op, data);
+    initializeFromData(op, data, options);
     fitTimeEncoder(op, data, time);
   } finally {
     op.constantInputs = wasConstant;

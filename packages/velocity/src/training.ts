@@ -16,7 +16,7 @@ import {
 } from "@diffcell/core";
 import { VelocityConsistencyLoss, type VelocityConsistencyOptions } from "@diffcell/losses";
 import { latentTimeOf, rowBatches } from "./batches.js";
-import { fitTimeEncoder, initializeFromData, initializeFromTime } from "./initialize.js";
+import { fitTimeEncoder, type InitializeOptions, initializeFromData, initializeFromTime } from "./initialize.js";
 import { type LossWeights, velocityLoss } from "./objective.js";
 import { orientationScore } from "./orientation.js";
 import { fitSteadyState } from "./steadyState.js";
@@ -43,6 +43,8 @@ export interface VelocityTrainingOptions {
   basis?: tf.Tensor2D;
   /** Start from `initializeFromData` (with `initialTime`: `initializeFromTime`) (default true). */
   initialize?: boolean;
+  /** Options of that start (e.g. the steady-state ratios when already fitted). */
+  initialization?: InitializeOptions;
   /**
    * A starting latent time per cell (e.g. `initialLatentTime`): after `initializeFromData`, the time encoder
    * is fitted to it before training, and its direction is taken as decided: only the final direction check runs.
@@ -159,8 +161,8 @@ function* trainOn(
     // Checked once here; the minibatches inherit the verdict instead of being read again at every step.
     op.checkInput(data);
     if (options.initialize ?? true) {
-      if (options.initialTime) initializeFromTime(op, data, options.initialTime);
-      else initializeFromData(op, data);
+      if (options.initialTime) initializeFromTime(op, data, options.initialTime, options.initialization);
+      else initializeFromData(op, data, options.initialization);
     }
     consistency = new VelocityConsistencyLoss(options.consistency);
   } catch (error) {
