@@ -37,3 +37,10 @@ export function sliceRows<T extends tf.Tensor>(x: T, start: number, end: number)
   const size = x.shape.map((s, i) => (i === 0 ? end - start : s));
   return tf.slice(x, begin, size) as T;
 }
+
+/** Consecutive row ranges [start, end) of at most `chunkRows` rows covering 0..nRows (one range up to that size). */
+export function rowRanges(nRows: number, chunkRows: number): Array<[number, number]> {
+  const ranges: Array<[number, number]> = [];
+  for (let start = 0; start < nRows; start += chunkRows) ranges.push([start, Math.min(nRows, start + chunkRows)]);
+  return ranges;
+}

@@ -18,7 +18,7 @@ export {
   tensorHeapBytes,
 } from "./backend.js";
 export { checkGrad, type GradCheckEntry, type GradCheckOptions, type GradCheckReport } from "./checkgrad.js";
-export { chunkRowsFor, mapRowChunks, sliceRows } from "./chunk.js";
+export { chunkRowsFor, mapRowChunks, rowRanges, sliceRows } from "./chunk.js";
 export { Config } from "./config.js";
 export { checkpoint, runCooperatively, runToEnd, type Steps, yieldToEventLoop } from "./cooperative.js";
 export {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { backendInfo } from "./backend.js";
-import { mapRowChunks, sliceRows } from "./chunk.js";
+import { mapRowChunks, rowRanges, sliceRows } from "./chunk.js";
 import { InputError, ShapeError } from "./errors.js";
 import { Module, Param } from "./module.js";
 import { Linear } from "./nn.js";
@@ -55,6 +55,16 @@ describe("save/load params", () => {
 });
 
 describe("chunks", () => {
+  it("rowRanges cuts rows into ranges covering each once", () => {
+    expect(rowRanges(10, 4)).toEqual([
+      [0, 4],
+      [4, 8],
+      [8, 10],
+    ]);
+    expect(rowRanges(3, 4)).toEqual([[0, 3]]);
+    expect(rowRanges(0, 4)).toEqual([]);
+  });
+
   it("mapRowChunks equals the unchunked result and frees intermediates", () => {
     const x = tf.randomNormal([10, 3], 0, 1, "float32", 4);
     const before = tf.memory().numTensors;

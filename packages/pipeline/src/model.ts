@@ -9,6 +9,7 @@ import {
   type ProgressCallback,
   Rngs,
   releaseTensorHeap,
+  rowRanges,
   runToEnd,
   type Steps,
   tf,
@@ -21,7 +22,6 @@ import {
   DifferentiableVelocity,
   defaultWarmupEpochs,
   EVALUATION_ROWS,
-  evaluationBlocks,
   GeneFitAccumulator,
   initializeFromTime,
   type KineticsModel,
@@ -71,7 +71,7 @@ export function evaluateVelocity(
   const [n, m] = data.spliced.shape;
   const velocity = new Float32Array(n * g).fill(Number.NaN);
   const latentTime = new Float32Array(n);
-  for (const [lo, hi] of evaluationBlocks(n, blockRows)) {
+  for (const [lo, hi] of rowRanges(n, blockRows)) {
     tidyHost(() => {
       const result = model.forward(rowSlice(data, lo, hi), { projection: false });
       latentTime.set(result.latentTime.dataSync(), lo);
@@ -323,7 +323,7 @@ export function fittedKinetics(
     withValues(data.unspliced, (unspliced) => withValues(data.spliced, (spliced) => fn({ unspliced, spliced })));
   const accumulator = observed((o) => new GeneFitAccumulator(o, n, m));
   const time = Float32Array.from(latentTime);
-  for (const [lo, hi] of evaluationBlocks(n, blockRows)) {
+  for (const [lo, hi] of rowRanges(n, blockRows)) {
     tidyHost(() => {
       const predicted = model.predict(tf.tensor1d(time.subarray(lo, hi)));
       // No tensor operation inside: the in-place views stay valid.

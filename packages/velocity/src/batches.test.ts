@@ -4,20 +4,11 @@
 import { Rngs, tf } from "@diffcell/core";
 import { simulateKinetics } from "@diffcell/sim";
 import { describe, expect, it } from "vitest";
-import { columnMoments, evaluationBlocks, latentTimeOf, rowSlice } from "./batches.js";
+import { columnMoments, latentTimeOf, rowSlice } from "./batches.js";
 import { VelocityConfig } from "./config.js";
 import { DifferentiableVelocity } from "./velocity.js";
 
 describe("block-wise full-data passes", () => {
-  it("cuts rows into blocks covering each once", () => {
-    expect(evaluationBlocks(10, 4)).toEqual([
-      [0, 4],
-      [4, 8],
-      [8, 10],
-    ]);
-    expect(evaluationBlocks(3, 4)).toEqual([[0, 3]]);
-  });
-
   it("latent time in blocks of 7 rows equals the time encoder on every row at once", () => {
     const sim = simulateKinetics({ nCells: 50, nGenes: 9, seed: 2 });
     const data = { spliced: sim.spliced as tf.Tensor2D, unspliced: sim.unspliced as tf.Tensor2D };

@@ -1,4 +1,4 @@
-import { inheritValidation, takeRows, tf, tidyHost, withValues } from "@diffcell/core";
+import { inheritValidation, rowRanges, sliceRows, takeRows, tf, tidyHost, withValues } from "@diffcell/core";
 import type { VelocityInput } from "./velocity.js";
 
 /**
@@ -40,21 +40,10 @@ export function rowBatches(data: VelocityInput): (rows: ArrayLike<number>) => Ve
  */
 export const EVALUATION_ROWS = 16_384;
 
-/** Row ranges [lo, hi) of at most `rows` (default {@link EVALUATION_ROWS}). */
-export function evaluationBlocks(n: number, rows = EVALUATION_ROWS): Array<[number, number]> {
-  const blocks: Array<[number, number]> = [];
-  for (let lo = 0; lo < n; lo += rows) blocks.push([lo, Math.min(n, lo + rows)]);
-  return blocks;
-}
-
 /** Rows [lo, hi) of `data` (new tensors the caller disposes), or `data` itself when that is every row. */
 export function rowSlice(data: VelocityInput, lo: number, hi: number): VelocityInput {
-  const [n, g] = data.spliced.shape;
-  if (lo === 0 && hi === n) return data;
-  const part = {
-    spliced: tf.slice(data.spliced, [lo, 0], [hi - lo, g]),
-    unspliced: tf.slice(data.unspliced, [lo, 0], [hi - lo, g]),
-  };
+  if (lo === 0 && hi === data.spliced.shape[0]) return data;
+  const part = { spliced: sliceRows(data.spliced, lo, hi), unspliced: sliceRows(data.unspliced, lo, hi) };
   inheritValidation(part.spliced, data.spliced);
   inheritValidation(part.unspliced, data.unspliced);
   return part;
@@ -64,7 +53,7 @@ export function rowSlice(data: VelocityInput, lo: number, hi: number): VelocityI
 export function latentTimeOf(encoder: TimeEncoderLike, data: VelocityInput, blockRows = EVALUATION_ROWS): Float32Array {
   const n = data.spliced.shape[0];
   const out = new Float32Array(n);
-  for (const [lo, hi] of evaluationBlocks(n, blockRows)) {
+  for (const [lo, hi] of rowRanges(n, blockRows)) {
     tidyHost(() => {
       const part = rowSlice(data, lo, hi);
       out.set(encoder.apply(part.spliced, part.unspliced).dataSync(), lo);

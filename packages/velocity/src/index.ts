@@ -1,7 +1,7 @@
 /**
  * @diffcell/velocity — differentiable RNA velocity.
  */
-export { EVALUATION_ROWS, evaluationBlocks, latentTimeOf, rowSlice } from "./batches.js";
+export { EVALUATION_ROWS, latentTimeOf, rowSlice } from "./batches.js";
 export { type KineticsModel, VelocityConfig, type VelocityConfigInit, type VelocitySource } from "./config.js";
 export { GeneFitAccumulator, type GeneFitStatistics, geneFitStatistics, rankDynamicalGenes } from "./fitStatistics.js";
 export { standardizedGeneScale, standardizedGeneSpace } from "./graphMetric.js";
