@@ -1,4 +1,4 @@
-import { adam, checkValues, Optimizer, Rngs, ShapeError, stats, tf, valueAndGrad } from "@diffcell/core";
+import { adam, checkValues, Optimizer, Rngs, ShapeError, stats, tf, valueAndGrad, withValues } from "@diffcell/core";
 import { columnMoments, rowBatches } from "./batches.js";
 import { softplusInverse } from "./kineticsEncoder.js";
 import { fitSteadyState } from "./steadyState.js";
@@ -29,6 +29,8 @@ export function initializeFromData(
 ): void {
   const { spliced, unspliced } = data;
   const [n, g] = spliced.shape;
+  if (options.steadyStateRatio && options.steadyStateRatio.length !== g)
+    throw new ShapeError("steadyStateRatio", `[${g}]`, [options.steadyStateRatio.length]);
   const beta = options.beta ?? 5;
   // Per-feature mean and variance of log1p([s ‖ u]) a block of columns at a time (`columnMoments`).
   const logS = columnMoments(spliced, (x) => tf.log1p(x));
@@ -43,20 +45,18 @@ export function initializeFromData(
     op.timeEncoder.inputMean.assign(tf.tensor1d(mean));
     op.timeEncoder.inputScale.assign(tf.div(1, tf.sqrt(tf.maximum(tf.tensor1d(variance), 1e-4))));
   });
-  const s = spliced.dataSync();
-  const u = unspliced.dataSync();
-  if (options.steadyStateRatio && options.steadyStateRatio.length !== g)
-    throw new ShapeError("steadyStateRatio", `[${g}]`, [options.steadyStateRatio.length]);
-  const ratio = options.steadyStateRatio ?? fitSteadyState(s, u, n, g).gamma;
+  const ratio = options.steadyStateRatio ?? fitSteadyState(spliced.dataSync(), unspliced.dataSync(), n, g).gamma;
   const alpha = new Float32Array(g);
   const gamma = new Float32Array(g);
-  // Unspliced columns as contiguous copies (see forEachColumn).
-  forEachColumn([u], n, g, (j, [column]) => {
-    const uHigh = Math.max(stats.quantile(column, 0.95), 1e-3);
-    alpha[j] = beta * uHigh;
-    // Keep γ within two decades of β: genes with no spliced signal would otherwise get γ = 0 or ∞.
-    gamma[j] = beta * Math.min(Math.max(ratio[j], 0.01), 100);
-  });
+  // Unspliced columns as contiguous copies (see forEachColumn), read in place on the backend (host work only).
+  withValues(unspliced, (u) =>
+    forEachColumn([u], n, g, (j, [column]) => {
+      const uHigh = Math.max(stats.quantile(column, 0.95), 1e-3);
+      alpha[j] = beta * uHigh;
+      // Keep γ within two decades of β: genes with no spliced signal would otherwise get γ = 0 or ∞.
+      gamma[j] = beta * Math.min(Math.max(ratio[j], 0.01), 100);
+    }),
+  );
   const k = op.kineticsEncoder;
   tf.tidy(() => {
     k.logAlpha.assign(tf.tensor1d(alpha.map(softplusInverse)));
