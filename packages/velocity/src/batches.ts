@@ -1,4 +1,5 @@
 import { inheritValidation, rowRanges, sliceRows, takeRows, tf, tidyHost, withValues } from "@diffcell/core";
+import type { TimeEncoder } from "./timeEncoder.js";
 import type { VelocityInput } from "./velocity.js";
 
 /**
@@ -50,7 +51,7 @@ export function rowSlice(data: VelocityInput, lo: number, hi: number): VelocityI
 }
 
 /** Latent time of every cell, evaluated {@link EVALUATION_ROWS} cells at a time. */
-export function latentTimeOf(encoder: TimeEncoderLike, data: VelocityInput, blockRows = EVALUATION_ROWS): Float32Array {
+export function latentTimeOf(encoder: TimeEncoder, data: VelocityInput, blockRows = EVALUATION_ROWS): Float32Array {
   const n = data.spliced.shape[0];
   const out = new Float32Array(n);
   for (const [lo, hi] of rowRanges(n, blockRows)) {
@@ -60,10 +61,6 @@ export function latentTimeOf(encoder: TimeEncoderLike, data: VelocityInput, bloc
     });
   }
   return out;
-}
-
-interface TimeEncoderLike {
-  apply(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): tf.Tensor1D;
 }
 
 /** Columns per block of {@link columnMoments}. */

@@ -53,12 +53,14 @@ export function finiteColumns(
   }
   for (let i = 0; i < n && open.length > 0; i++) {
     const row = i * g;
-    const still: number[] = [];
+    let dropped = false;
     for (const j of open) {
-      if (Number.isFinite(values[row + j])) still.push(j);
-      else finite[j] = 0;
+      if (Number.isFinite(values[row + j])) continue;
+      finite[j] = 0;
+      dropped = true;
     }
-    if (still.length < open.length) open = still;
+    // The open list is rebuilt only when a column dropped out (not once per row).
+    if (dropped) open = open.filter((j) => finite[j] === 1);
   }
   return finite;
 }
