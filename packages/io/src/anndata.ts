@@ -1,6 +1,7 @@
 import { InputError } from "@diffcell/core";
 import { DataFrame } from "./dataframe.js";
 import { cloneLayer, selectColumns, selectRows } from "./matrix/ops.js";
+import { storedLength } from "./matrix/spill.js";
 import type { DenseMatrix, Layer } from "./matrix/types.js";
 import { isUnsDict, NdArray, type UnsDict, type UnsValue } from "./uns.js";
 
@@ -155,10 +156,11 @@ export class AnnData {
       );
     }
     const expected = m.rows * m.cols;
-    if (m.format === "dense" && m.data.length !== expected) {
+    // storedLength: a layer spilled to disk (matrix/spill.ts) is not read back to check its length.
+    if (m.format === "dense" && storedLength(m) !== expected) {
       throw new InputError(
         this.keyName(key),
-        `holds ${m.data.length} values; shape [${m.rows}, ${m.cols}] needs ${expected}`,
+        `holds ${storedLength(m)} values; shape [${m.rows}, ${m.cols}] needs ${expected}`,
       );
     }
   }

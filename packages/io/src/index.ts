@@ -44,6 +44,7 @@ export {
   toDenseFloat32,
   transpose,
 } from "./matrix/ops.js";
+export { isSpilled, readSpilled, spillLayer, storedLength, storedType } from "./matrix/spill.js";
 export {
   type CscMatrix,
   type CsrMatrix,

@@ -57,6 +57,13 @@ export function defaultEpochs(n: number): number {
   return Math.max(d.minEpochs, Math.min(d.epochs, Math.round((d.epochs * d.epochCells) / Math.max(n, 1))));
 }
 
+/**
+ * Memory: layers of more than `spillBytes` that no later step reads (the input's X, spliced, unspliced and any
+ * other layer once the moments are made; `fit_t`) are parked in a temporary file until the output is written
+ * (`spillLayer` in io). 100k cells × 2000 genes: five 0.8 GB layers. `Infinity` keeps everything in memory.
+ */
+export const MEMORY_DEFAULTS = { spillBytes: 64 * 2 ** 20 } as const;
+
 /** Embedding and the projection of velocities on it. */
 export const EMBEDDING_DEFAULTS = { umap: true } as const;
 

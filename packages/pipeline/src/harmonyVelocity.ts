@@ -16,7 +16,7 @@ import {
   type JointHistory,
 } from "./batchVelocity.js";
 import { NEIGHBOR_DEFAULTS, VELOCITY_DEFAULTS } from "./defaults.js";
-import { preprocessForVelocity, stepTimer } from "./model.js";
+import { preprocessForVelocity, spillUnusedLayers, stepTimer } from "./model.js";
 import { type PipelineMetrics, writeVelocityResults } from "./results.js";
 import { validatePipelineInput } from "./validate.js";
 import type { VelocityPipelineOptions, VelocityPipelineResult } from "./velocityPipeline.js";
@@ -38,6 +38,7 @@ export type HarmonyVelocityRunOptions = Omit<HarmonyVelocityOptions, "nNeighbors
     | "velocityUnits"
     | "graphMetric"
     | "signal"
+    | "spillBytes"
     | "onWarning"
   > & {
     /** obs column with the batch of each cell (required). */
@@ -136,6 +137,7 @@ export async function runHarmonyVelocity(
 
     adata.layers.Ms = dense(out.ms, n, g);
     adata.layers.Mu = dense(out.mu, n, g);
+    spillUnusedLayers(adata, ["Ms", "Mu"], options.spillBytes);
     adata.obsm.X_pca_harmony = dense(out.correctedEmbeddings, n, f);
     await timed("neighbors", () =>
       neighbors(adata, { nNeighbors, useRep: "X_pca_harmony", seed, onProgress: progress }),

@@ -16,6 +16,7 @@ export {
   type GraphMetric,
   type InitialTimeSource,
   JOINT_DEFAULTS,
+  MEMORY_DEFAULTS,
   NEIGHBOR_DEFAULTS,
   PREPROCESS_DEFAULTS,
   VELOCITY_DEFAULTS,

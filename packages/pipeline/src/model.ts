@@ -16,7 +16,7 @@ import {
   tidyHost,
   withValues,
 } from "@diffcell/core";
-import { type AnnData, dense, selectColumns } from "@diffcell/io";
+import { type AnnData, dense, selectColumns, spillLayer, storedLength, storedType } from "@diffcell/io";
 import { filterAndNormalize, pca } from "@diffcell/pp";
 import {
   DifferentiableVelocity,
@@ -31,7 +31,7 @@ import {
   VelocityConfig,
   type VelocityInput,
 } from "@diffcell/velocity";
-import { defaultEpochs, PREPROCESS_DEFAULTS, VELOCITY_DEFAULTS } from "./defaults.js";
+import { defaultEpochs, MEMORY_DEFAULTS, PREPROCESS_DEFAULTS, VELOCITY_DEFAULTS } from "./defaults.js";
 
 /** Loss weights of the pipelines' velocity training: no Euler projection, a strong uniform-time prior. */
 export const VELOCITY_WEIGHTS: LossWeights = { projection: 0, timePrior: 10 };
@@ -126,9 +126,28 @@ export function stepTimer(progress?: ProgressCallback, signal?: AbortSignal) {
 }
 
 /** scVelo's recipe: filter_and_normalize(min_shared_counts, n_top_genes) with log1p, then PCA. */
+/**
+ * Parks `X` and every layer not named in `keep` larger than `spillBytes` (default {@link MEMORY_DEFAULTS}) in
+ * a temporary file until it is written or read again (see io's `spillLayer`): the steps after preprocessing
+ * read X (or X_pca), spliced and unspliced, the steps after the moments only Ms and Mu.
+ */
+export function spillUnusedLayers(adata: AnnData, keep: readonly string[], spillBytes?: number): void {
+  const limit = spillBytes ?? MEMORY_DEFAULTS.spillBytes;
+  const bytes = (name: string) => {
+    const m = adata.layer(name);
+    const parts = m.format === "dense" ? (["data"] as const) : (["data", "indices", "indptr"] as const);
+    return parts.reduce((sum, part) => sum + storedLength(m, part) * storedType(m, part).BYTES_PER_ELEMENT, 0);
+  };
+  for (const name of ["X", ...Object.keys(adata.layers)]) {
+    if (keep.includes(name) || !adata.hasLayer(name) || bytes(name) <= limit) continue;
+    if (name === "X") adata.X = spillLayer(adata.layer("X"));
+    else adata.layers[name] = spillLayer(adata.layers[name]);
+  }
+}
+
 export async function preprocessForVelocity(
   adata: AnnData,
-  options: { minSharedCounts?: number; nTopGenes?: number; nPcs?: number },
+  options: { minSharedCounts?: number; nTopGenes?: number; nPcs?: number; spillBytes?: number },
   seed: number,
   timed: ReturnType<typeof stepTimer>["timed"],
 ): Promise<void> {
@@ -147,6 +166,8 @@ export async function preprocessForVelocity(
       );
     pca(adata, { nComps: Math.min(options.nPcs ?? d.nPcs, adata.nVars - 1, adata.nObs - 1), seed });
   });
+  // X stays for the neighbours (they use it instead of X_pca below 50 genes, as scanpy).
+  spillUnusedLayers(adata, ["X", "spliced", "unspliced"], options.spillBytes);
 }
 
 /**

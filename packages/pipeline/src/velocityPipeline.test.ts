@@ -1,5 +1,5 @@
 import { tf } from "@diffcell/core";
-import { AnnData, DataFrame, dense } from "@diffcell/io";
+import { AnnData, DataFrame, type DenseMatrix, dense, isSpilled } from "@diffcell/io";
 import { simulateKinetics } from "@diffcell/sim";
 import { describe, expect, it } from "vitest";
 import { defaultEpochs, runVelocityPipeline } from "./index.js";
@@ -98,6 +98,31 @@ describe("runVelocityPipeline: responsive and abortable", () => {
     controller.abort(new Error("cancelled by the user"));
     await expect(runVelocityPipeline(adata, { signal: controller.signal })).rejects.toThrow("cancelled by the user");
     expect(adata.layers.Ms).toBeUndefined();
+  });
+});
+
+describe("runVelocityPipeline: layers no step reads wait on disk", () => {
+  it("spills X, the counts and fit_t once they are last read; the results are the same as held in memory", async () => {
+    const held = await runVelocityPipeline(simulated(), { seed: 0, epochs: 4, restarts: 1, umap: false });
+    const spilled = await runVelocityPipeline(simulated(), {
+      seed: 0,
+      epochs: 4,
+      restarts: 1,
+      umap: false,
+      spillBytes: 0,
+    });
+    const layers = Object.keys(held.adata.layers).sort();
+    expect(Object.keys(spilled.adata.layers).sort()).toEqual(layers);
+    expect(layers).toEqual(expect.arrayContaining(["Ms", "Mu", "fit_t", "spliced", "unspliced", "velocity"]));
+    const onDisk = ["X", ...layers].filter((k) => isSpilled(spilled.adata.layer(k)));
+    expect(onDisk.sort()).toEqual(["X", "fit_t", "spliced", "unspliced"]);
+    for (const key of ["X", ...layers]) {
+      const a = held.adata.layer(key) as DenseMatrix;
+      const b = spilled.adata.layer(key) as DenseMatrix;
+      expect(b.data, key).toEqual(a.data);
+    }
+    expect(spilled.adata.obs.numbers("latent_time")).toEqual(held.adata.obs.numbers("latent_time"));
+    expect(spilled.loss).toEqual(held.loss);
   });
 });
 

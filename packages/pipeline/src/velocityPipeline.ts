@@ -17,6 +17,7 @@ import {
   type FittedRates,
   fittedKinetics,
   preprocessForVelocity,
+  spillUnusedLayers,
   stepTimer,
   takeColumns,
   trainBestOfSteps,
@@ -61,6 +62,8 @@ export interface VelocityPipelineOptions {
   signal?: AbortSignal;
   /** Non-blocking findings about the input (non-integer counts). Default: `console.warn`. */
   onWarning?: (message: string) => void;
+  /** Layers above this size that no later step reads wait on disk until written (see {@link MEMORY_DEFAULTS}). */
+  spillBytes?: number;
 }
 
 export interface VelocityPipelineResult {
@@ -102,6 +105,7 @@ export async function runVelocityPipeline(
   await preprocessForVelocity(adata, options, seed, timed);
   await timed("neighbors", () => neighbors(adata, { nNeighbors, seed, onProgress: progress }));
   await timed("moments", () => moments(adata, { nNeighbors, secondOrder: mode === "stochastic" }));
+  spillUnusedLayers(adata, ["Ms", "Mu", "Mss", "Mus"], options.spillBytes);
   const [n, g] = adata.shape;
   const ms = toDenseFloat32(adata.layers.Ms);
   const mu = toDenseFloat32(adata.layers.Mu);
@@ -113,6 +117,7 @@ export async function runVelocityPipeline(
       ? fitStochastic(ms, mu, toDenseFloat32(adata.layers.Mss), toDenseFloat32(adata.layers.Mus), n, g)
       : fitSteadyState(ms, mu, n, g),
   );
+  spillUnusedLayers(adata, ["Ms", "Mu"], options.spillBytes);
   const genes = Array.from(maskToIndex(steady.velocityGenes));
   const m = genes.length;
   // N × G (NaN outside the velocity genes), made by the mode's branch: not held through training (0.8 GB at
@@ -170,6 +175,7 @@ export async function runVelocityPipeline(
       const fitT = new Float32Array(n * g).fill(Number.NaN);
       for (let i = 0; i < n; i++) for (const j of genes) fitT[i * g + j] = latentTime[i];
       adata.layers.fit_t = dense(fitT, n, g);
+      spillUnusedLayers(adata, ["Ms", "Mu"], options.spillBytes);
     }
   }
 

@@ -25,6 +25,28 @@ export function rowBlocks(
   return { rowLength, ranges, rest: shape.slice(1).map((d): [number, number] => [0, d]) };
 }
 
+/**
+ * The values of a dataset, read in ranges: a typed array's views, or a spilled layer's array read from its file
+ * block by block (see `matrix/spill.ts`), so writing never needs the whole array in memory.
+ */
+export interface ValueSource {
+  readonly length: number;
+  readonly BYTES_PER_ELEMENT: number;
+  /** dtype of the values (numpy-style, see {@link dtypeOf}). */
+  readonly dtype: string;
+  read(start: number, end: number): NumericArray;
+}
+
+/** A typed array as a {@link ValueSource}. */
+export function arraySource(a: NumericArray): ValueSource {
+  return {
+    length: a.length,
+    BYTES_PER_ELEMENT: a.BYTES_PER_ELEMENT,
+    dtype: dtypeOf(a),
+    read: (start, end) => (start === 0 && end === a.length ? a : a.subarray(start, end)),
+  };
+}
+
 /** Chunking and compression of a dataset, as h5wasm's `create_dataset` takes them. */
 export interface DatasetLayout {
   chunks?: number[];
@@ -40,18 +62,19 @@ export interface DatasetLayout {
 export function createNumericDataset(
   parent: Group,
   name: string,
-  data: NumericArray,
+  values: NumericArray | ValueSource,
   shape: number[],
   layout: DatasetLayout = {},
 ): Dataset {
-  const dtype = dtypeOf(data);
-  if (data.byteLength <= BLOCK_BYTES || shape.length === 0 || shape[0] < 2)
-    return parent.create_dataset({ name, data, shape, dtype, ...layout });
-  const { rowLength, ranges, rest } = rowBlocks(shape, data.BYTES_PER_ELEMENT);
+  const source = ArrayBuffer.isView(values) ? arraySource(values) : values;
+  const dtype = source.dtype;
+  if (source.length * source.BYTES_PER_ELEMENT <= BLOCK_BYTES || shape.length === 0 || shape[0] < 2)
+    return parent.create_dataset({ name, data: source.read(0, source.length), shape, dtype, ...layout });
+  const { rowLength, ranges, rest } = rowBlocks(shape, source.BYTES_PER_ELEMENT);
   const [, first] = ranges[0];
   const ds = parent.create_dataset({
     name,
-    data: data.subarray(0, first * rowLength),
+    data: source.read(0, first * rowLength),
     shape: [first, ...shape.slice(1)],
     maxshape: shape,
     dtype,
@@ -60,7 +83,7 @@ export function createNumericDataset(
   });
   ds.resize(shape);
   for (const [r, end] of ranges.slice(1))
-    ds.write_slice([[r, end], ...rest], data.subarray(r * rowLength, end * rowLength));
+    ds.write_slice([[r, end], ...rest], source.read(r * rowLength, end * rowLength));
   return ds;
 }
 

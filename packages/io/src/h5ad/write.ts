@@ -14,7 +14,8 @@ import type { Column, DataFrame } from "../dataframe.js";
 import { boolPlaceholder, patchBoolPlaceholders } from "../h5/bool-enum.js";
 import { type Compression, chunkShape, type Filter, resolveCompression } from "../h5/compression.js";
 import { type Group, writeHdf5Atomically } from "../h5/h5file.js";
-import { checkName, createNumericDataset } from "../h5/write-util.js";
+import { checkName, createNumericDataset, dtypeOf, type ValueSource } from "../h5/write-util.js";
+import { readSpilled, storedLength, storedType } from "../matrix/spill.js";
 import type { Layer, NumericArray } from "../matrix/types.js";
 import { isUnsDict, NdArray, type UnsDict, type UnsValue } from "../uns.js";
 
@@ -100,13 +101,13 @@ function writeMapping(w: Writer, parent: Group, name: string, entries: Record<st
   }
 }
 
-function writeArray(w: Writer, parent: Group, name: string, data: NumericArray, shape: number[]): void {
+function writeArray(w: Writer, parent: Group, name: string, data: NumericArray | ValueSource, shape: number[]): void {
   const ds = createNumericDataset(parent, name, data, shape, filterArgs(w, data, shape));
   setEncoding(ds as unknown as Group, "array", "0.2.0");
 }
 
 /** Chunks and filter for a compressed dataset (empty and scalar datasets stay contiguous). */
-function filterArgs(w: Writer, data: NumericArray, shape: number[]) {
+function filterArgs(w: Writer, data: NumericArray | ValueSource, shape: number[]) {
   if (w.filter.id === 0 || data.length === 0 || shape.length === 0) return {};
   return {
     chunks: chunkShape(shape, data.BYTES_PER_ELEMENT),
@@ -117,19 +118,28 @@ function filterArgs(w: Writer, data: NumericArray, shape: number[]) {
 
 function writeLayer(w: Writer, parent: Group, name: string, m: Layer): void {
   if (m.format === "dense") {
-    writeArray(w, parent, name, m.data, [m.rows, m.cols]);
+    writeArray(w, parent, name, layerSource(m, "data"), [m.rows, m.cols]);
     return;
   }
   const group = parent.create_group(name);
   setEncoding(group, m.format === "csr" ? "csr_matrix" : "csc_matrix", "0.1.0");
   group.create_attribute("shape", BigInt64Array.of(BigInt(m.rows), BigInt(m.cols)));
-  writeRaw(w, group, "data", m.data);
-  writeRaw(w, group, "indices", m.indices);
-  writeRaw(w, group, "indptr", m.indptr);
+  for (const part of ["data", "indices", "indptr"] as const) writeRaw(w, group, part, layerSource(m, part));
+}
+
+/** One of a layer's arrays as a {@link ValueSource}: a spilled layer's is read from its file block by block. */
+function layerSource(m: Layer, part: "data" | "indices" | "indptr"): ValueSource {
+  const type = storedType(m, part);
+  return {
+    length: storedLength(m, part),
+    BYTES_PER_ELEMENT: type.BYTES_PER_ELEMENT,
+    dtype: dtypeOf(new type(0)),
+    read: (start, end) => readSpilled(m, part, start, end),
+  };
 }
 
 /** A plain 1-D dataset without encoding attributes (the parts of a sparse matrix). */
-function writeRaw(w: Writer, parent: Group, name: string, data: NumericArray): void {
+function writeRaw(w: Writer, parent: Group, name: string, data: NumericArray | ValueSource): void {
   const shape = [data.length];
   createNumericDataset(parent, name, data, shape, filterArgs(w, data, shape));
 }

@@ -1,0 +1,151 @@
+/**
+ * Layers parked on disk while a long computation no longer reads them. A 100k × 2000 float32 layer is 0.8 GB;
+ * the velocity pipeline holds the input's X, spliced, unspliced (and whatever else the file had) from loading
+ * to writing although no step after the moments reads them, which is most of its peak memory.
+ *
+ * {@link spillLayer} writes a layer's arrays to a temporary file (registered with the temp-file registry, so it
+ * is removed at exit or on a signal) and returns a matrix of the same format whose arrays are read back on first
+ * access: anything that reads `data` (or `indices`, `indptr`) gets the layer back in memory, held from then on,
+ * so a spilled layer behaves exactly as the original wherever it is used. The writers read it in row blocks
+ * instead ({@link readSpilled}), so writing never holds a spilled layer whole.
+ */
+import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isOsError } from "../files/errors.js";
+import { registerTemp, removeTemp } from "../files/temp.js";
+import type { Layer, NumericArray } from "./types.js";
+
+type ArrayName = "data" | "indices" | "indptr";
+type NumericConstructor = { new (length: number): NumericArray; readonly BYTES_PER_ELEMENT: number };
+
+interface Part {
+  /** Byte offset in the file. */
+  offset: number;
+  length: number;
+  type: NumericConstructor;
+}
+
+interface SpillState {
+  /** The file while the arrays are on disk; undefined once they are back in memory. */
+  path: string | undefined;
+  parts: Record<string, Part>;
+  held: Record<string, NumericArray>;
+}
+
+const STATE = Symbol("spill");
+/** Bytes written or read per system call. */
+const IO_BYTES = 64 * 2 ** 20;
+let counter = 0;
+
+function stateOf(m: Layer): SpillState | undefined {
+  return (m as unknown as { [STATE]?: SpillState })[STATE];
+}
+
+/** Is `m` a spilled layer whose arrays are still on disk? */
+export function isSpilled(m: Layer): boolean {
+  return stateOf(m)?.path !== undefined;
+}
+
+/** The number of values in one of `m`'s arrays, without reading a spilled layer back. */
+export function storedLength(m: Layer, name: ArrayName = "data"): number {
+  const state = stateOf(m);
+  if (state?.path !== undefined) return state.parts[name].length;
+  return (m as unknown as Record<ArrayName, NumericArray>)[name].length;
+}
+
+/** The typed-array constructor of one of `m`'s arrays (a spilled layer's is known without reading it). */
+export function storedType(m: Layer, name: ArrayName = "data"): NumericConstructor {
+  const state = stateOf(m);
+  if (state?.path !== undefined) return state.parts[name].type;
+  return (m as unknown as Record<ArrayName, NumericArray>)[name].constructor as NumericConstructor;
+}
+
+/**
+ * Values `[start, end)` of one of `m`'s arrays: read from the file when `m` is spilled (without bringing the
+ * layer back), a view otherwise.
+ */
+export function readSpilled(m: Layer, name: ArrayName, start: number, end: number): NumericArray {
+  const state = stateOf(m);
+  if (state?.path === undefined) return (m as unknown as Record<ArrayName, NumericArray>)[name].subarray(start, end);
+  const part = state.parts[name];
+  const out = new part.type(end - start);
+  readInto(state.path, part.offset + start * part.type.BYTES_PER_ELEMENT, out);
+  return out;
+}
+
+/**
+ * `m` with its arrays moved to a temporary file in `dir` (default the OS's temporary folder); `m` itself is
+ * left untouched (drop every reference to it to free its memory). When the file cannot be written (disk full,
+ * no such folder, read-only) the layer is returned unchanged: spilling saves memory, it never fails a run.
+ */
+export function spillLayer(m: Layer, dir: string = tmpdir()): Layer {
+  if (stateOf(m)) return m;
+  const names: ArrayName[] = m.format === "dense" ? ["data"] : ["data", "indices", "indptr"];
+  const arrays = m as unknown as Record<ArrayName, NumericArray>;
+  const path = join(dir, `.diffcell-spill.${process.pid}.${counter++}.bin`);
+  const parts: Record<string, Part> = {};
+  registerTemp(path);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "w");
+    let offset = 0;
+    for (const name of names) {
+      const a = arrays[name];
+      parts[name] = { offset, length: a.length, type: a.constructor as NumericConstructor };
+      const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+      for (let p = 0; p < bytes.length; )
+        p += writeSync(fd, bytes, p, Math.min(IO_BYTES, bytes.length - p), offset + p);
+      offset += a.byteLength;
+    }
+    closeSync(fd);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    removeTemp(path);
+    if (isOsError(e)) return m;
+    throw e;
+  }
+  const state: SpillState = { path, parts, held: {} };
+  const spilled = { format: m.format, rows: m.rows, cols: m.cols } as Record<string, unknown>;
+  Object.defineProperty(spilled, STATE, { value: state });
+  for (const name of names)
+    Object.defineProperty(spilled, name, {
+      enumerable: true,
+      get: () => {
+        restore(state);
+        return state.held[name];
+      },
+      set: (value: NumericArray) => {
+        restore(state);
+        state.held[name] = value;
+      },
+    });
+  return spilled as unknown as Layer;
+}
+
+/** Reads every array of a spilled layer back into memory (for good) and removes its file. */
+function restore(state: SpillState): void {
+  const path = state.path;
+  if (path === undefined) return;
+  for (const [name, part] of Object.entries(state.parts)) {
+    const a = new part.type(part.length);
+    readInto(path, part.offset, a);
+    state.held[name] = a;
+  }
+  state.path = undefined;
+  removeTemp(path);
+}
+
+function readInto(path: string, offset: number, out: NumericArray): void {
+  const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  const fd = openSync(path, "r");
+  try {
+    for (let p = 0; p < bytes.length; ) {
+      const got = readSync(fd, bytes, p, Math.min(IO_BYTES, bytes.length - p), offset + p);
+      if (got === 0) throw new Error(`${path}: spilled layer file ended early`);
+      p += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
