@@ -138,6 +138,27 @@ describe("approximate kNN (NN-descent)", () => {
     for (let r = 1; r < 15; r++) expect(approx.distances[r]).toBeGreaterThanOrEqual(approx.distances[r - 1]);
   });
 
+  it("gives the same graph on 1 and 2 threads, whatever the batches of the parallel joins", async () => {
+    const { setThreadCount, threadCount } = await import("@diffcell/core");
+    const initial = threadCount();
+    // 2500 × 30 with k = 15: enough work for the worker pool.
+    const big = Float32Array.from(
+      new Rngs(11).normal(2500 * 30),
+      (v, i) => v + centers[(Math.floor(i / 30) % 10) * d + (i % d)],
+    );
+    const points = { data: big, rows: 2500, cols: 30 };
+    try {
+      setThreadCount(1);
+      const one = nnDescent(points, 15, { rngs: new Rngs(5) });
+      setThreadCount(2);
+      const two = nnDescent(points, 15, { rngs: new Rngs(5), joinPartPairs: 3000 });
+      expect(Array.from(two.indices)).toEqual(Array.from(one.indices));
+      expect(Array.from(two.distances)).toEqual(Array.from(one.distances));
+    } finally {
+      setThreadCount(initial);
+    }
+  });
+
   it("is used on request; exact search below the threshold", () => {
     const small = { data: data.subarray(0, 300 * d), rows: 300, cols: d };
     expect(knnGraph(small, 10, { approximate: true, rngs: new Rngs(1) }).k).toBe(10);

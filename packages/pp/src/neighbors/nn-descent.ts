@@ -6,8 +6,17 @@
  * hyperplanes, sampling) comes from `Rngs`, so results are reproducible. Final lists are re-ranked with
  * float64 distances and start with the point itself.
  */
-import type { KnnResult, Matrix, ProgressCallback, Rngs } from "@diffcell/core";
-import { ConfigError } from "@diffcell/core";
+import type { KernelArgs, KnnResult, Matrix, ProgressCallback, Rngs } from "@diffcell/core";
+import {
+  ConfigError,
+  chunkStart,
+  releaseWorkerMemory,
+  runChunks,
+  sharedFloat64,
+  toShared,
+  useThreads,
+} from "@diffcell/core";
+import { JOIN_CHUNKS, JOIN_KERNEL, JOIN_PART_PAIRS, type JoinArgs } from "./joinKernel.js";
 
 export interface NnDescentOptions {
   rngs: Rngs;
@@ -18,6 +27,11 @@ export interface NnDescentOptions {
   maxIterations?: number;
   /** Stop when fewer than delta · N · k neighbour slots change in a round (default 0.001). */
   delta?: number;
+  /**
+   * Candidate pairs per batch of the parallel local joins (default `JOIN_PART_PAIRS`, 4 Mi: 64 MB of output
+   * buffers). Any value gives the same graph.
+   */
+  joinPartPairs?: number;
   onProgress?: ProgressCallback;
 }
 
@@ -29,9 +43,11 @@ class NeighborHeaps {
   constructor(
     readonly n: number,
     readonly k: number,
+    /** Distances in shared memory (the parallel joins read the worst of each heap). */
+    shared = false,
   ) {
     this.idx = new Int32Array(n * k).fill(-1);
-    this.dist = new Float64Array(n * k).fill(Number.POSITIVE_INFINITY);
+    this.dist = (shared ? sharedFloat64(n * k) : new Float64Array(n * k)).fill(Number.POSITIVE_INFINITY);
     this.isNew = new Uint8Array(n * k);
   }
 
@@ -126,20 +142,68 @@ export function nnDescent(x: Matrix, k: number, options: NnDescentOptions): KnnR
   if (!Number.isInteger(k) || k < 2 || k > n) throw new ConfigError("nnDescent", "k", `an integer in [2, ${n}]`, k);
   const rngs = options.rngs;
   const kk = k - 1; // neighbours other than self
-  const heaps = new NeighborHeaps(n, kk);
+  // The local joins' distances on the worker pool (joinKernel.ts): every pair a round compares, filtered by
+  // the heaps' current worst distances, then pushed on this thread in the order the pairs were generated —
+  // the pairs filtered out could not have entered either heap, so the graph is the one-thread result exactly.
+  const parallel = useThreads(JOIN_CHUNKS, n * kk * d, 1_000_000);
+  const heaps = new NeighborHeaps(n, kk, parallel);
   const leafSize = options.leafSize ?? Math.max(60, 2 * k);
+  const sample = Math.max(1, Math.ceil(kk / 2));
+  const ints = (length: number) =>
+    parallel ? new Int32Array(new SharedArrayBuffer(4 * length)) : new Int32Array(length);
+  const points = parallel ? toShared(data) : data;
+  let updates = 0;
+  const partPairs = Math.max(1, options.joinPartPairs ?? JOIN_PART_PAIRS);
+  // (A part holds one list at least: room for the largest a list can be, (2·sample)² / 2 + 2·sample · 2·kk.)
+  const capacity = Math.max(partPairs, 2 * sample * (sample + 2 * kk), (leafSize * leafSize) / 2);
+  const out = {
+    p: ints(capacity),
+    q: ints(capacity),
+    dist: parallel ? sharedFloat64(capacity) : new Float64Array(capacity),
+    counts: ints(JOIN_CHUNKS),
+    chunkOffsets: ints(JOIN_CHUNKS + 1),
+  };
+  /**
+   * The local joins of `count` candidate lists (points, or tree leaves with no old lists), pushed in order.
+   * Parts of consecutive lists whose pairs (at most nw(nw − 1)/2 + nw·od each) fit the output buffers.
+   */
+  const joinAll = (lists: Pick<JoinArgs, "newStart" | "newIdx" | "oldStart" | "oldIdx">, count: number) => {
+    const before = new Float64Array(count + 1);
+    for (let i = 0; i < count; i++) {
+      const nw = lists.newStart[i + 1] - lists.newStart[i];
+      before[i + 1] = before[i] + (nw * (nw - 1)) / 2 + nw * (lists.oldStart[i + 1] - lists.oldStart[i]);
+    }
+    for (let lo = 0; lo < count; ) {
+      let hi = lo + 1;
+      while (hi < count && before[hi + 1] - before[lo] <= partPairs) hi++;
+      // Each chunk writes from the bound of the lists before it.
+      for (let c = 0; c <= JOIN_CHUNKS; c++)
+        out.chunkOffsets[c] = before[lo + chunkStart(c, hi - lo, JOIN_CHUNKS)] - before[lo];
+      const args: JoinArgs = { ...lists, x: points, d, kk, heapDist: heaps.dist, lo, hi, ...out };
+      runChunks(JOIN_KERNEL, args as unknown as KernelArgs, JOIN_CHUNKS, parallel);
+      for (let c = 0; c < JOIN_CHUNKS; c++) {
+        const end = out.chunkOffsets[c] + out.counts[c];
+        for (let w = out.chunkOffsets[c]; w < end; w++) {
+          const pp = out.p[w];
+          const qq = out.q[w];
+          updates += heaps.push(pp, qq, out.dist[w]) + heaps.push(qq, pp, out.dist[w]);
+        }
+      }
+      lo = hi;
+    }
+  };
   const nTrees = options.nTrees ?? Math.min(12, 4 + Math.floor(n ** 0.25 / 2));
   const all = Int32Array.from({ length: n }, (_, i) => i);
   for (let t = 0; t < nTrees; t++) {
-    for (const leaf of rpTreeLeaves(data, d, all, leafSize, rngs)) {
-      for (let a = 0; a < leaf.length; a++) {
-        for (let b = a + 1; b < leaf.length; b++) {
-          const dist = squaredDistance(data, d, leaf[a], leaf[b]);
-          heaps.push(leaf[a], leaf[b], dist);
-          heaps.push(leaf[b], leaf[a], dist);
-        }
-      }
-    }
+    // Every pair within each leaf: a join of the leaf as a list of new candidates.
+    const leaves = rpTreeLeaves(data, d, all, leafSize, rngs);
+    const newStart = ints(leaves.length + 1);
+    leaves.forEach((leaf, l) => {
+      newStart[l + 1] = newStart[l] + leaf.length;
+    });
+    const newIdx = ints(n);
+    for (let l = 0; l < leaves.length; l++) newIdx.set(leaves[l], newStart[l]);
+    joinAll({ newStart, newIdx, oldStart: ints(leaves.length + 1), oldIdx: ints(0) }, leaves.length);
   }
   // Fill any short list with random points so every heap is full.
   for (let i = 0; i < n; i++) {
@@ -151,7 +215,6 @@ export function nnDescent(x: Matrix, k: number, options: NnDescentOptions): KnnR
   }
   const maxIterations = options.maxIterations ?? 12;
   const delta = options.delta ?? 0.001;
-  const sample = Math.max(1, Math.ceil(kk / 2));
   for (let iter = 0; iter < maxIterations; iter++) {
     // Candidate lists: a sample of new neighbours (then marked old) and old ones, plus reverse edges.
     const newCand: number[][] = Array.from({ length: n }, () => []);
@@ -174,24 +237,25 @@ export function nnDescent(x: Matrix, k: number, options: NnDescentOptions): KnnR
         }
       }
     }
-    let updates = 0;
+    // Each point's candidates, deduplicated (and sampled) in point order, as CSR lists.
+    const newStart = ints(n + 1);
+    const oldStart = ints(n + 1);
+    const newLists: number[][] = new Array(n);
+    const oldLists: number[][] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const nw = dedupe(newCand[i], 2 * sample, rngs);
-      const od = dedupe(oldCand[i], 2 * kk, rngs);
-      for (let a = 0; a < nw.length; a++) {
-        const p = nw[a];
-        for (let b = a + 1; b < nw.length; b++) {
-          const q = nw[b];
-          const dist = squaredDistance(data, d, p, q);
-          updates += heaps.push(p, q, dist) + heaps.push(q, p, dist);
-        }
-        for (const q of od) {
-          if (q === p) continue;
-          const dist = squaredDistance(data, d, p, q);
-          updates += heaps.push(p, q, dist) + heaps.push(q, p, dist);
-        }
-      }
+      newLists[i] = dedupe(newCand[i], 2 * sample, rngs);
+      oldLists[i] = dedupe(oldCand[i], 2 * kk, rngs);
+      newStart[i + 1] = newStart[i] + newLists[i].length;
+      oldStart[i + 1] = oldStart[i] + oldLists[i].length;
     }
+    const newIdx = ints(newStart[n]);
+    const oldIdx = ints(oldStart[n]);
+    for (let i = 0; i < n; i++) {
+      newIdx.set(newLists[i], newStart[i]);
+      oldIdx.set(oldLists[i], oldStart[i]);
+    }
+    updates = 0;
+    joinAll({ newStart, newIdx, oldStart, oldIdx }, n);
     options.onProgress?.({
       stage: "knn",
       done: iter + 1,
@@ -200,6 +264,8 @@ export function nnDescent(x: Matrix, k: number, options: NnDescentOptions): KnnR
     });
     if (updates <= delta * n * kk) break;
   }
+  // The workers' references to this call's shared lists and buffers go with them.
+  if (parallel) releaseWorkerMemory();
   return finalize(data, d, heaps, n, k);
 }
 

@@ -182,15 +182,17 @@ describe("velocityGraph on worker threads", () => {
     const velocity = Float32Array.from(r.normal(n * g, 0, 1));
     const expression = Float32Array.from(r.uniform(n * g, 0, 4));
     const neighbors = Int32Array.from(r.uniform(n * 10, 0, n), Math.floor);
-    const run = (threads: number) => {
+    const run = (threads: number, sqrtTransform: boolean) => {
       setThreadCount(threads);
-      return velocityGraph(velocity, expression, n, g, { neighbors, sqrtTransform: true });
+      return velocityGraph(velocity, expression, n, g, { neighbors, sqrtTransform });
     };
     try {
-      const one = run(1);
-      const two = run(2);
-      expect(two).toEqual(one);
-      expect(one.graph.indices.length + one.graphNeg.indices.length).toBeGreaterThan(n * 50);
+      for (const sqrtTransform of [true, false]) {
+        const one = run(1, sqrtTransform);
+        const two = run(2, sqrtTransform);
+        expect(two).toEqual(one);
+        expect(one.graph.indices.length + one.graphNeg.indices.length).toBeGreaterThan(n * 50);
+      }
     } finally {
       setThreadCount(initial);
     }
