@@ -34,7 +34,8 @@ export interface JoinArgs {
   chunkOffsets: Int32Array;
 }
 
-function squaredDistanceOf(x: Float32Array, d: number, a: number, b: number): number {
+/** Squared Euclidean distance between rows a and b of x (N × d), summed in float64. */
+export function squaredDistance(x: Float32Array, d: number, a: number, b: number): number {
   let s = 0;
   const pa = a * d;
   const pb = b * d;
@@ -60,7 +61,7 @@ function joinChunk(a: JoinArgs, chunk: number, nChunks: number): void {
       const worstP = heapDist[p * kk];
       for (let ib = ia + 1; ib < n1; ib++) {
         const q = newIdx[ib];
-        const dist = squaredDistanceOf(x, d, p, q);
+        const dist = squaredDistance(x, d, p, q);
         if (dist < worstP || dist < heapDist[q * kk]) {
           a.p[w] = p;
           a.q[w] = q;
@@ -70,7 +71,7 @@ function joinChunk(a: JoinArgs, chunk: number, nChunks: number): void {
       for (let ob = oldStart[i]; ob < oldStart[i + 1]; ob++) {
         const q = oldIdx[ob];
         if (q === p) continue;
-        const dist = squaredDistanceOf(x, d, p, q);
+        const dist = squaredDistance(x, d, p, q);
         if (dist < worstP || dist < heapDist[q * kk]) {
           a.p[w] = p;
           a.q[w] = q;
@@ -82,4 +83,4 @@ function joinChunk(a: JoinArgs, chunk: number, nChunks: number): void {
   a.counts[chunk] = w - start;
 }
 
-export const JOIN_KERNEL: ParallelKernel = defineKernel("pp.nnDescentJoin", joinChunk, [chunkStart, squaredDistanceOf]);
+export const JOIN_KERNEL: ParallelKernel = defineKernel("pp.nnDescentJoin", joinChunk, [chunkStart, squaredDistance]);

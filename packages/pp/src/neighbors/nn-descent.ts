@@ -16,7 +16,7 @@ import {
   toShared,
   useThreads,
 } from "@diffcell/core";
-import { JOIN_CHUNKS, JOIN_KERNEL, JOIN_PART_PAIRS, type JoinArgs } from "./joinKernel.js";
+import { JOIN_CHUNKS, JOIN_KERNEL, JOIN_PART_PAIRS, type JoinArgs, squaredDistance } from "./joinKernel.js";
 
 export interface NnDescentOptions {
   rngs: Rngs;
@@ -80,17 +80,6 @@ class NeighborHeaps {
     isNew[base + c] = 1;
     return 1;
   }
-}
-
-function squaredDistance(x: Float32Array, d: number, a: number, b: number): number {
-  let s = 0;
-  const pa = a * d;
-  const pb = b * d;
-  for (let f = 0; f < d; f++) {
-    const t = x[pa + f] - x[pb + f];
-    s += t * t;
-  }
-  return s;
 }
 
 /** Leaves of one random-projection tree (hyperplane between two random points, split by side). */
