@@ -125,7 +125,6 @@ export function stepTimer(progress?: ProgressCallback, signal?: AbortSignal) {
   return { timings, timed };
 }
 
-/** scVelo's recipe: filter_and_normalize(min_shared_counts, n_top_genes) with log1p, then PCA. */
 /**
  * Parks `X` and every layer not named in `keep` larger than `spillBytes` (default {@link MEMORY_DEFAULTS}) in
  * a temporary file until it is written or read again (see io's `spillLayer`): the steps after preprocessing
@@ -145,6 +144,7 @@ export function spillUnusedLayers(adata: AnnData, keep: readonly string[], spill
   }
 }
 
+/** scVelo's recipe: filter_and_normalize(min_shared_counts, n_top_genes) with log1p, then PCA. */
 export async function preprocessForVelocity(
   adata: AnnData,
   options: { minSharedCounts?: number; nTopGenes?: number; nPcs?: number; spillBytes?: number },
