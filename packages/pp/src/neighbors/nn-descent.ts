@@ -204,44 +204,99 @@ export function nnDescent(x: Matrix, k: number, options: NnDescentOptions): KnnR
   }
   const maxIterations = options.maxIterations ?? 12;
   const delta = options.delta ?? 0.001;
+  // Typed lists reused by every round (the joins read them in place): each point's raw candidates in the
+  // order they are found, then deduplicated (and sampled down) in point order.
+  const slots = n * kk;
+  const kind = new Uint8Array(slots);
+  const rawNewStart = new Int32Array(n + 1);
+  const rawOldStart = new Int32Array(n + 1);
+  const rawNew = new Int32Array(2 * slots);
+  const rawOld = new Int32Array(2 * slots);
+  const cursorNew = new Int32Array(n);
+  const cursorOld = new Int32Array(n);
+  const newStart = ints(n + 1);
+  const oldStart = ints(n + 1);
+  const newIdx = ints(n * 2 * sample);
+  const oldIdx = ints(n * 2 * kk);
+  const seen = new Int32Array(n).fill(-1);
+  let uniqueBuffer = new Int32Array(Math.max(64, 4 * kk));
+  /** The distinct entries of raw[start, end) in first-seen order, at most `limit` (a random subset when more), into out at `at`. */
+  const dedupe = (
+    raw: Int32Array,
+    start: number,
+    end: number,
+    limit: number,
+    tag: number,
+    out: Int32Array,
+    at: number,
+  ) => {
+    if (end - start > uniqueBuffer.length) uniqueBuffer = new Int32Array(2 * (end - start));
+    let count = 0;
+    for (let p = start; p < end; p++) {
+      const j = raw[p];
+      if (seen[j] === tag) continue;
+      seen[j] = tag;
+      uniqueBuffer[count++] = j;
+    }
+    if (count <= limit) {
+      out.set(uniqueBuffer.subarray(0, count), at);
+      return count;
+    }
+    const keys = rngs.uniform(count);
+    const order = Array.from({ length: count }, (_, t) => t).sort((a, b) => keys[a] - keys[b]);
+    for (let t = 0; t < limit; t++) out[at + t] = uniqueBuffer[order[t]];
+    return limit;
+  };
   for (let iter = 0; iter < maxIterations; iter++) {
-    // Candidate lists: a sample of new neighbours (then marked old) and old ones, plus reverse edges.
-    const newCand: number[][] = Array.from({ length: n }, () => []);
-    const oldCand: number[][] = Array.from({ length: n }, () => []);
-    const u = rngs.uniform(n * kk);
+    // Candidate lists: a sample of new neighbours (then marked old) and old ones, plus reverse edges — counted,
+    // then filled in the same order (kind 1: sampled new, 2: old).
+    const u = rngs.uniform(slots);
+    rawNewStart.fill(0);
+    rawOldStart.fill(0);
     for (let i = 0; i < n; i++) {
       for (let r = 0; r < kk; r++) {
         const slot = i * kk + r;
         const j = heaps.idx[slot];
+        kind[slot] = 0;
         if (j < 0) continue;
         if (heaps.isNew[slot]) {
           if (u[slot] * kk < sample) {
-            newCand[i].push(j);
-            newCand[j].push(i);
+            kind[slot] = 1;
+            rawNewStart[i + 1]++;
+            rawNewStart[j + 1]++;
             heaps.isNew[slot] = 0;
           }
         } else {
-          oldCand[i].push(j);
-          oldCand[j].push(i);
+          kind[slot] = 2;
+          rawOldStart[i + 1]++;
+          rawOldStart[j + 1]++;
         }
       }
     }
-    // Each point's candidates, deduplicated (and sampled) in point order, as CSR lists.
-    const newStart = ints(n + 1);
-    const oldStart = ints(n + 1);
-    const newLists: number[][] = new Array(n);
-    const oldLists: number[][] = new Array(n);
     for (let i = 0; i < n; i++) {
-      newLists[i] = dedupe(newCand[i], 2 * sample, rngs);
-      oldLists[i] = dedupe(oldCand[i], 2 * kk, rngs);
-      newStart[i + 1] = newStart[i] + newLists[i].length;
-      oldStart[i + 1] = oldStart[i] + oldLists[i].length;
+      rawNewStart[i + 1] += rawNewStart[i];
+      rawOldStart[i + 1] += rawOldStart[i];
     }
-    const newIdx = ints(newStart[n]);
-    const oldIdx = ints(oldStart[n]);
+    cursorNew.set(rawNewStart.subarray(0, n));
+    cursorOld.set(rawOldStart.subarray(0, n));
+    for (let slot = 0; slot < slots; slot++) {
+      const k0 = kind[slot];
+      if (k0 === 0) continue;
+      const i = (slot / kk) | 0;
+      const j = heaps.idx[slot];
+      if (k0 === 1) {
+        rawNew[cursorNew[i]++] = j;
+        rawNew[cursorNew[j]++] = i;
+      } else {
+        rawOld[cursorOld[i]++] = j;
+        rawOld[cursorOld[j]++] = i;
+      }
+    }
     for (let i = 0; i < n; i++) {
-      newIdx.set(newLists[i], newStart[i]);
-      oldIdx.set(oldLists[i], oldStart[i]);
+      newStart[i + 1] =
+        newStart[i] + dedupe(rawNew, rawNewStart[i], rawNewStart[i + 1], 2 * sample, 2 * i, newIdx, newStart[i]);
+      oldStart[i + 1] =
+        oldStart[i] + dedupe(rawOld, rawOldStart[i], rawOldStart[i + 1], 2 * kk, 2 * i + 1, oldIdx, oldStart[i]);
     }
     updates = 0;
     joinAll({ newStart, newIdx, oldStart, oldIdx }, n);
@@ -256,15 +311,6 @@ export function nnDescent(x: Matrix, k: number, options: NnDescentOptions): KnnR
   // The workers' references to this call's shared lists and buffers go with them.
   if (parallel) releaseWorkerMemory();
   return finalize(data, d, heaps, n, k);
-}
-
-/** Unique entries, at most `limit` (a random subset when longer). */
-function dedupe(list: number[], limit: number, rngs: Rngs): number[] {
-  const unique = [...new Set(list)];
-  if (unique.length <= limit) return unique;
-  const keys = rngs.uniform(unique.length);
-  const order = unique.map((_, i) => i).sort((a, b) => keys[a] - keys[b]);
-  return order.slice(0, limit).map((i) => unique[i]);
 }
 
 function finalize(data: Float32Array, d: number, heaps: NeighborHeaps, n: number, k: number): KnnResult {
