@@ -2,6 +2,8 @@
  * `diffcell velocity`: preprocessing as scVelo → the velocity model → velocity graph → UMAP and the
  * projection on it → confidence, latent time, pseudotime → .h5ad, report, one-line summary.
  */
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { InputError } from "@diffcell/core";
 import { PANCREAS_EDGES } from "@diffcell/datasets";
 import { type Compression, checkOutputPath, ensureParentDir, writeH5ad, writeLoom } from "@diffcell/io";
@@ -124,6 +126,9 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     jointSteps: flags["joint-steps"] as number | undefined,
     onProgress: bar.onProgress,
     onWarning: warn,
+    // Layers parked during the run (large data) go beside the output: usually a disk, where the OS's temporary
+    // folder may be RAM-backed.
+    spillDir: output && existsSync(dirname(resolve(output))) ? dirname(resolve(output)) : undefined,
   };
   const result: VelocityPipelineResult & { metrics: { ilisi?: { before: number; after: number; nBatches: number } } } =
     batchKey ? await runHarmonyVelocity(adata, { ...options, batchKey }) : await runVelocityPipeline(adata, options);

@@ -39,6 +39,7 @@ export type HarmonyVelocityRunOptions = Omit<HarmonyVelocityOptions, "nNeighbors
     | "graphMetric"
     | "signal"
     | "spillBytes"
+    | "spillDir"
     | "onWarning"
   > & {
     /** obs column with the batch of each cell (required). */
@@ -137,7 +138,7 @@ export async function runHarmonyVelocity(
 
     adata.layers.Ms = dense(out.ms, n, g);
     adata.layers.Mu = dense(out.mu, n, g);
-    spillUnusedLayers(adata, ["Ms", "Mu"], options.spillBytes);
+    spillUnusedLayers(adata, ["Ms", "Mu"], options);
     adata.obsm.X_pca_harmony = dense(out.correctedEmbeddings, n, f);
     await timed("neighbors", () =>
       neighbors(adata, { nNeighbors, useRep: "X_pca_harmony", seed, onProgress: progress }),

@@ -130,8 +130,12 @@ export function stepTimer(progress?: ProgressCallback, signal?: AbortSignal) {
  * a temporary file until it is written or read again (see io's `spillLayer`): the steps after preprocessing
  * read X (or X_pca), spliced and unspliced, the steps after the moments only Ms and Mu.
  */
-export function spillUnusedLayers(adata: AnnData, keep: readonly string[], spillBytes?: number): void {
-  const limit = spillBytes ?? MEMORY_DEFAULTS.spillBytes;
+export function spillUnusedLayers(
+  adata: AnnData,
+  keep: readonly string[],
+  options: { spillBytes?: number; spillDir?: string } = {},
+): void {
+  const limit = options.spillBytes ?? MEMORY_DEFAULTS.spillBytes;
   const bytes = (name: string) => {
     const m = adata.layer(name);
     const parts = m.format === "dense" ? (["data"] as const) : (["data", "indices", "indptr"] as const);
@@ -139,15 +143,15 @@ export function spillUnusedLayers(adata: AnnData, keep: readonly string[], spill
   };
   for (const name of ["X", ...Object.keys(adata.layers)]) {
     if (keep.includes(name) || !adata.hasLayer(name) || bytes(name) <= limit) continue;
-    if (name === "X") adata.X = spillLayer(adata.layer("X"));
-    else adata.layers[name] = spillLayer(adata.layers[name]);
+    if (name === "X") adata.X = spillLayer(adata.layer("X"), options.spillDir);
+    else adata.layers[name] = spillLayer(adata.layers[name], options.spillDir);
   }
 }
 
 /** scVelo's recipe: filter_and_normalize(min_shared_counts, n_top_genes) with log1p, then PCA. */
 export async function preprocessForVelocity(
   adata: AnnData,
-  options: { minSharedCounts?: number; nTopGenes?: number; nPcs?: number; spillBytes?: number },
+  options: { minSharedCounts?: number; nTopGenes?: number; nPcs?: number; spillBytes?: number; spillDir?: string },
   seed: number,
   timed: ReturnType<typeof stepTimer>["timed"],
 ): Promise<void> {
@@ -167,7 +171,7 @@ export async function preprocessForVelocity(
     pca(adata, { nComps: Math.min(options.nPcs ?? d.nPcs, adata.nVars - 1, adata.nObs - 1), seed });
   });
   // X stays for the neighbours (they use it instead of X_pca below 50 genes, as scanpy).
-  spillUnusedLayers(adata, ["X", "spliced", "unspliced"], options.spillBytes);
+  spillUnusedLayers(adata, ["X", "spliced", "unspliced"], options);
 }
 
 /**

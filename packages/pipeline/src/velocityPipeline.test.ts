@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { tf } from "@diffcell/core";
 import { AnnData, DataFrame, type DenseMatrix, dense, isSpilled } from "@diffcell/io";
 import { simulateKinetics } from "@diffcell/sim";
@@ -104,13 +107,17 @@ describe("runVelocityPipeline: responsive and abortable", () => {
 describe("runVelocityPipeline: layers no step reads wait on disk", () => {
   it("spills X, the counts and fit_t once they are last read; the results are the same as held in memory", async () => {
     const held = await runVelocityPipeline(simulated(), { seed: 0, epochs: 4, restarts: 1, umap: false });
+    const spillDir = mkdtempSync(join(tmpdir(), "diffcell-pipeline-spill-"));
     const spilled = await runVelocityPipeline(simulated(), {
       seed: 0,
       epochs: 4,
       restarts: 1,
       umap: false,
       spillBytes: 0,
+      spillDir,
     });
+    // One file per layer on disk, in the folder asked for.
+    expect(readdirSync(spillDir).filter((f) => f.startsWith(".diffcell-spill.")).length).toBe(4);
     const layers = Object.keys(held.adata.layers).sort();
     expect(Object.keys(spilled.adata.layers).sort()).toEqual(layers);
     expect(layers).toEqual(expect.arrayContaining(["Ms", "Mu", "fit_t", "spliced", "unspliced", "velocity"]));
@@ -123,6 +130,9 @@ describe("runVelocityPipeline: layers no step reads wait on disk", () => {
     }
     expect(spilled.adata.obs.numbers("latent_time")).toEqual(held.adata.obs.numbers("latent_time"));
     expect(spilled.loss).toEqual(held.loss);
+    // Read back above: the files are gone.
+    expect(readdirSync(spillDir).length).toBe(0);
+    rmSync(spillDir, { recursive: true });
   });
 });
 

@@ -64,6 +64,11 @@ export interface VelocityPipelineOptions {
   onWarning?: (message: string) => void;
   /** Layers above this size that no later step reads wait on disk until written (see {@link MEMORY_DEFAULTS}). */
   spillBytes?: number;
+  /**
+   * Folder of those files (default the OS's temporary folder; the CLI uses the output's folder). A RAM-backed
+   * folder (tmpfs) saves nothing.
+   */
+  spillDir?: string;
 }
 
 export interface VelocityPipelineResult {
@@ -105,7 +110,7 @@ export async function runVelocityPipeline(
   await preprocessForVelocity(adata, options, seed, timed);
   await timed("neighbors", () => neighbors(adata, { nNeighbors, seed, onProgress: progress }));
   await timed("moments", () => moments(adata, { nNeighbors, secondOrder: mode === "stochastic" }));
-  spillUnusedLayers(adata, ["Ms", "Mu", "Mss", "Mus"], options.spillBytes);
+  spillUnusedLayers(adata, ["Ms", "Mu", "Mss", "Mus"], options);
   const [n, g] = adata.shape;
   const ms = toDenseFloat32(adata.layers.Ms);
   const mu = toDenseFloat32(adata.layers.Mu);
@@ -117,7 +122,7 @@ export async function runVelocityPipeline(
       ? fitStochastic(ms, mu, toDenseFloat32(adata.layers.Mss), toDenseFloat32(adata.layers.Mus), n, g)
       : fitSteadyState(ms, mu, n, g),
   );
-  spillUnusedLayers(adata, ["Ms", "Mu"], options.spillBytes);
+  spillUnusedLayers(adata, ["Ms", "Mu"], options);
   const genes = Array.from(maskToIndex(steady.velocityGenes));
   const m = genes.length;
   // N × G (NaN outside the velocity genes), made by the mode's branch: not held through training (0.8 GB at
@@ -175,7 +180,7 @@ export async function runVelocityPipeline(
       const fitT = new Float32Array(n * g).fill(Number.NaN);
       for (let i = 0; i < n; i++) for (const j of genes) fitT[i * g + j] = latentTime[i];
       adata.layers.fit_t = dense(fitT, n, g);
-      spillUnusedLayers(adata, ["Ms", "Mu"], options.spillBytes);
+      spillUnusedLayers(adata, ["Ms", "Mu"], options);
     }
   }
 
