@@ -218,26 +218,19 @@ export function nnDescent(x: Matrix, k: number, options: NnDescentOptions): KnnR
   const oldStart = ints(n + 1);
   const newIdx = ints(n * 2 * sample);
   const oldIdx = ints(n * 2 * kk);
-  const seen = new Int32Array(n).fill(-1);
+  const seen = new Uint8Array(n);
   let uniqueBuffer = new Int32Array(Math.max(64, 4 * kk));
   /** The distinct entries of raw[start, end) in first-seen order, at most `limit` (a random subset when more), into out at `at`. */
-  const dedupe = (
-    raw: Int32Array,
-    start: number,
-    end: number,
-    limit: number,
-    tag: number,
-    out: Int32Array,
-    at: number,
-  ) => {
+  const dedupe = (raw: Int32Array, start: number, end: number, limit: number, out: Int32Array, at: number) => {
     if (end - start > uniqueBuffer.length) uniqueBuffer = new Int32Array(2 * (end - start));
     let count = 0;
     for (let p = start; p < end; p++) {
       const j = raw[p];
-      if (seen[j] === tag) continue;
-      seen[j] = tag;
+      if (seen[j]) continue;
+      seen[j] = 1;
       uniqueBuffer[count++] = j;
     }
+    for (let t = 0; t < count; t++) seen[uniqueBuffer[t]] = 0; // cleared for the next list
     if (count <= limit) {
       out.set(uniqueBuffer.subarray(0, count), at);
       return count;
@@ -294,9 +287,8 @@ export function nnDescent(x: Matrix, k: number, options: NnDescentOptions): KnnR
     }
     for (let i = 0; i < n; i++) {
       newStart[i + 1] =
-        newStart[i] + dedupe(rawNew, rawNewStart[i], rawNewStart[i + 1], 2 * sample, 2 * i, newIdx, newStart[i]);
-      oldStart[i + 1] =
-        oldStart[i] + dedupe(rawOld, rawOldStart[i], rawOldStart[i + 1], 2 * kk, 2 * i + 1, oldIdx, oldStart[i]);
+        newStart[i] + dedupe(rawNew, rawNewStart[i], rawNewStart[i + 1], 2 * sample, newIdx, newStart[i]);
+      oldStart[i + 1] = oldStart[i] + dedupe(rawOld, rawOldStart[i], rawOldStart[i + 1], 2 * kk, oldIdx, oldStart[i]);
     }
     updates = 0;
     joinAll({ newStart, newIdx, oldStart, oldIdx }, n);
