@@ -13,10 +13,7 @@ export function mapRowChunks<T extends tf.Tensor>(
   if (nRows <= chunkRows) return tf.tidy(() => fn(0, nRows));
   const parts: T[] = [];
   try {
-    for (let start = 0; start < nRows; start += chunkRows) {
-      const end = Math.min(nRows, start + chunkRows);
-      parts.push(tf.tidy(() => fn(start, end)));
-    }
+    for (const [start, end] of rowRanges(nRows, chunkRows)) parts.push(tf.tidy(() => fn(start, end)));
     return tf.concat(parts, 0) as T;
   } finally {
     for (const p of parts) p.dispose();

@@ -1,5 +1,5 @@
 /** Small pieces shared by the .h5ad and .loom writers. */
-import { InputError } from "@diffcell/core";
+import { InputError, rowRanges } from "@diffcell/core";
 import type { NumericArray } from "../matrix/types.js";
 import type { Dataset, Group } from "./h5file.js";
 
@@ -20,9 +20,7 @@ export function rowBlocks(
 ): { rowLength: number; ranges: Array<[number, number]>; rest: Array<[number, number]> } {
   const rowLength = shape.slice(1).reduce((a, b) => a * b, 1);
   const rows = Math.max(1, Math.floor(BLOCK_BYTES / Math.max(1, rowLength * bytesPerValue)));
-  const ranges: Array<[number, number]> = [];
-  for (let r = 0; r < shape[0]; r += rows) ranges.push([r, Math.min(shape[0], r + rows)]);
-  return { rowLength, ranges, rest: shape.slice(1).map((d): [number, number] => [0, d]) };
+  return { rowLength, ranges: rowRanges(shape[0], rows), rest: shape.slice(1).map((d): [number, number] => [0, d]) };
 }
 
 /**
