@@ -2,8 +2,9 @@
  * Small array kernels over io's matrices that the preprocessing steps share (row scaling, per-gene
  * statistics, graph × matrix products). Plain loops over typed arrays; float64 accumulators.
  */
+import { sharedLike } from "@diffcell/core";
 import { type CsrMatrix, type FloatArray, type Layer, toCsr } from "@diffcell/io";
-import { runGraphProduct } from "./graphProductKernel.js";
+import { graphProductThreads, runGraphProduct } from "./graphProductKernel.js";
 
 /** Number of stored non-zeros (> 0) per column. */
 export function nonZerosPerColumn(m: Layer): Float64Array {
@@ -78,9 +79,10 @@ export function columnMeanVar(m: Layer): { mean: Float64Array; variance: Float64
 export function graphProduct(w: CsrMatrix, x: Layer, f?: (v: number) => number): Float32Array {
   const n = w.rows;
   const g = x.cols;
-  const out = new Float32Array(n * g);
   const { indptr, indices, data: weights } = w;
   const xr = x.format === "dense" ? undefined : toCsr(x);
+  const shape = { n, g, dense: xr ? 0 : 1, wCol: indices, xCol: xr ? xr.indices : new Int32Array(1) };
+  const out = graphProductThreads(shape) ? sharedLike(new Float32Array(0), n * g) : new Float32Array(n * g);
   // With f, its values first (a copy of x's stored values; f(0) = 0 is assumed for sparse x, as before).
   const source = xr ?? (x as { data: Float32Array | Float64Array });
   const values = f ? Float64Array.from(source.data, f) : source.data;

@@ -23,6 +23,18 @@ interface RowArgs {
   failAt: number;
 }
 
+/** Chunk 0 waits (up to 5 s) for another chunk to start; every other chunk flags that it started, then throws. */
+function handoffChunk(a: { flag: Int32Array }, chunk: number): void {
+  if (chunk === 0) {
+    Atomics.wait(a.flag, 0, 0, 5000);
+    return;
+  }
+  Atomics.store(a.flag, 0, 1);
+  Atomics.notify(a.flag, 0);
+  throw new Error(`chunk ${chunk} refused`);
+}
+const HANDOFF = defineKernel("test.handoff", handoffChunk);
+
 function weight(v: number): number {
   return Math.sqrt(v * v + 1e-3);
 }
@@ -93,9 +105,13 @@ describe("worker pool", () => {
 
   it("reports an error thrown in a worker as a DiffcellError naming the kernel, and keeps working", () => {
     setThreadCount(2);
-    // Chunk 1 (rows 31..62 of 501 in 16 chunks) runs on the worker.
-    expect(() => runChunks(KERNEL, args(501, 4, 40) as never, 16, true)).toThrow(DiffcellError);
-    expect(() => runChunks(KERNEL, args(501, 4, 40) as never, 16, true)).toThrow(/test\.rowChunk.*row 40 refused/s);
+    // The caller takes chunk 0 (the worker starts only once the task reaches it) and waits there until chunk 1
+    // has started: chunk 1 runs on the worker, and throws.
+    const handoff = () => ({ flag: toShared(new Int32Array(1)) });
+    expect(() => runChunks(HANDOFF, handoff() as never, 2, true)).toThrow(DiffcellError);
+    expect(() => runChunks(HANDOFF, handoff() as never, 2, true)).toThrow(/test\.handoff.*chunk 1 refused/s);
+    // A failing row chunk, wherever it runs, fails the call with its message.
+    expect(() => runChunks(KERNEL, args(501, 4, 40) as never, 16, true)).toThrow(/row 40 refused/);
     const ok = args(501, 4);
     runChunks(KERNEL, ok as never, 16, true);
     expect(ok.rowNorm.every((v) => v > 0)).toBe(true);

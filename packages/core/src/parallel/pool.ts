@@ -88,6 +88,8 @@ interface PoolWorker {
 }
 
 let threads = defaultThreads();
+/** The next chunk of the running call, shared with the workers (calls are never nested). */
+const nextChunk = new Int32Array(new SharedArrayBuffer(4));
 const workers: PoolWorker[] = [];
 
 function defaultThreads(): number {
@@ -179,8 +181,12 @@ export function runChunks(
     }
   };
   const pool = ensureWorkers(wanted - 1);
-  // Chunks are dealt round-robin: thread 0 (the caller) takes 0, T, 2T, …; worker w takes w+1, w+1+T, …
-  pool.forEach((w, index) => {
+  // Every thread (the caller included) takes the next chunk from a shared counter until none is left, so a
+  // thread slowed by anything else (the caller's garbage collections, another process) takes fewer: with chunks
+  // dealt round-robin, the 100k velocity graph's caller ran 66 s against its worker's 57 s. Which thread runs a
+  // chunk changes nothing in its result (see above).
+  Atomics.store(nextChunk, 0, 0);
+  for (const w of pool) {
     Atomics.store(w.status, 0, 0);
     const first = !w.sent.has(kernel.name);
     w.sent.add(kernel.name);
@@ -188,16 +194,18 @@ export function runChunks(
       name: kernel.name,
       source: first ? kernel.source : undefined,
       args: sharedArgs,
-      start: index + 1,
-      step: wanted,
+      next: nextChunk,
       nChunks,
     });
-  });
+  }
   let failure: unknown = null;
   try {
-    for (let c = 0; c < nChunks; c += wanted) entry(sharedArgs, c, nChunks);
+    for (let c = Atomics.add(nextChunk, 0, 1); c < nChunks; c = Atomics.add(nextChunk, 0, 1)) {
+      entry(sharedArgs, c, nChunks);
+    }
   } catch (error) {
     failure = error;
+    // The workers take what is left.
   }
   const messages: string[] = [];
   for (const w of pool) {

@@ -1,7 +1,7 @@
 /**
  * The pool's worker, as source evaluated with `new Worker(…, { eval: true })` (so it runs the same from
  * TypeScript sources under vitest/tsx and from the built package). It compiles each kernel's source once,
- * runs the chunks it is dealt (or, for a "collect" message, collects its garbage), then stores its status
+ * runs the chunks it takes from the shared counter (or, for a "collect" message, collects its garbage), then stores its status
  * (1 done, 2 failed, with the error posted back) and wakes the caller blocked in `Atomics.wait`.
  */
 export const WORKER_SOURCE = `
@@ -29,7 +29,10 @@ port.on("message", (task) => {
       entry = new Function("__name", task.source)((f) => f);
       kernels.set(task.name, entry);
     }
-    for (let c = task.start; c < task.nChunks; c += task.step) entry(task.args, c, task.nChunks);
+    // Chunks taken one at a time from the shared counter, as the calling thread does.
+    for (let c = Atomics.add(task.next, 0, 1); c < task.nChunks; c = Atomics.add(task.next, 0, 1)) {
+      entry(task.args, c, task.nChunks);
+    }
     Atomics.store(status, 0, 1);
   } catch (error) {
     port.postMessage({ error: error && error.stack ? error.stack : String(error) });
