@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { setThreadCount, threadCount } from "../parallel/pool.js";
 import { Rngs } from "../rng.js";
 import { tf } from "../tf.js";
 import { orthonormalColumns, symmetricEigen } from "./dense.js";
 import { knn } from "./knn.js";
 import { orthonormalBasis, pca } from "./pca.js";
+import { RowBlockProducts } from "./rowBlocks.js";
 
 function lowRankData(n: number, g: number, seed: number) {
   const r = new Rngs(seed);
@@ -86,6 +88,37 @@ describe("pca", () => {
       for (let j = 0; j < g; j++) dot += res.components.data[c * g + j] * exact.vectors[j * g + c];
       expect(Math.abs(dot)).toBeCloseTo(1, 4);
     }
+  });
+
+  it("in two row blocks, the second on a worker thread: the same decomposition, identical on one thread", () => {
+    const x = lowRankData(3001, 40, 5);
+    const g = x.cols;
+    const whole = pca(x, 5, { rngs: new Rngs(0) });
+    const run = (threads: number) => {
+      const before = threadCount();
+      setThreadCount(threads);
+      try {
+        return pca(x, 5, { rngs: new Rngs(0), rowBlockMinElements: 0 });
+      } finally {
+        setThreadCount(before);
+      }
+    };
+    const one = run(1);
+    const two = run(2);
+    expect(Array.from(two.scores.data)).toEqual(Array.from(one.scores.data));
+    expect(Array.from(two.components.data)).toEqual(Array.from(one.components.data));
+    expect(Array.from(two.explainedVariance)).toEqual(Array.from(one.explainedVariance));
+    // Against the exact decomposition, as the one-block PCA (only the sums' order differs).
+    const { exact } = exactCovariance(x);
+    for (let c = 0; c < 3; c++) {
+      expect(two.explainedVariance[c] / exact.values[c]).toBeCloseTo(1, 3);
+      let dot = 0;
+      for (let j = 0; j < g; j++) dot += two.components.data[c * g + j] * exact.vectors[j * g + c];
+      expect(Math.abs(dot)).toBeCloseTo(1, 4);
+      expect(two.explainedVariance[c] / whole.explainedVariance[c]).toBeCloseTo(1, 5);
+    }
+    // The input is untouched (its second block was copied before moving to the worker).
+    expect(x.data.length).toBe(3001 * g);
   });
 
   it("names bad input", () => {
@@ -236,5 +269,45 @@ describe("orthonormalBasis", () => {
     const q = orthonormalBasis(input);
     expect(tf.memory().numTensors).toBe(before + 1);
     tf.dispose([q, input]);
+  });
+});
+
+describe("RowBlockProducts", () => {
+  it("X·Q and Xᵀ·P in two row blocks (one on a worker) against float64 products by hand", () => {
+    const r = new Rngs(3);
+    const [n, g, l] = [501, 37, 6];
+    const x = Float32Array.from(r.normal(n * g));
+    const q = Float32Array.from(r.normal(g * l));
+    const p = Float32Array.from(r.normal(n * l));
+    const before = threadCount();
+    setThreadCount(2);
+    const blocks = new RowBlockProducts(x, n, g, l, 0);
+    try {
+      expect(blocks.threaded).toBe(tf.getBackend() === "wasm");
+      const xq = blocks.right(q, l);
+      const xtp = blocks.left(p, l);
+      for (let i = 0; i < n; i++)
+        for (let c = 0; c < l; c++) {
+          let s = 0;
+          for (let j = 0; j < g; j++) s += x[i * g + j] * q[j * l + c];
+          expect(xq[i * l + c]).toBeCloseTo(s, 4);
+        }
+      for (let j = 0; j < g; j++)
+        for (let c = 0; c < l; c++) {
+          let s = 0;
+          for (let i = 0; i < n; i++) s += x[i * g + j] * p[i * l + c];
+          expect(xtp[j * l + c]).toBeCloseTo(s, 3);
+        }
+      // Fewer columns than the bound, and again (the worker's buffers reused).
+      const narrow = blocks.right(q.subarray(0, g * 2), 2);
+      expect(narrow.length).toBe(n * 2);
+      expect(narrow[n * 2 - 1]).toBeCloseTo(
+        Array.from({ length: g }, (_, j) => x[(n - 1) * g + j] * q[j * 2 + 1]).reduce((a, b) => a + b, 0),
+        4,
+      );
+    } finally {
+      blocks.dispose();
+      setThreadCount(before);
+    }
   });
 });

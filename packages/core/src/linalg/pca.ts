@@ -3,6 +3,7 @@ import { ensureTensorMemory } from "../memory.js";
 import type { Rngs } from "../rng.js";
 import { tf, tidyHost } from "../tf.js";
 import { fromTensor, type Matrix, orthonormalColumns, symmetricEigen, toTensor } from "./dense.js";
+import { RowBlockProducts, transposeBlocked } from "./rowBlocks.js";
 
 export interface PcaOptions {
   /** Seeded source for the random projection (results are deterministic given it). */
@@ -13,6 +14,8 @@ export interface PcaOptions {
   oversamples?: number;
   /** Power iterations; default 7 as scikit-learn's randomized solver for few components. */
   powerIterations?: number;
+  /** Matrices of at least this many elements are multiplied in two row blocks (see `RowBlockProducts`). */
+  rowBlockMinElements?: number;
 }
 
 export interface PcaResult {
@@ -75,42 +78,45 @@ export function pca(x: Matrix, nComponents: number, options: PcaOptions): PcaRes
   for (let j = 0; j < g; j++) totalVariance += squares[j] - (sums[j] * sums[j]) / n;
   totalVariance /= Math.max(1, n - 1);
 
-  // The centred matrix and its transpose live in tensors at once (the transpose made on the host: the
-  // backend's transpose of 100k × 2000 took 4.8 s).
+  // The centred matrix and its transpose live in tensors at once (in two row blocks for large matrices, the
+  // second on a worker thread: see `RowBlockProducts`); the n × l blocks between products come to the host.
   ensureTensorMemory(`PCA of ${n} × ${g}`, 4 * 2 * n * g);
-  const omega: Matrix = { data: Float32Array.from(options.rngs.normal(g * l)), rows: g, cols: l };
-  const { components, singular, scores } = tidyHost(() => {
-    const xc = tf.tensor2d(centered, [n, g]);
-    const xcT = tf.tensor2d(transposeBlocked(centered, n, g), [g, n]);
-    let q = orthonormalBasis(tf.matMul(xc, toTensor(omega)));
-    for (let it = 0; it < iterations; it++) {
-      // Each iteration's N × l blocks freed as it ends, not held until the whole PCA's scope closes.
-      const previous = q;
-      q = tf.tidy(() => orthonormalBasis(tf.matMul(xc, orthonormalBasis(tf.matMul(xcT, previous)))));
-      previous.dispose();
-    }
-    // B = Qᵀ Xc (l × g), formed as (Xcᵀ Q)ᵀ (the backend's GEMM packs its right operand: Xc there costs 2×);
-    // its SVD through the small Gram matrix B Bᵀ.
-    const b = tf.transpose(tf.matMul(xcT, q));
-    const gram = tf.matMul(b, tf.transpose(b)).dataSync();
-    const { values, vectors } = symmetricEigen(gram, l);
-    const ub = tf.tensor2d(Float32Array.from(vectors), [l, l]);
-    const vt = fromTensor(tf.matMul(tf.transpose(ub), b)); // rows: U_bᵀ B = S Vᵀ
-    const out = new Float32Array(nComponents * g);
-    const sv = new Float64Array(nComponents);
-    for (let c = 0; c < nComponents; c++) {
-      const s = Math.sqrt(Math.max(values[c], 0));
-      sv[c] = s;
-      let pivot = 0;
-      for (let j = 0; j < g; j++) if (Math.abs(vt.data[c * g + j]) > Math.abs(vt.data[c * g + pivot])) pivot = j;
-      const sign = vt.data[c * g + pivot] < 0 ? -1 : 1;
-      const inv = s > 0 ? sign / s : 0;
-      for (let j = 0; j < g; j++) out[c * g + j] = vt.data[c * g + j] * inv;
-    }
-    const axes: Matrix = { data: out, rows: nComponents, cols: g };
-    const projected = fromTensor(tf.matMul(xc, tf.transpose(toTensor(axes))));
-    return { components: axes, singular: sv, scores: projected };
-  });
+  const omega = Float32Array.from(options.rngs.normal(g * l));
+  const products = new RowBlockProducts(centered, n, g, l, options.rowBlockMinElements);
+  const basis = (y: Float32Array, rows: number) =>
+    tidyHost(() => orthonormalBasis(tf.tensor2d(y, [rows, l])).dataSync() as Float32Array);
+  let components: Matrix;
+  let singular: Float64Array;
+  let scores: Matrix;
+  try {
+    let q = basis(products.right(omega, l), n);
+    for (let it = 0; it < iterations; it++) q = basis(products.right(basis(products.left(q, l), g), l), n);
+    // B = Qᵀ Xc (l × g), formed as (Xcᵀ Q)ᵀ; its SVD through the small Gram matrix B Bᵀ.
+    const bt = products.left(q, l);
+    ({ components, singular } = tidyHost(() => {
+      const b = tf.transpose(tf.tensor2d(bt, [g, l]));
+      const gram = tf.matMul(b, tf.transpose(b)).dataSync();
+      const { values, vectors } = symmetricEigen(gram, l);
+      const ub = tf.tensor2d(Float32Array.from(vectors), [l, l]);
+      const vt = fromTensor(tf.matMul(tf.transpose(ub), b)); // rows: U_bᵀ B = S Vᵀ
+      const out = new Float32Array(nComponents * g);
+      const sv = new Float64Array(nComponents);
+      for (let c = 0; c < nComponents; c++) {
+        const s = Math.sqrt(Math.max(values[c], 0));
+        sv[c] = s;
+        let pivot = 0;
+        for (let j = 0; j < g; j++) if (Math.abs(vt.data[c * g + j]) > Math.abs(vt.data[c * g + pivot])) pivot = j;
+        const sign = vt.data[c * g + pivot] < 0 ? -1 : 1;
+        const inv = s > 0 ? sign / s : 0;
+        for (let j = 0; j < g; j++) out[c * g + j] = vt.data[c * g + j] * inv;
+      }
+      return { components: { data: out, rows: nComponents, cols: g }, singular: sv };
+    }));
+    const axesT = transposeBlocked(components.data, nComponents, g);
+    scores = { data: products.right(axesT, nComponents), rows: n, cols: nComponents };
+  } finally {
+    products.dispose();
+  }
   const explainedVariance = Float64Array.from(singular, (s) => (s * s) / Math.max(1, n - 1));
   const explainedVarianceRatio = Float64Array.from(explainedVariance, (v) =>
     totalVariance > 0 ? v / totalVariance : 0,
@@ -183,20 +189,6 @@ function inverseCholeskyFactor(gram: ArrayLike<number>, l: number): Float32Array
       column[r] = sum / lower[r * l + r];
     }
     for (let r = 0; r < l; r++) out[r * l + c] = column[r];
-  }
-  return out;
-}
-
-/** Rows × cols row-major → its transpose, in tiles that stay in cache. */
-function transposeBlocked(a: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  const tile = 64;
-  for (let i0 = 0; i0 < rows; i0 += tile) {
-    const i1 = Math.min(rows, i0 + tile);
-    for (let j0 = 0; j0 < cols; j0 += tile) {
-      const j1 = Math.min(cols, j0 + tile);
-      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) out[j * rows + i] = a[i * cols + j];
-    }
   }
   return out;
 }
