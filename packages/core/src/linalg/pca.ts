@@ -55,34 +55,8 @@ export function pca(x: Matrix, nComponents: number, options: PcaOptions): PcaRes
   const l = Math.min(maxRank, nComponents + (options.oversamples ?? 10));
   const iterations = options.powerIterations ?? 7;
 
-  // Column means (float64), then the centred copy with each column's sum of squares in the same pass.
-  const mean = new Float32Array(g);
-  const centered = new Float32Array(x.data);
-  const sums = new Float64Array(g);
-  const squares = new Float64Array(g);
-  if (center) {
-    for (let i = 0; i < n; i++) for (let j = 0; j < g; j++) sums[j] += x.data[i * g + j];
-    for (let j = 0; j < g; j++) mean[j] = sums[j] / n;
-    sums.fill(0);
-  }
-  for (let i = 0; i < n; i++) {
-    const base = i * g;
-    for (let j = 0; j < g; j++) {
-      const v = centered[base + j] - mean[j];
-      centered[base + j] = v;
-      sums[j] += v;
-      squares[j] += v * v;
-    }
-  }
-  let totalVariance = 0;
-  for (let j = 0; j < g; j++) totalVariance += squares[j] - (sums[j] * sums[j]) / n;
-  totalVariance /= Math.max(1, n - 1);
-
-  // The centred matrix and its transpose live in tensors at once (in two row blocks for large matrices, the
-  // second on a worker thread: see `RowBlockProducts`); the n × l blocks between products come to the host.
-  ensureTensorMemory(`PCA of ${n} × ${g}`, 4 * 2 * n * g);
   const omega = Float32Array.from(options.rngs.normal(g * l));
-  const products = new RowBlockProducts(centered, n, g, l, options.rowBlockMinElements);
+  const { products, mean, totalVariance } = centredProducts(x, center, l, options.rowBlockMinElements);
   const basis = (y: Float32Array, rows: number) =>
     tidyHost(() => orthonormalBasis(tf.tensor2d(y, [rows, l])).dataSync() as Float32Array);
   let components: Matrix;
@@ -122,6 +96,44 @@ export function pca(x: Matrix, nComponents: number, options: PcaOptions): PcaRes
     totalVariance > 0 ? v / totalVariance : 0,
   );
   return { scores, components, explainedVariance, explainedVarianceRatio, mean };
+}
+
+/**
+ * The centred matrix in {@link RowBlockProducts} (in tensors; the host copy is let go when this returns), with
+ * the column means (float64 sums) and the total variance (each column's sum of squares in the centring pass).
+ */
+function centredProducts(
+  x: Matrix,
+  center: boolean,
+  l: number,
+  rowBlockMinElements: number | undefined,
+): { products: RowBlockProducts; mean: Float32Array; totalVariance: number } {
+  const { rows: n, cols: g } = x;
+  const mean = new Float32Array(g);
+  const centered = new Float32Array(x.data);
+  const sums = new Float64Array(g);
+  const squares = new Float64Array(g);
+  if (center) {
+    for (let i = 0; i < n; i++) for (let j = 0; j < g; j++) sums[j] += x.data[i * g + j];
+    for (let j = 0; j < g; j++) mean[j] = sums[j] / n;
+    sums.fill(0);
+  }
+  for (let i = 0; i < n; i++) {
+    const base = i * g;
+    for (let j = 0; j < g; j++) {
+      const v = centered[base + j] - mean[j];
+      centered[base + j] = v;
+      sums[j] += v;
+      squares[j] += v * v;
+    }
+  }
+  let totalVariance = 0;
+  for (let j = 0; j < g; j++) totalVariance += squares[j] - (sums[j] * sums[j]) / n;
+  totalVariance /= Math.max(1, n - 1);
+  // The centred matrix and its transpose live in tensors at once (in two row blocks for large matrices, the
+  // second on a worker thread: see `RowBlockProducts`); the n × l blocks between products come to the host.
+  ensureTensorMemory(`PCA of ${n} × ${g}`, 4 * 2 * n * g);
+  return { products: new RowBlockProducts(centered, n, g, l, rowBlockMinElements), mean, totalVariance };
 }
 
 /** Rows per column from which `orthonormalBasis` tries CholeskyQR2 (below it MGS on the host is cheap). */

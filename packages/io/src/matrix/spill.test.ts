@@ -7,7 +7,7 @@ import { liveTemps } from "../files/temp.js";
 import { readH5ad } from "../h5ad/read.js";
 import { writeH5ad } from "../h5ad/write.js";
 import { csr, dense } from "./construct.js";
-import { isSpilled, readSpilled, spillLayer, storedLength } from "./spill.js";
+import { isSpilled, readSpilled, spillLayer, spillWrites, storedLength } from "./spill.js";
 import type { CsrMatrix, DenseMatrix } from "./types.js";
 
 const dir = mkdtempSync(join(tmpdir(), "diffcell-spill-test-"));
@@ -19,9 +19,10 @@ const spillFiles = () => readdirSync(dir).filter((f) => f.startsWith(".diffcell-
 const values = Float64Array.from({ length: 15 }, (_, i) => (i % 4 === 0 ? 0 : i * 1.25 - 3));
 
 describe("spillLayer", () => {
-  it("parks a dense layer in a file and gives it back, the same values, on first access (held from then on)", () => {
+  it("parks a dense layer in a file and gives it back, the same values, on first access (held from then on)", async () => {
     const original = dense(values.slice(), 5, 3);
     const spilled = spillLayer(original, dir) as DenseMatrix;
+    await spillWrites(); // the file complete: the reads below come from it
     expect(isSpilled(spilled)).toBe(true);
     expect([spilled.format, spilled.rows, spilled.cols]).toEqual(["dense", 5, 3]);
     expect(storedLength(spilled)).toBe(15);
@@ -39,9 +40,23 @@ describe("spillLayer", () => {
     expect(spilled.data[4]).toBe(99);
   });
 
-  it("parks a CSR layer's three arrays", () => {
+  it("gives a layer back while its file is still being written, and removes the file", async () => {
+    const data = Float32Array.from({ length: 3_000_000 }, (_, i) => i % 11);
+    const spilled = spillLayer(dense(data, 3000, 1000), dir) as DenseMatrix;
+    expect(isSpilled(spilled)).toBe(true);
+    expect(Array.from(readSpilled(spilled, "data", 5, 8))).toEqual([5, 6, 7]);
+    expect(spilled.data[2_999_999]).toBe(2_999_999 % 11);
+    expect(isSpilled(spilled)).toBe(false);
+    expect(spillFiles().length).toBe(0);
+    await spillWrites();
+    expect(spillFiles().length).toBe(0);
+    expect(spilled.data[12]).toBe(1);
+  });
+
+  it("parks a CSR layer's three arrays", async () => {
     const m = csr(Float32Array.of(1, 2, 3, 4), Int32Array.of(0, 2, 1, 2), Int32Array.of(0, 2, 2, 4), 3, 3);
     const spilled = spillLayer(m, dir) as CsrMatrix;
+    await spillWrites();
     expect(storedLength(spilled, "indptr")).toBe(4);
     expect(Array.from(readSpilled(spilled, "indices", 1, 3))).toEqual([2, 1]);
     expect(Array.from(spilled.indptr)).toEqual([0, 2, 2, 4]);
@@ -62,6 +77,7 @@ describe("spillLayer", () => {
       g,
     );
     const big = new AnnData({ layers: { a: spillLayer(dense(data, n, g), dir), b: spillLayer(counts, dir) } });
+    await spillWrites();
     const path = join(dir, "out.h5ad");
     await writeH5ad(big, path);
     expect(isSpilled(big.layers.a)).toBe(true);

@@ -174,6 +174,25 @@ export function writeSync(
   return memfs().write(stream(fd), toBytes(buffer), offset, length, position ?? undefined);
 }
 
+/** node:fs's callback `write`: done in memory at once, the callback called on a later tick (as Node's). */
+export function write(
+  fd: number,
+  buffer: ArrayBufferView,
+  offset: number,
+  length: number,
+  position: number | null,
+  callback: (error: Error | null, written: number) => void,
+): void {
+  let written = 0;
+  let failure: Error | null = null;
+  try {
+    written = writeSync(fd, buffer, offset, length, position);
+  } catch (error) {
+    failure = error as Error;
+  }
+  queueMicrotask(() => callback(failure, written));
+}
+
 /** Access modes (as node:fs's): the in-memory file system is readable and writable everywhere. */
 export const constants = { F_OK: 0, R_OK: 4, W_OK: 2, X_OK: 1 };
 
@@ -213,6 +232,7 @@ export default {
   renameSync,
   openSync,
   closeSync,
+  write,
   fstatSync,
   readSync,
   writeSync,
