@@ -1,6 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterAll, describe, expect, it } from "vitest";
 import { AnnData } from "../anndata.js";
 import { liveTemps } from "../files/temp.js";
@@ -51,6 +53,23 @@ describe("spillLayer", () => {
     await spillWrites();
     expect(spillFiles().length).toBe(0);
     expect(spilled.data[12]).toBe(1);
+  });
+
+  it("lets the layer's memory go once its file is complete", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    let spilled: DenseMatrix | undefined;
+    const original = (() => {
+      const data = new Float32Array(1_000_000).fill(3);
+      spilled = spillLayer(dense(data, 1000, 1000), dir) as DenseMatrix;
+      return new WeakRef(data);
+    })();
+    await spillWrites();
+    // A collection needs a fresh task to see the last references gone.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    expect(original.deref()).toBeUndefined();
+    expect(spilled?.data[999_999]).toBe(3);
   });
 
   it("parks a CSR layer's three arrays", async () => {
