@@ -153,19 +153,30 @@ export async function spillWrites(): Promise<void> {
   await Promise.all([...pending]);
 }
 
-/** Writes each array at its byte offset, in IO_BYTES calls, then closes `fd` (also on failure). */
+/**
+ * Writes each array at its byte offset in IO_BYTES calls, then closes `fd` (also on failure). Every call is
+ * issued at once: the thread pool runs them while this thread computes, whereas a chain (the next call issued
+ * by the previous one's callback) advanced one call per turn of the event loop, i.e. per pipeline step.
+ */
 async function writeArrays(fd: number, arrays: ReadonlyArray<readonly [NumericArray, number]>): Promise<void> {
-  const writeAt = (bytes: Uint8Array, position: number) =>
+  const writeAll = (bytes: Uint8Array, position: number): Promise<void> =>
     new Promise<number>((resolve, reject) =>
       write(fd, bytes, 0, bytes.length, position, (error, written) => (error ? reject(error) : resolve(written))),
+    ).then((written) =>
+      // A short write (rare for files) continues where it stopped.
+      written < bytes.length ? writeAll(bytes.subarray(written), position + written) : undefined,
     );
+  const calls: Promise<void>[] = [];
+  for (const [a, offset] of arrays) {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    for (let p = 0; p < bytes.length; p += IO_BYTES)
+      calls.push(writeAll(bytes.subarray(p, Math.min(bytes.length, p + IO_BYTES)), offset + p));
+  }
   try {
-    for (const [a, offset] of arrays) {
-      const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-      for (let p = 0; p < bytes.length; )
-        p += await writeAt(bytes.subarray(p, Math.min(bytes.length, p + IO_BYTES)), offset + p);
-    }
+    await Promise.all(calls);
   } finally {
+    // Every call settled before the descriptor closes (one failing must not close it under the others).
+    await Promise.allSettled(calls);
     closeSync(fd);
   }
 }
