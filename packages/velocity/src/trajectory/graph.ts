@@ -94,7 +94,23 @@ export function velocityGraph(
     }
     for (let c = 0; c < m; c++) v[i * m + c] = row[c] - mean;
   }
-  // Correlations of every candidate pair on the worker pool, a quarter of the rows at a time (progress).
+  // Each row's Σv and Σv² over the stored values (the kernel reads them for both slots of a pair).
+  const sums = (length: number) =>
+    parallel ? new Float64Array(new SharedArrayBuffer(8 * length)) : new Float64Array(length);
+  const vSum = sums(n);
+  const vSquares = sums(n);
+  for (let i = 0; i < n; i++) {
+    let total = 0;
+    let squares = 0;
+    for (let c = i * m; c < (i + 1) * m; c++) {
+      total += v[c];
+      squares += v[c] * v[c];
+    }
+    vSum[i] = total;
+    vSquares[i] = squares;
+  }
+  // Correlations of every candidate pair on the worker pool, a quarter of the rows at a time (progress). A row
+  // also fills slots of later rows (pairs that are candidates both ways: see the kernel); those rows skip them.
   const cos = block(cand.length);
   const args: GraphArgs = {
     m,
@@ -103,6 +119,8 @@ export function velocityGraph(
     sqrt: options.sqrtTransform ? 1 : 0,
     v,
     x,
+    vSum,
+    vSquares,
     candStart,
     cand,
     cos,
