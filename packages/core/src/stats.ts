@@ -98,7 +98,7 @@ export function quantile(x: ArrayLike<number>, q: number): number {
  * Rearranges values[0, m) so that values[k] is the k-th smallest, everything left of it ≤ and right of it ≥
  * (Hoare partitioning around a median-of-three pivot; no NaN in the range), and returns values[k].
  */
-function select(values: Float64Array, m: number, k: number): number {
+export function select(values: Float64Array, m: number, k: number): number {
   let left = 0;
   let right = m - 1;
   while (right > left) {
