@@ -155,7 +155,9 @@ class WorkerBlock implements Block {
     this.busy = false;
     if (Atomics.load(this.status, 0) === 2) {
       const reply = receiveMessageOnPort(this.port);
-      throw new DiffcellError(`PCA's GEMM worker failed: ${String(reply?.message ?? "unknown error")}`);
+      throw new DiffcellError(
+        `PCA's GEMM worker failed (DIFFCELL_THREADS=1 runs it on one thread): ${String(reply?.message ?? "unknown error")}`,
+      );
     }
   }
   start(op: "right" | "left", input: Float32Array, l: number): void {
@@ -216,9 +218,15 @@ export class RowBlockProducts {
     this.threaded = paths !== undefined;
     // The worker's block first: it sets up while this thread makes its own.
     const other = second && (paths ? new WorkerBlock(second, n - cut, g, paths, maxL) : undefined);
-    const first = new LocalBlock(split ? x.subarray(0, cut * g) : x, cut, g);
-    this.blocks = [first];
-    if (second) this.blocks.push(other ?? new LocalBlock(second, n - cut, g));
+    this.blocks = [];
+    try {
+      this.blocks.push(new LocalBlock(split ? x.subarray(0, cut * g) : x, cut, g));
+      if (second) this.blocks.push(other ?? new LocalBlock(second, n - cut, g));
+    } catch (error) {
+      other?.dispose();
+      for (const b of this.blocks) b.dispose();
+      throw error;
+    }
   }
 
   /** X·Q for Q (g × l, row-major): n × l. */
@@ -238,7 +246,8 @@ export class RowBlockProducts {
   left(p: Float32Array, l: number): Float32Array {
     let offset = this.blocks[0].rows * l;
     for (const b of this.later()) {
-      b.start("left", p.subarray(offset, offset + b.rows * l), l);
+      // A copy of the block's rows only (posting a view to a worker copies its whole buffer).
+      b.start("left", p.slice(offset, offset + b.rows * l), l);
       offset += b.rows * l;
     }
     this.blocks[0].start("left", p.subarray(0, this.blocks[0].rows * l), l);
