@@ -151,7 +151,21 @@ export async function releaseTensorHeap(minBytes = RELEASE_HEAP_MIN_BYTES): Prom
   return bytes;
 }
 
-let identityShared = false;
+/** Kernels of the wasm backend replaced by ours (once per process: the registry outlives backend instances). */
+const replacedOnWasm = new Set<string>();
+
+/**
+ * Replaces the wasm backend's kernel `name` by `make(base)` (base: the backend's own, for the cases ours passes
+ * on). Gradients are registered by kernel name, so they stay.
+ */
+function replaceOnWasm(name: string, make: (base: tf.KernelConfig) => tf.KernelFunc): void {
+  if (replacedOnWasm.has(name)) return;
+  const base = tf.getKernel(name, "wasm");
+  if (!base) return;
+  replacedOnWasm.add(name);
+  tf.unregisterKernel(name, "wasm");
+  tf.registerKernel({ ...base, kernelFunc: make(base) });
+}
 
 /**
  * The wasm backend's Identity kernel copies the tensor's bytes. tfjs-core runs it for every tensor a taped
@@ -160,23 +174,13 @@ let identityShared = false;
  * data by reference count, as the cpu backend's Identity and the wasm backend's own Reshape do.
  */
 function shareIdentityOnWasm(): void {
-  if (identityShared) return;
-  const base = tf.getKernel(tf.Identity, "wasm");
-  if (!base) return;
-  identityShared = true;
-  tf.unregisterKernel(tf.Identity, "wasm");
-  tf.registerKernel({
-    ...base,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === "string") return base.kernelFunc(args);
-      (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
+  replaceOnWasm(tf.Identity, (base) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === "string") return base.kernelFunc(args);
+    (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   });
 }
-
-let sliceInPlace = false;
 
 interface WasmSliceBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -189,33 +193,22 @@ interface WasmSliceBackend {
  * it returns: a 512-row block of 100k cells × 1014 genes copied 405 MB, and the row blocks of the full-data
  * passes and the column blocks of the per-gene moments cost ~17 s of a 100k run. This one copies only the
  * slice, from the input's bytes in the heap straight into the output's (the output made first: making it can
- * grow the heap and detach older views). Same values, same gradient (registered by kernel name).
+ * grow the heap and detach older views). Same values, same gradient.
  */
 function sliceInPlaceOnWasm(): void {
-  if (sliceInPlace) return;
-  const base = tf.getKernel(tf.Slice, "wasm");
-  if (!base) return;
-  sliceInPlace = true;
-  tf.unregisterKernel(tf.Slice, "wasm");
-  tf.registerKernel({
-    ...base,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === "string") return base.kernelFunc(args);
-      const attrs = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
-      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
-      const backend = args.backend as unknown as WasmSliceBackend;
-      const out = backend.makeOutput(size, x.dtype);
-      const total = size.reduce((a, b) => a * b, 1);
-      if (total === 0) return out;
-      const bytes = x.dtype === "bool" ? 1 : 4;
-      const heap = backend.wasm.HEAPU8;
-      const from = backend.dataIdMap.get(x.dataId)?.memoryOffset;
-      const to = backend.dataIdMap.get(out.dataId)?.memoryOffset;
-      if (from === undefined || to === undefined) return base.kernelFunc(args);
-      copySlice(heap, from, to, x.shape, begin, size, bytes);
-      return out;
-    },
+  replaceOnWasm(tf.Slice, (base) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === "string") return base.kernelFunc(args);
+    const attrs = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+    const backend = args.backend as unknown as WasmSliceBackend;
+    const out = backend.makeOutput(size, x.dtype);
+    if (size.reduce((a, b) => a * b, 1) === 0) return out;
+    const from = backend.dataIdMap.get(x.dataId)?.memoryOffset;
+    const to = backend.dataIdMap.get(out.dataId)?.memoryOffset;
+    if (from === undefined || to === undefined) return base.kernelFunc(args);
+    copySlice(backend.wasm.HEAPU8, from, to, x.shape, begin, size, x.dtype === "bool" ? 1 : 4);
+    return out;
   });
 }
 

@@ -79,51 +79,38 @@ const { quantile } = stats;
 /** Fixed gene chunks of {@link fitSteadyState} (results do not depend on the number of threads). */
 const STEADY_CHUNKS = 64;
 
-/**
- * Genes of one chunk: their columns gathered 32 at a time, row by row, as float64 copies (scanning a large
- * row-major matrix column by column touches a new memory page per value), then each gene fitted.
- */
+/** The genes of one chunk, each fitted on contiguous copies of its columns (see `forEachColumn`). */
 function steadyStateChunk(a: SteadyStateArgs, chunk: number, nChunks: number): void {
   const { n, g } = a;
-  const lo = chunkStart(chunk, g, nChunks);
-  const hi = chunkStart(chunk + 1, g, nChunks);
-  const width = Math.min(32, hi - lo);
-  if (width <= 0) return;
-  const s = new Float64Array(width * n);
-  const u = new Float64Array(width * n);
   const score = new Float64Array(n);
-  for (let j0 = lo; j0 < hi; j0 += width) {
-    const w = Math.min(width, hi - j0);
+  const fitGene = (j: number, [s, u]: Float64Array[]) => {
+    const { maxS, maxU } = columnMax(s, u);
+    for (let i = 0; i < n; i++) score[i] = s[i] / Math.max(maxS, 1e-3) + u[i] / Math.max(maxU, 1e-3);
+    const bound = quantile(score, 1 - a.percentile / 100);
+    let su = 0;
+    let ss = 0;
     for (let i = 0; i < n; i++) {
-      const row = i * g + j0;
-      for (let c = 0; c < w; c++) {
-        s[c * n + i] = a.spliced[row + c];
-        u[c * n + i] = a.unspliced[row + c];
-      }
+      if (score[i] < bound) continue;
+      su += s[i] * u[i];
+      ss += s[i] ** 2;
     }
-    for (let c = 0; c < w; c++) {
-      const j = j0 + c;
-      const sj = s.subarray(c * n, (c + 1) * n);
-      const uj = u.subarray(c * n, (c + 1) * n);
-      const { maxS, maxU } = columnMax(sj, uj);
-      for (let i = 0; i < n; i++) score[i] = sj[i] / Math.max(maxS, 1e-3) + uj[i] / Math.max(maxU, 1e-3);
-      const bound = quantile(score, 1 - a.percentile / 100);
-      let su = 0;
-      let ss = 0;
-      for (let i = 0; i < n; i++) {
-        if (score[i] < bound) continue;
-        su += sj[i] * uj[i];
-        ss += sj[i] ** 2;
-      }
-      a.gamma[j] = ss > 0 ? su / ss : 0;
-      a.r2[j] = rSquared(sj, uj, a.gamma[j]);
-      a.velocityGenes[j] = a.r2[j] > 0.01 && a.gamma[j] > 0.01 && maxS > 0 && maxU > 0 ? 1 : 0;
-    }
-  }
+    a.gamma[j] = ss > 0 ? su / ss : 0;
+    a.r2[j] = rSquared(s, u, a.gamma[j]);
+    a.velocityGenes[j] = a.r2[j] > 0.01 && a.gamma[j] > 0.01 && maxS > 0 && maxU > 0 ? 1 : 0;
+  };
+  forEachColumn(
+    [a.spliced, a.unspliced],
+    n,
+    g,
+    fitGene,
+    chunkStart(chunk, g, nChunks),
+    chunkStart(chunk + 1, g, nChunks),
+  );
 }
 
 const STEADY_KERNEL: ParallelKernel = defineKernel("velocity.steadyState", steadyStateChunk, [
   chunkStart,
+  forEachColumn,
   columnMax,
   rSquared,
   stats.quantile,

@@ -1,23 +1,24 @@
-/** Columns per block when per-gene work reads row-major [N, G] matrices: 32 × 100k cells × float64 = 26 MB a layer. */
-const COLUMN_BLOCK = 32;
-
 /**
- * Calls `fn(j, columns)` for each column j of the row-major [n, g] `layers` (all the same shape), with
- * `columns[l]` the n values of layer l's column j, contiguous (float64 copies, exact for float32 input). The
- * columns are gathered a block at a time, row by row: scanning a large row-major matrix column by column touches
- * a new memory page per value (100k cells × 2000 genes: the steady-state fit took 50 s that way, 8.5 s here).
- * The views are reused: `fn` must not keep them.
+ * Calls `fn(j, columns)` for each column j in [from, to) (default all) of the row-major [n, g] `layers` (all the
+ * same shape), with `columns[l]` the n values of layer l's column j, contiguous (float64 copies, exact for
+ * float32 input). The columns are gathered 32 at a time (32 × 100k cells × float64 = 26 MB a layer), row by row:
+ * scanning a large row-major matrix column by column touches a new memory page per value (100k cells × 2000
+ * genes: the steady-state fit took 50 s that way, 8.5 s here). The views are reused: `fn` must not keep them.
+ * Self-contained (the steady-state fit's pool kernel ships it to worker threads).
  */
 export function forEachColumn(
   layers: ReadonlyArray<ArrayLike<number>>,
   n: number,
   g: number,
   fn: (j: number, columns: Float64Array[]) => void,
+  from = 0,
+  to = g,
 ): void {
-  const width = Math.min(COLUMN_BLOCK, g);
+  const width = Math.min(32, to - from);
+  if (width <= 0) return;
   const blocks = layers.map(() => new Float64Array(width * n));
-  for (let j0 = 0; j0 < g; j0 += width) {
-    const w = Math.min(width, g - j0);
+  for (let j0 = from; j0 < to; j0 += width) {
+    const w = Math.min(width, to - j0);
     layers.forEach((x, l) => {
       const out = blocks[l];
       for (let i = 0; i < n; i++) {

@@ -75,6 +75,10 @@ export function velocityGraph(
   if (scale && scale.length !== g) throw new ShapeError("geneScale", `[${g}]`, [scale.length]);
   const root = options.sqrtTransform ? (z: number) => Math.sign(z) * Math.sqrt(Math.abs(z)) : (z: number) => z;
   const row = new Float64Array(m);
+  const sums = (length: number) =>
+    parallel ? new Float64Array(new SharedArrayBuffer(8 * length)) : new Float64Array(length);
+  const vSum = sums(n);
+  const vSquares = sums(n);
   for (let i = 0; i < n; i++) {
     let mean = 0;
     for (let c = 0; c < m; c++) {
@@ -92,19 +96,15 @@ export function velocityGraph(
       }
       x[i * m + c] = e;
     }
-    for (let c = 0; c < m; c++) v[i * m + c] = row[c] - mean;
-  }
-  // Each row's Σv and Σv² over the stored values (the kernel reads them for both slots of a pair).
-  const sums = (length: number) =>
-    parallel ? new Float64Array(new SharedArrayBuffer(8 * length)) : new Float64Array(length);
-  const vSum = sums(n);
-  const vSquares = sums(n);
-  for (let i = 0; i < n; i++) {
+    // Each row's Σv and Σv² over the stored (float32) values, in gene order: the kernel reads them for both
+    // slots of a pair.
     let total = 0;
     let squares = 0;
-    for (let c = i * m; c < (i + 1) * m; c++) {
-      total += v[c];
-      squares += v[c] * v[c];
+    for (let c = 0; c < m; c++) {
+      v[i * m + c] = row[c] - mean;
+      const stored = v[i * m + c];
+      total += stored;
+      squares += stored * stored;
     }
     vSum[i] = total;
     vSquares[i] = squares;
