@@ -60,10 +60,13 @@ export function velocityGraph(
   for (let j = 0; j < g; j++) if (mask[j]) genes.push(j);
   if (genes.length === 0) throw new InputError("genes", "no genes selected for the velocity graph");
   const m = genes.length;
-  let { candStart, cand } = candidates(options.neighbors, n, options.recurse ?? 2);
+  // Rows stored and processed in breadth-first order of the kNN graph: a row's candidates then sit a few
+  // thousand rows away instead of anywhere in N, so the rows a pair reads are mostly still in cache (100k
+  // simulated cells: 75 → 51 s). Each pair's sums are the same, so the graph is too.
+  let { candStart, cand, order, rank } = candidatesInOrder(options.neighbors, n, options.recurse ?? 2);
   const parallel = useThreads(CHUNKS, cand.length * m, 200_000);
   // On the pool the lists live in shared memory from here (the originals go; no pooled copy per call).
-  if (parallel) [candStart, cand] = [toShared(candStart), toShared(cand)];
+  if (parallel) [candStart, cand, order, rank] = [candStart, cand, order, rank].map((a) => toShared(a));
   // Gene-subset copies in float32 (contiguous rows make the pair loops fast; the pair sums stay float64),
   // shared with the worker pool from the start: at 100k cells × 1000 genes float64 copies plus the pool's
   // copies of them held 3.2 GB, and the pair loops read half the bytes.
@@ -80,6 +83,7 @@ export function velocityGraph(
   const vSum = sums(n);
   const vSquares = sums(n);
   for (let i = 0; i < n; i++) {
+    const at = rank[i] * m;
     let mean = 0;
     for (let c = 0; c < m; c++) {
       const f = scale ? scale[genes[c]] : 1;
@@ -94,20 +98,20 @@ export function velocityGraph(
           i * g + genes[c],
         );
       }
-      x[i * m + c] = e;
+      x[at + c] = e;
     }
     // Each row's Σv and Σv² over the stored (float32) values, in gene order: the kernel reads them for both
     // slots of a pair.
     let total = 0;
     let squares = 0;
     for (let c = 0; c < m; c++) {
-      v[i * m + c] = row[c] - mean;
-      const stored = v[i * m + c];
+      v[at + c] = row[c] - mean;
+      const stored = v[at + c];
       total += stored;
       squares += stored * stored;
     }
-    vSum[i] = total;
-    vSquares[i] = squares;
+    vSum[rank[i]] = total;
+    vSquares[rank[i]] = squares;
   }
   // Correlations of every candidate pair on the worker pool, a quarter of the rows at a time (progress). A row
   // also fills slots of later rows (pairs that are candidates both ways: see the kernel); those rows skip them.
@@ -121,6 +125,8 @@ export function velocityGraph(
     x,
     vSum,
     vSquares,
+    order,
+    rank,
     candStart,
     cand,
     cos,
@@ -135,7 +141,7 @@ export function velocityGraph(
   const positive = new CsrBuilder(n);
   const negative = new CsrBuilder(n);
   for (let i = 0; i < n; i++) {
-    for (let e = candStart[i]; e < candStart[i + 1]; e++) {
+    for (let e = candStart[rank[i]]; e < candStart[rank[i] + 1]; e++) {
       if (cos[e] > 0) positive.push(cand[e], cos[e]);
       else if (cos[e] < 0) negative.push(cand[e], cos[e]);
     }
@@ -145,23 +151,47 @@ export function velocityGraph(
   return { graph: positive.build(), graphNeg: negative.build() };
 }
 
+/**
+ * {@link localityOrder} from a set of kNN lists, each cell's position in it (rank[order[p]] = p), and the
+ * candidate lists in that order (see {@link candidates}).
+ */
+function candidatesInOrder(
+  neighbors: Int32Array,
+  n: number,
+  recurse: number,
+): { candStart: Int32Array; cand: Int32Array; order: Int32Array; rank: Int32Array } {
+  const direct = neighborSets(neighbors, n);
+  const order = localityOrder(direct, n);
+  const rank = new Int32Array(n);
+  for (let p = 0; p < n; p++) rank[order[p]] = p;
+  return { ...candidates(direct, n, recurse, order), order, rank };
+}
+
 /** Row chunks of the correlation pass (fixed: results do not depend on the number of threads). */
 const CHUNKS = 16;
 
 /**
- * Each cell's candidates, sorted: its kNN and, with `recurse` 2, their kNN (the cell itself excluded), as CSR.
+ * Each cell's candidates, sorted: its kNN and, with `recurse` 2, their kNN (the cell itself excluded), as CSR
+ * with row p listing cell order[p]'s.
  */
-function candidates(neighbors: Int32Array, n: number, recurse: number): { candStart: Int32Array; cand: Int32Array } {
-  const direct = neighborSets(neighbors, n);
+function candidates(
+  direct: number[][],
+  n: number,
+  recurse: number,
+  order: Int32Array,
+): { candStart: Int32Array; cand: Int32Array } {
   const candStart = new Int32Array(n + 1);
-  let cand: Int32Array = new Int32Array(Math.max(16, 8 * neighbors.length));
+  let edges = 0;
+  for (const row of direct) edges += row.length;
+  let cand: Int32Array = new Int32Array(Math.max(16, 8 * edges));
   const seen = new Int32Array(n).fill(-1);
   // Typed buffers reused across rows and one native numeric sort per row (a JS array per row, spread pushes
   // and a comparator sort took 2.9 s per graph on 33k cells); the candidates come out the same.
   let row: Int32Array = new Int32Array(256);
   let frontier: Int32Array = new Int32Array(256);
   let next: Int32Array = new Int32Array(256);
-  for (let i = 0; i < n; i++) {
+  for (let p = 0; p < n; p++) {
+    const i = order[p];
     let rowLength = 0;
     seen[i] = i;
     const first = direct[i];
@@ -186,12 +216,53 @@ function candidates(neighbors: Int32Array, n: number, recurse: number): { candSt
       frontierLength = nextLength;
     }
     const sorted = row.subarray(0, rowLength).sort();
-    const start = candStart[i];
+    const start = candStart[p];
     if (start + rowLength > cand.length) cand = grow(cand, start + rowLength);
     cand.set(sorted, start);
-    candStart[i + 1] = start + rowLength;
+    candStart[p + 1] = start + rowLength;
   }
   return { candStart, cand: cand.slice(0, candStart[n]) };
+}
+
+/**
+ * The cells in breadth-first order of the kNN graph: neighbours end up close in the order (100k simulated
+ * cells: a kNN pair 3.1k rows apart on average instead of 32k). Each cell not yet placed, in increasing
+ * number, starts a part: a sweep over the unplaced cells it reaches finds a pseudo-peripheral cell (the last
+ * reached), and the part is the sweep from there, then (kNN lists are directed, so that need not reach back)
+ * from the starting cell. Every cell is placed once; every cell probed is placed in its part, so no cell is
+ * probed twice.
+ */
+export function localityOrder(direct: number[][], n: number): Int32Array {
+  const order = new Int32Array(n);
+  const placed = new Uint8Array(n);
+  const probed = new Uint8Array(n);
+  const scratch = new Int32Array(n);
+  /** Breadth-first from `from` over cells unmarked in `seen` (marking them) into out[at ..]; returns the end. */
+  const sweep = (from: number, out: Int32Array, at: number, seen: Uint8Array): number => {
+    let head = at;
+    let tail = at;
+    seen[from] = 1;
+    out[tail++] = from;
+    while (head < tail) {
+      const row = direct[out[head++]];
+      for (let r = 0; r < row.length; r++) {
+        const j = row[r];
+        if (!seen[j] && !placed[j]) {
+          seen[j] = 1;
+          out[tail++] = j;
+        }
+      }
+    }
+    return tail;
+  };
+  let filled = 0;
+  for (let s = 0; s < n; s++) {
+    if (placed[s]) continue;
+    const end = sweep(s, scratch, 0, probed);
+    filled = sweep(scratch[end - 1], order, filled, placed);
+    if (!placed[s]) filled = sweep(s, order, filled, placed);
+  }
+  return order;
 }
 
 /** A copy of `a` with room for at least `needed` elements (doubling), the first `a.length` kept. */

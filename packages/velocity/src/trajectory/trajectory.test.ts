@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { readH5ad, toCsr, toDenseFloat32 } from "@diffcell/io";
 import { describe, expect, it } from "vitest";
 import { finiteColumns } from "./columns.js";
-import { velocityGraph } from "./graph.js";
+import { localityOrder, velocityGraph } from "./graph.js";
 import { crossBoundaryCorrectness, innerClusterCoherence } from "./metrics.js";
 import { geneTimeUnits } from "./units.js";
 
@@ -195,6 +195,80 @@ describe("velocityGraph on worker threads", () => {
       }
     } finally {
       setThreadCount(initial);
+    }
+  });
+});
+
+describe("velocityGraph's processing order", () => {
+  it("localityOrder walks a path from one end and covers every component", () => {
+    // A path 0–1–…–9 relabelled by a fixed scramble, plus an isolated pair {10, 11}.
+    const label = [7, 2, 9, 0, 5, 3, 8, 1, 6, 4];
+    const direct: number[][] = Array.from({ length: 12 }, () => []);
+    for (let s = 0; s + 1 < 10; s++) {
+      direct[label[s]].push(label[s + 1]);
+      direct[label[s + 1]].push(label[s]);
+    }
+    direct[10].push(11);
+    direct[11].push(10);
+    const order = Array.from(localityOrder(direct, 12));
+    const walked = order.slice(0, 10);
+    // From cell 0 (path position 3) the last cell reached is an end of the path; from there the path in order.
+    expect([label, [...label].reverse()]).toContainEqual(walked);
+    // The pair comes after the path (its lowest cell, 10, is higher than 0), walked from 11 (reached last from 10).
+    expect(order.slice(10)).toEqual([11, 10]);
+  });
+
+  it("localityOrder places every cell once when the kNN lists are directed", async () => {
+    const { Rngs } = await import("@diffcell/core");
+    const isPermutation = (order: Int32Array, n: number) =>
+      order.length === n && new Set(order).size === n && order.every((c) => c >= 0 && c < n);
+    // A one-way chain 0 → 1 → … → 199: a sweep from 0 reaches all, one from 199 only itself.
+    const chain: number[][] = Array.from({ length: 200 }, (_, i) => (i + 1 < 200 ? [i + 1] : []));
+    expect(isPermutation(localityOrder(chain, 200), 200)).toBe(true);
+    // Random sparse directed lists (many cells reach few others), and cells with no neighbours at all.
+    const r = new Rngs(5);
+    const n = 500;
+    const lists: number[][] = Array.from({ length: n }, (_, i) =>
+      i % 7 === 0 ? [] : Array.from(r.uniform(2, 0, n), Math.floor),
+    );
+    expect(isPermutation(localityOrder(lists, n), n)).toBe(true);
+  });
+
+  it("does not depend on how the cells are numbered: a permuted input gives the permuted graph, bit for bit", async () => {
+    const { Rngs } = await import("@diffcell/core");
+    const n = 240;
+    const g = 40;
+    const k = 8;
+    const r = new Rngs(21);
+    const velocity = Float32Array.from(r.normal(n * g, 0, 1));
+    const expression = Float32Array.from(r.uniform(n * g, 0, 4));
+    const neighbors = Int32Array.from(r.uniform(n * k, 0, n), Math.floor);
+    const perm = r.permutation(n); // new cell p is old cell perm[p]
+    const newId = new Int32Array(n);
+    for (let p = 0; p < n; p++) newId[perm[p]] = p;
+    const pv = new Float32Array(n * g);
+    const px = new Float32Array(n * g);
+    const pn = new Int32Array(n * k);
+    for (let p = 0; p < n; p++) {
+      pv.set(velocity.subarray(perm[p] * g, (perm[p] + 1) * g), p * g);
+      px.set(expression.subarray(perm[p] * g, (perm[p] + 1) * g), p * g);
+      for (let c = 0; c < k; c++) pn[p * k + c] = newId[neighbors[perm[p] * k + c]];
+    }
+    const a = velocityGraph(velocity, expression, n, g, { neighbors });
+    const b = velocityGraph(pv, px, n, g, { neighbors: pn });
+    for (const key of ["graph", "graphNeg"] as const) {
+      let compared = 0;
+      for (let p = 0; p < n; p++) {
+        const i = perm[p];
+        const row = new Map<number, number>();
+        for (let e = a[key].indptr[i]; e < a[key].indptr[i + 1]; e++) row.set(newId[a[key].indices[e]], a[key].data[e]);
+        expect(b[key].indptr[p + 1] - b[key].indptr[p]).toBe(row.size);
+        for (let e = b[key].indptr[p]; e < b[key].indptr[p + 1]; e++) {
+          expect(b[key].data[e]).toBe(row.get(b[key].indices[e]));
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThan(n * 10);
     }
   });
 });
