@@ -1,6 +1,6 @@
 import { lanczosEigen, Rngs, releaseWorkerMemory, stats } from "@diffcell/core";
 import type { VelocityGraph } from "./graph.js";
-import { CsrBuilder, type SparseRows, sortByColumn, sortedPosition } from "./sparse.js";
+import { CsrBuilder, RowOrder, type SparseRows } from "./sparse.js";
 import { sparseProduct } from "./sparseProductKernel.js";
 import { chainMatrices, transpose } from "./transition.js";
 
@@ -150,13 +150,12 @@ function symmetricAbsolute(velocityGraph: VelocityGraph): SparseRows {
   const union = new CsrBuilder(n, graph.indices.length + graphNeg.indices.length);
   let cols = new Int32Array(64);
   let vals = new Float64Array(64);
-  let keys = new Float64Array(64);
+  const rowOrder = new RowOrder("velocity graph");
   for (let i = 0; i < n; i++) {
     const size = graph.indptr[i + 1] - graph.indptr[i] + graphNeg.indptr[i + 1] - graphNeg.indptr[i];
     if (size > cols.length) {
       cols = new Int32Array(2 * size);
       vals = new Float64Array(2 * size);
-      keys = new Float64Array(2 * size);
     }
     let count = 0;
     for (const g of [graph, graphNeg]) {
@@ -166,11 +165,8 @@ function symmetricAbsolute(velocityGraph: VelocityGraph): SparseRows {
       }
     }
     // The two graphs' columns are disjoint, so the order by column is unique.
-    const order = sortByColumn(cols, count, keys, "velocity graph");
-    for (let r = 0; r < count; r++) {
-      const from = sortedPosition(order[r]);
-      union.push(cols[from], vals[from]);
-    }
+    const order = rowOrder.of(cols, [graph.indptr[i + 1] - graph.indptr[i], count]);
+    for (let r = 0; r < count; r++) union.push(cols[order[r]], vals[order[r]]);
     union.endRow();
   }
   const a = union.build();

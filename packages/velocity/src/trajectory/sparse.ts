@@ -55,25 +55,60 @@ export class CsrBuilder {
   }
 }
 
-/** Entries per row the packed sort keys of {@link sortByColumn} allow (2²⁰; a row holds at most n + 1 entries). */
+/** Entries per row the packed sort keys of {@link RowOrder} allow (2²⁰; a row holds at most n + 1 entries). */
 const ROW_SLOTS = 1 << 20;
 
 /**
- * The order of one row's entries by column (columns distinct within the row): one native sort of packed keys
- * column · 2²⁰ + position, written into `keys` (length ≥ count). Entry e of the sorted row is the one at
- * position `keys[e] % 2²⁰`. An insertion per entry was quadratic in the row length (~240 entries per row on
- * 33k cells: 7 s in the transition matrix, 1.8 s per diffusion map).
+ * The order by column of one row gathered from several sources, each already sorted by column (e.g. a row of
+ * the positive graph, then the same row of the negative graph, then a self entry): positions of cols[0 ..
+ * count) in increasing column order, ties in position order. Sorted runs are merged (linear); a run that is
+ * not sorted (a graph read from elsewhere) sends the row to one native sort of packed keys column · 2²⁰ +
+ * position, which gives the same order. Buffers are reused across rows.
  */
-export function sortByColumn(cols: Int32Array, count: number, keys: Float64Array, what: string): Float64Array {
-  if (count >= ROW_SLOTS) throw new ShapeError(what, `rows of fewer than ${ROW_SLOTS} entries`, [count]);
-  const order = keys.subarray(0, count);
-  for (let e = 0; e < count; e++) order[e] = cols[e] * ROW_SLOTS + e;
-  return order.sort();
-}
+export class RowOrder {
+  private a = new Int32Array(64);
+  private b = new Int32Array(64);
+  private keys = new Float64Array(64);
 
-/** Position in the unsorted row of entry `key` of {@link sortByColumn}'s order. */
-export function sortedPosition(key: number): number {
-  return key % ROW_SLOTS;
+  constructor(private readonly what: string) {}
+
+  /** `ends`: the end of each sorted run (the last is `count`). The result is valid until the next call. */
+  of(cols: Int32Array, ends: readonly number[]): Int32Array {
+    const count = ends[ends.length - 1];
+    if (count >= ROW_SLOTS) throw new ShapeError(this.what, `rows of fewer than ${ROW_SLOTS} entries`, [count]);
+    if (count > this.a.length) {
+      this.a = new Int32Array(2 * count);
+      this.b = new Int32Array(2 * count);
+      this.keys = new Float64Array(2 * count);
+    }
+    let start = 0;
+    for (const end of ends) {
+      for (let e = start + 1; e < end; e++) if (cols[e] < cols[e - 1]) return this.sorted(cols, count);
+      start = end;
+    }
+    let merged = this.a;
+    let other = this.b;
+    for (let e = 0; e < ends[0]; e++) merged[e] = e;
+    for (let r = 1; r < ends.length; r++) {
+      const length = ends[r - 1];
+      let p = 0;
+      let q = length;
+      let o = 0;
+      while (p < length && q < ends[r]) other[o++] = cols[q] < cols[merged[p]] ? q++ : merged[p++];
+      while (p < length) other[o++] = merged[p++];
+      while (q < ends[r]) other[o++] = q++;
+      [merged, other] = [other, merged];
+    }
+    return merged.subarray(0, count);
+  }
+
+  private sorted(cols: Int32Array, count: number): Int32Array {
+    const keys = this.keys.subarray(0, count);
+    for (let e = 0; e < count; e++) keys[e] = cols[e] * ROW_SLOTS + e;
+    keys.sort();
+    for (let e = 0; e < count; e++) this.a[e] = keys[e] % ROW_SLOTS;
+    return this.a.subarray(0, count);
+  }
 }
 
 /** Builds CSR from per-row lists of (column, value). */

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { finiteColumns } from "./columns.js";
 import { localityOrder, velocityGraph } from "./graph.js";
 import { crossBoundaryCorrectness, innerClusterCoherence } from "./metrics.js";
+import { RowOrder } from "./sparse.js";
 import { geneTimeUnits } from "./units.js";
 
 const reference = fileURLToPath(new URL("../../testdata/dentategyrus-dynamical/adata_100.h5ad", import.meta.url));
@@ -195,6 +196,28 @@ describe("velocityGraph on worker threads", () => {
       }
     } finally {
       setThreadCount(initial);
+    }
+  });
+});
+
+describe("RowOrder", () => {
+  it("orders a row made of sorted runs by column, ties by position, as a sort by hand; unsorted runs too", async () => {
+    const { Rngs } = await import("@diffcell/core");
+    const r = new Rngs(3);
+    const order = new RowOrder("test");
+    for (let trial = 0; trial < 200; trial++) {
+      const lengths = [0, 1, 2].map(() => Math.floor(r.uniform(1, 0, 40)[0]));
+      const ends = lengths.map((_, k) => lengths.slice(0, k + 1).reduce((x, y) => x + y, 0));
+      const cols = new Int32Array(ends[2]);
+      let start = 0;
+      for (const end of ends) {
+        const run = Array.from(r.uniform(end - start, 0, 60), Math.floor);
+        if (trial % 4 !== 0) run.sort((x, y) => x - y); // every fourth row has unsorted runs
+        cols.set(run, start);
+        start = end;
+      }
+      const expected = Array.from(cols.keys()).sort((x, y) => cols[x] - cols[y] || x - y);
+      expect(Array.from(order.of(cols, ends))).toEqual(expected);
     }
   });
 });
