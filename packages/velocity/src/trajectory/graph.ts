@@ -138,8 +138,15 @@ export function velocityGraph(
     options.onProgress?.({ stage: "velocity graph", done: args.rowHi, total: n });
   }
   if (parallel) releaseWorkerMemory(); // the workers' references to v and x go with them
-  const positive = new CsrBuilder(n);
-  const negative = new CsrBuilder(n);
+  // Exact capacities (counted first): no growing copies, and `build` keeps the arrays.
+  let positives = 0;
+  let negatives = 0;
+  for (let e = 0; e < cos.length; e++) {
+    if (cos[e] > 0) positives++;
+    else if (cos[e] < 0) negatives++;
+  }
+  const positive = new CsrBuilder(n, positives);
+  const negative = new CsrBuilder(n, negatives);
   for (let i = 0; i < n; i++) {
     for (let e = candStart[rank[i]]; e < candStart[rank[i] + 1]; e++) {
       if (cos[e] > 0) positive.push(cand[e], cos[e]);

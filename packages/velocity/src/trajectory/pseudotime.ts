@@ -1,7 +1,7 @@
 import { lanczosEigen, Rngs, releaseWorkerMemory, stats } from "@diffcell/core";
 import type { VelocityGraph } from "./graph.js";
 import { CsrBuilder, RowOrder, type SparseRows } from "./sparse.js";
-import { sparseProduct } from "./sparseProductKernel.js";
+import { productArray, sparseProduct } from "./sparseProductKernel.js";
 import { chainMatrices, transpose } from "./transition.js";
 
 export interface PseudotimeOptions {
@@ -120,7 +120,8 @@ function diffusionComponents(velocityGraph: VelocityGraph, k: number, seed: numb
 function diffusionOperator(velocityGraph: VelocityGraph): (x: Float64Array, y: Float64Array) => void {
   const k0 = symmetricAbsolute(velocityGraph);
   const { n, indptr, indices } = k0;
-  const weights = Float64Array.from(k0.data);
+  const weights = productArray(Float64Array, k0.data.length, k0.data.length);
+  weights.set(k0.data);
   // K = D_q⁻¹ K0 D_q⁻¹ (q = row sums), then T = D_z⁻¹ K D_z⁻¹ with z = √(row sums of K).
   const q = new Float64Array(n);
   for (let i = 0; i < n; i++) for (let p = indptr[i]; p < indptr[i + 1]; p++) q[i] += weights[p];
@@ -172,22 +173,37 @@ function symmetricAbsolute(velocityGraph: VelocityGraph): SparseRows {
   const a = union.build();
   // Aᵀ with rows sorted (transition.ts's counting transpose).
   const [counts, tIndices, tData] = transpose(a.indptr, a.indices, a.data, n);
-  const out = new CsrBuilder(n, 2 * a.indices.length);
-  for (let i = 0; i < n; i++) {
-    let p = a.indptr[i];
-    let q = counts[i];
-    const pEnd = a.indptr[i + 1];
-    const qEnd = counts[i + 1];
+  // Rows merged twice, counting and then filling, so the arrays have their exact size from the start and the
+  // column indices live where the diffusion map's products read them (`productArray`).
+  const merge = (row: number, put: (column: number, value: number) => void) => {
+    let p = a.indptr[row];
+    let q = counts[row];
+    const pEnd = a.indptr[row + 1];
+    const qEnd = counts[row + 1];
     while (p < pEnd || q < qEnd) {
       const cp = p < pEnd ? a.indices[p] : n;
       const cq = q < qEnd ? tIndices[q] : n;
-      if (cp === cq) out.push(cp, a.data[p++] + tData[q++]);
-      else if (cp < cq) out.push(cp, a.data[p++]);
-      else out.push(cq, tData[q++]);
+      if (cp === cq) put(cp, a.data[p++] + tData[q++]);
+      else if (cp < cq) put(cp, a.data[p++]);
+      else put(cq, tData[q++]);
     }
-    out.endRow();
+  };
+  const indptr = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    let size = 0;
+    merge(i, () => size++);
+    indptr[i + 1] = indptr[i] + size;
   }
-  return out.build();
+  const indices = productArray(Int32Array, indptr[n], indptr[n]);
+  const data = new Float32Array(indptr[n]);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    merge(i, (column, value) => {
+      indices[at] = column;
+      data[at++] = value;
+    });
+  }
+  return { n, indptr, indices, data };
 }
 
 /** scanpy's DPT distance from one cell using the diffusion components (λ → λ/(1−λ) below 0.9994). */

@@ -45,12 +45,14 @@ export class CsrBuilder {
     this.indptr[++this.row] = this.nnz;
   }
 
+  /** The matrix (its arrays are the builder's own when they are exactly full: build once, at the end). */
   build(): SparseRows {
+    const exact = this.nnz === this.indices.length;
     return {
       n: this.n,
       indptr: this.indptr,
-      indices: this.indices.slice(0, this.nnz),
-      data: this.data.slice(0, this.nnz),
+      indices: exact ? this.indices : this.indices.slice(0, this.nnz),
+      data: exact ? this.data : this.data.slice(0, this.nnz),
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Rngs, setThreadCount, threadCount } from "@diffcell/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { sparseProduct } from "./sparseProductKernel.js";
+import { productArray, sparseProduct } from "./sparseProductKernel.js";
 
 describe("sparseProduct", () => {
   const before = threadCount();
@@ -48,5 +48,32 @@ describe("sparseProduct", () => {
       16 * 2 + 17 * 4 + 18 * 8 + 19 * 16 + 20 * 32 + 21 * 64,
     ];
     expect(Array.from(y)).toEqual(hand);
+  });
+
+  it("productArray is shared exactly when the product runs on the pool, and products read it as is", () => {
+    setThreadCount(2);
+    expect(productArray(Int32Array, 10, 300_000).buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(productArray(Float64Array, 10, 1000).buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    setThreadCount(1);
+    expect(productArray(Float32Array, 10, 300_000).buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    // The same matrix in shared and plain arrays: the same product, bit for bit, on two threads.
+    setThreadCount(2);
+    const n = 2000;
+    const perRow = 150;
+    const r = new Rngs(9);
+    const start = Int32Array.from({ length: n + 1 }, (_, i) => i * perRow);
+    const index = Int32Array.from(r.uniform(n * perRow, 0, n), Math.floor);
+    const weight = Float64Array.from(r.normal(n * perRow));
+    const sharedIndex = productArray(Int32Array, index.length, index.length);
+    const sharedWeight = productArray(Float64Array, weight.length, index.length);
+    sharedIndex.set(index);
+    sharedWeight.set(weight);
+    expect(sharedIndex.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const x = Float64Array.from(r.normal(n));
+    const plain = new Float64Array(n);
+    const shared = new Float64Array(n);
+    sparseProduct(n, start, index, weight)(x, plain);
+    sparseProduct(n, start, sharedIndex, sharedWeight)(x, shared);
+    expect(Array.from(shared)).toEqual(Array.from(plain));
   });
 });

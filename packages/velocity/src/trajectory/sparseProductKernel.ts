@@ -56,10 +56,29 @@ const KERNEL: ParallelKernel = defineKernel("velocity.sparseProduct", sparseProd
 
 /** Fixed row chunks (independent of the thread count). */
 const CHUNKS = 32;
+/** Stored entries from which a product runs on the pool. */
+const MIN_PARALLEL_ENTRIES = 200_000;
+
+type ProductArray = Int32Array | Float32Array | Float64Array;
 
 /**
- * A reusable y ← M·x for one matrix: on core's worker pool when M is large (its arrays copied once into
- * shared memory), else on the calling thread. x and y may be any Float64Arrays of length n. Call core's
+ * A zeroed array of a matrix with `entries` stored entries that {@link sparseProduct} will read: in shared
+ * memory when that product runs on the pool, so it is not copied there (the chains' and the diffusion
+ * kernel's arrays at 100k cells: ~1.4 GB of copies, 3 s).
+ */
+export function productArray<T extends ProductArray>(
+  kind: { new (length: number): T; new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number },
+  length: number,
+  entries: number,
+): T {
+  return useThreads(CHUNKS, entries, MIN_PARALLEL_ENTRIES)
+    ? new kind(new SharedArrayBuffer(length * kind.BYTES_PER_ELEMENT))
+    : new kind(length);
+}
+
+/**
+ * A reusable y ← M·x for one matrix: on core's worker pool when M is large (its arrays in shared memory,
+ * copied there once if they are not), else on the calling thread. x and y may be any Float64Arrays of length n. Call core's
  * `releaseWorkerMemory()` once done with the products of a computation.
  */
 export function sparseProduct(
@@ -68,9 +87,10 @@ export function sparseProduct(
   index: Int32Array,
   weight: Float32Array | Float64Array,
 ): (x: Float64Array, y: Float64Array) => void {
-  const parallel = useThreads(CHUNKS, index.length, 200_000);
-  // Copied once into fresh shared memory; the caller lets the workers' copies go afterwards
-  // (`releaseWorkerMemory`), else a worker keeps them until its own rare garbage collection.
+  const parallel = useThreads(CHUNKS, index.length, MIN_PARALLEL_ENTRIES);
+  // Copied once into fresh shared memory unless already there ({@link productArray}); the caller lets the
+  // workers' references go afterwards (`releaseWorkerMemory`), else a worker keeps them until its own rare
+  // garbage collection.
   const args: SparseProductArgs = {
     n,
     start: parallel ? toShared(start) : start,

@@ -1,6 +1,13 @@
 import { stats } from "@diffcell/core";
 import type { VelocityGraph } from "./graph.js";
 import { RowOrder, type SparseRows } from "./sparse.js";
+import { productArray } from "./sparseProductKernel.js";
+
+/** Makes a zeroed typed array of a kind and length (plain, or shared: `productArray`). */
+type Allocate = <T extends Int32Array | Float32Array | Float64Array>(
+  kind: { new (length: number): T; new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number },
+  length: number,
+) => T;
 
 export interface TransitionOptions {
   /** Kernel scale on the cosines (scVelo's default 10). */
@@ -63,7 +70,8 @@ export function transitionWeights(
     const size = graph.indptr[i + 1] - graph.indptr[i] + graphNeg.indptr[i + 1] - graphNeg.indptr[i];
     indptr[i + 1] = indptr[i] + size + (self[i] > 0 ? 1 : 0);
   }
-  const indices = new Int32Array(indptr[n]);
+  // The column indices are also the backward chain's (`chainMatrices`): made where its product reads them.
+  const indices = productArray(Int32Array, indptr[n], indptr[n]);
   const weights = new Float64Array(indptr[n]);
   // Per row: the entries in input order (the positive graph's row, the negative graph's, the self entry),
   // then ordered by column (merged: each part is sorted; an insertion per entry was quadratic in the row
@@ -128,11 +136,15 @@ export function chainMatrices(
 ): { forward: SparseRows; backward: SparseRows } {
   const w = transitionWeights(velocityGraph, options);
   const { n, indptr, indices, weights } = w;
-  const [start, sources, data] = transpose(indptr, indices, normalizeRows(w), n);
+  // Both matrices' arrays made where the chains' products read them (`productArray`).
+  const entries = indices.length;
+  const [start, sources, data] = transpose(indptr, indices, normalizeRows(w), n, (kind, length) =>
+    productArray(kind, length, entries),
+  );
   const columnTotal = new Float64Array(n);
   for (let i = 0; i < n; i++)
     for (let p = indptr[i]; p < indptr[i + 1]; p++) columnTotal[indices[p]] += Math.abs(weights[p]);
-  const backward = new Float32Array(weights.length);
+  const backward = productArray(Float32Array, weights.length, entries);
   for (let p = 0; p < weights.length; p++) {
     const total = columnTotal[indices[p]];
     backward[p] = total > 0 ? weights[p] / total : 0;
@@ -143,21 +155,24 @@ export function chainMatrices(
   };
 }
 
-/** Transpose of a CSR matrix by counting sort on columns (rows of the result come out sorted). */
-/** CSR transpose by counting: each row of the result lists its entries in increasing source-row order. */
+/**
+ * CSR transpose by counting: each row of the result lists its entries in increasing source-row order. `alloc`
+ * makes the result's arrays (default: plain typed arrays).
+ */
 export function transpose<W extends Float32Array | Float64Array>(
   indptr: Int32Array,
   indices: Int32Array,
   weights: W,
   n: number,
+  alloc: Allocate = (kind, length) => new kind(length),
 ): [Int32Array, Int32Array, W] {
-  const start = new Int32Array(n + 1);
+  const start = alloc(Int32Array, n + 1);
   for (let p = 0; p < indices.length; p++) start[indices[p] + 1]++;
   for (let j = 0; j < n; j++) start[j + 1] += start[j];
   const next = start.slice(0, n);
-  const tIndices = new Int32Array(indices.length);
+  const tIndices = alloc(Int32Array, indices.length);
   const tWeights = (
-    weights instanceof Float32Array ? new Float32Array(indices.length) : new Float64Array(indices.length)
+    weights instanceof Float32Array ? alloc(Float32Array, indices.length) : alloc(Float64Array, indices.length)
   ) as W;
   for (let i = 0; i < n; i++) {
     for (let p = indptr[i]; p < indptr[i + 1]; p++) {
