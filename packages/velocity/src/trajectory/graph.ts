@@ -62,7 +62,7 @@ export function velocityGraph(
   const m = genes.length;
   // Rows stored and processed in breadth-first order of the kNN graph: a row's candidates then sit a few
   // thousand rows away instead of anywhere in N, so the rows a pair reads are mostly still in cache (100k
-  // simulated cells: 75 → 51 s). Each pair's sums are the same, so the graph is too.
+  // simulated cells: 64–69 → 52–55 s). Each pair's sums are the same, so the graph is too.
   let { candStart, cand, order, rank } = candidatesInOrder(options.neighbors, n, options.recurse ?? 2);
   const parallel = useThreads(CHUNKS, cand.length * m, 200_000);
   // On the pool the lists live in shared memory from here (the originals go; no pooled copy per call).
