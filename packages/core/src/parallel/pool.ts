@@ -164,7 +164,8 @@ export function runChunks(
   // Slots grown past SLOT_KEEP_BYTES by this call (a full-data pass, not a training step): let go afterwards.
   const oneOff: string[] = [];
   for (const [key, value] of Object.entries(args)) {
-    if (typeof value !== "object") continue;
+    // Typed arrays only: numbers, null and other objects (a shared WebAssembly memory) go to the workers as they are.
+    if (!ArrayBuffer.isView(value)) continue;
     const array = value as SharedCapable;
     if (array.length === 0 || array.buffer instanceof SharedArrayBuffer) continue;
     const name = `${kernel.name}.${key}`;

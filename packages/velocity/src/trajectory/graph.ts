@@ -9,7 +9,14 @@ import {
   useThreads,
 } from "@diffcell/core";
 import { finiteColumns } from "./columns.js";
-import { GRAPH_KERNEL, type GraphArgs } from "./graphKernel.js";
+import {
+  GRAPH_KERNEL,
+  GRAPH_SCRATCH_BYTES,
+  type GraphArgs,
+  graphWasm,
+  type WasmApi,
+  type WasmMemory,
+} from "./graphKernel.js";
 import { CsrBuilder, neighborSets, type SparseRows } from "./sparse.js";
 
 export interface VelocityGraphOptions {
@@ -27,6 +34,11 @@ export interface VelocityGraphOptions {
    */
   geneScale?: ArrayLike<number>;
   onProgress?: ProgressCallback;
+  /**
+   * Pair sums with WebAssembly SIMD where available (default true; the same bits as the plain loops, which
+   * `false` selects — for comparisons).
+   */
+  simd?: boolean;
 }
 
 export interface VelocityGraph {
@@ -70,10 +82,12 @@ export function velocityGraph(
   // Gene-subset copies in float32 (contiguous rows make the pair loops fast; the pair sums stay float64),
   // shared with the worker pool from the start: at 100k cells × 1000 genes float64 copies plus the pool's
   // copies of them held 3.2 GB, and the pair loops read half the bytes.
+  // With WebAssembly SIMD (unless `simd: false`), v and x live in a WebAssembly memory the pair sums read.
+  const memory = options.simd === false ? null : graphMemory(n * m, parallel);
   const block = (length: number) =>
     parallel ? new Float32Array(new SharedArrayBuffer(4 * length)) : new Float32Array(length);
-  const v = block(n * m);
-  const x = block(n * m);
+  const v = memory ? new Float32Array(memory.buffer, GRAPH_SCRATCH_BYTES, n * m) : block(n * m);
+  const x = memory ? new Float32Array(memory.buffer, GRAPH_SCRATCH_BYTES + 4 * n * m, n * m) : block(n * m);
   const scale = options.geneScale;
   if (scale && scale.length !== g) throw new ShapeError("geneScale", `[${g}]`, [scale.length]);
   const root = options.sqrtTransform ? (z: number) => Math.sign(z) * Math.sqrt(Math.abs(z)) : (z: number) => z;
@@ -123,6 +137,7 @@ export function velocityGraph(
     sqrt: options.sqrtTransform ? 1 : 0,
     v,
     x,
+    memory,
     vSum,
     vSquares,
     order,
@@ -172,6 +187,18 @@ function candidatesInOrder(
   const rank = new Int32Array(n);
   for (let p = 0; p < n; p++) rank[order[p]] = p;
   return { ...candidates(direct, n, recurse, order), order, rank };
+}
+
+/**
+ * A WebAssembly memory for the velocity graph's v and x (`values` float32 each, after the chunks' result
+ * bytes), shared when the pool runs the pass; null where WebAssembly SIMD is missing or the data exceed a
+ * 32-bit memory (then plain typed arrays and loops).
+ */
+function graphMemory(values: number, shared: boolean): WasmMemory | null {
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const pages = Math.ceil((GRAPH_SCRATCH_BYTES + 8 * values) / 65536);
+  if (!api || pages > 65535 || !api.validate(graphWasm(shared))) return null;
+  return new api.Memory({ initial: pages, maximum: pages, shared });
 }
 
 /** Row chunks of the correlation pass (fixed: results do not depend on the number of threads). */

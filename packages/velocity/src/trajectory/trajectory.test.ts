@@ -296,6 +296,37 @@ describe("velocityGraph's processing order", () => {
   });
 });
 
+describe("velocityGraph's WebAssembly SIMD pair sums", () => {
+  it("give the plain loops' graph bit for bit (odd and even gene counts, 1 and 2 threads)", async () => {
+    const { Rngs, setThreadCount, threadCount } = await import("@diffcell/core");
+    const initial = threadCount();
+    try {
+      for (const g of [37, 40]) {
+        const n = 400;
+        const r = new Rngs(g);
+        const velocity = Float32Array.from(r.normal(n * g, 0, 1));
+        const expression = Float32Array.from(r.uniform(n * g, 0, 4));
+        // Mostly mutual lists (a ring plus random extras): both-ways pairs and one-way pairs.
+        const k = 8;
+        const neighbors = new Int32Array(n * k);
+        for (let i = 0; i < n; i++) {
+          for (let c = 0; c < 4; c++) neighbors[i * k + c] = (i + c + 1) % n;
+          for (let c = 4; c < k; c++) neighbors[i * k + c] = Math.floor(r.uniform(1, 0, n)[0]);
+        }
+        for (const threads of [1, 2]) {
+          setThreadCount(threads);
+          const plain = velocityGraph(velocity, expression, n, g, { neighbors, simd: false });
+          const simd = velocityGraph(velocity, expression, n, g, { neighbors });
+          expect(simd).toEqual(plain);
+          expect(plain.graph.indices.length + plain.graphNeg.indices.length).toBeGreaterThan(n * 20);
+        }
+      }
+    } finally {
+      setThreadCount(initial);
+    }
+  });
+});
+
 describe("geneScale (the standardised metric applied while reading)", () => {
   it("gives the graph and confidence of the explicitly rescaled velocity and expression", async () => {
     const { Rngs } = await import("@diffcell/core");
