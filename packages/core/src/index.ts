@@ -98,6 +98,11 @@ export { philox, Rngs, WordStream } from "./rng.js";
 export { Sequential, sequential } from "./sequential.js";
 export { loadParams, type ParamsFile, saveParams } from "./serialize.js";
 export * as stats from "./stats.js";
+/**
+ * Also by name, for worker kernels' helper lists: a kernel's source calls a helper by the name its declaration
+ * has, and a bundler renames an alias of a namespace member (`const { quantile } = stats`) apart from it.
+ */
+export { quantile, select } from "./stats.js";
 export type { Scalar, Tensor, Tensor1D, Tensor2D } from "./tf.js";
 export { customGrad, tf, tidyHost, withValues } from "./tf.js";
 export { isTaping } from "./tfjs.js";

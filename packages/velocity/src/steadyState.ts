@@ -3,9 +3,11 @@ import {
   defineKernel,
   type KernelArgs,
   type ParallelKernel,
+  quantile,
   releaseWorkerMemory,
   runChunks,
   ShapeError,
+  select,
   stats,
   toShared,
   useThreads,
@@ -73,9 +75,6 @@ interface SteadyStateArgs {
   velocityGenes: Uint8Array;
 }
 
-/** Called by name in the kernel (its source ships with it as a helper, so workers define it too). */
-const { quantile } = stats;
-
 /** Fixed gene chunks of {@link fitSteadyState} (results do not depend on the number of threads). */
 const STEADY_CHUNKS = 64;
 
@@ -113,8 +112,9 @@ const STEADY_KERNEL: ParallelKernel = defineKernel("velocity.steadyState", stead
   forEachColumn,
   columnMax,
   rSquared,
-  stats.quantile,
-  stats.select,
+  // Imported by name (not through `stats`): the kernel calls them by their declarations' names, bundled or not.
+  quantile,
+  select,
 ]);
 
 /**
@@ -162,8 +162,8 @@ export function fitStochastic(
     }
     const var1 = stats.std(residual1) ** 2;
     const var2 = stats.std(residual2) ** 2;
-    const scoreBound = stats.quantile(score, 1 - percentile / 100);
-    const sBound = stats.quantile(s, 1 - percentile / 100);
+    const scoreBound = quantile(score, 1 - percentile / 100);
+    const sBound = quantile(s, 1 - percentile / 100);
     let numerator = 0;
     let denominator = 0;
     for (let i = 0; i < n; i++) {
