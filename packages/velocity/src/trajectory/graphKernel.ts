@@ -153,7 +153,8 @@ function graphChunk(a: GraphArgs, chunk: number, nChunks: number): void {
   let result: Float64Array<ArrayBufferLike> = new Float64Array(0);
   const out = 64 * chunk;
   if (memory && !sqrt) {
-    const shared = memory.buffer instanceof SharedArrayBuffer;
+    // A page without cross-origin isolation has no SharedArrayBuffer at all (and runs on one thread).
+    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
     const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
     const instance = new api.Instance(new api.Module(graphWasm(shared)), { env: { memory } });
     sums = instance.exports.sums as PairSums;
