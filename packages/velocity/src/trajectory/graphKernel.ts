@@ -183,9 +183,15 @@ function graphChunk(a: GraphArgs, chunk: number, nChunks: number): void {
       let dw1 = 0;
       let c = 0;
       if (sums) {
-        const xa = x.byteOffset + 4 * xj;
-        const va = v.byteOffset + 4 * vi;
-        sums(xa, x.byteOffset + 4 * vi, va, v.byteOffset + 4 * xj, m, r >= 0 ? 1 : 0, out);
+        sums(
+          x.byteOffset + 4 * xj,
+          x.byteOffset + 4 * vi,
+          v.byteOffset + 4 * vi,
+          v.byteOffset + 4 * xj,
+          m,
+          r >= 0 ? 1 : 0,
+          out,
+        );
         dv0 = result[0];
         dv1 = result[1];
         dw0 = result[2];
@@ -195,25 +201,18 @@ function graphChunk(a: GraphArgs, chunk: number, nChunks: number): void {
         dd0 = result[6];
         dd1 = result[7];
         c = even;
-      } else if (!sqrt && r >= 0) {
-        for (; c + 1 < m; c += 2) {
-          const d0 = x[xj + c] - x[vi + c];
-          const d1 = x[xj + c + 1] - x[vi + c + 1];
-          dv0 += d0 * v[vi + c];
-          dv1 += d1 * v[vi + c + 1];
-          dw0 += d0 * v[xj + c];
-          dw1 += d1 * v[xj + c + 1];
-          dSum0 += d0;
-          dSum1 += d1;
-          dd0 += d0 * d0;
-          dd1 += d1 * d1;
-        }
       } else if (!sqrt) {
+        // The plain loops (no SIMD): the order the module reproduces.
+        const both = r >= 0;
         for (; c + 1 < m; c += 2) {
           const d0 = x[xj + c] - x[vi + c];
           const d1 = x[xj + c + 1] - x[vi + c + 1];
           dv0 += d0 * v[vi + c];
           dv1 += d1 * v[vi + c + 1];
+          if (both) {
+            dw0 += d0 * v[xj + c];
+            dw1 += d1 * v[xj + c + 1];
+          }
           dSum0 += d0;
           dSum1 += d1;
           dd0 += d0 * d0;

@@ -2,6 +2,26 @@ import { Rngs, setThreadCount, threadCount } from "@diffcell/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { productArray, sparseProduct } from "./sparseProductKernel.js";
 
+/**
+ * n rows × perRow entries with random columns and weights, a vector x and M·x by the plain loop (float64, one
+ * running sum; the kernel adds in four partial sums).
+ */
+function randomProduct<W extends Float32Array | Float64Array>(
+  n: number,
+  perRow: number,
+  seed: number,
+  kind: { from(values: ArrayLike<number>): W },
+) {
+  const r = new Rngs(seed);
+  const start = Int32Array.from({ length: n + 1 }, (_, i) => i * perRow);
+  const index = Int32Array.from(r.uniform(n * perRow, 0, n), Math.floor);
+  const weight = kind.from(r.normal(n * perRow));
+  const x = Float64Array.from(r.normal(n));
+  const expected = new Float64Array(n);
+  for (let i = 0; i < n; i++) for (let q = start[i]; q < start[i + 1]; q++) expected[i] += x[index[q]] * weight[q];
+  return { start, index, weight, x, expected };
+}
+
 describe("sparseProduct", () => {
   const before = threadCount();
   afterEach(() => setThreadCount(before));
@@ -9,15 +29,7 @@ describe("sparseProduct", () => {
   it("computes M·x row by row, the same bits on 1 and 2 threads", () => {
     // 3000 rows × 100 entries (above the pool's 200k-entry threshold), random columns and weights.
     const n = 3000;
-    const perRow = 100;
-    const r = new Rngs(5);
-    const start = Int32Array.from({ length: n + 1 }, (_, i) => i * perRow);
-    const index = Int32Array.from(r.uniform(n * perRow, 0, n), Math.floor);
-    const weight = Float32Array.from(r.normal(n * perRow));
-    const x = Float64Array.from(r.normal(n));
-    // Reference: the plain loop, in float64 with one running sum (the kernel adds in four partial sums).
-    const expected = new Float64Array(n);
-    for (let i = 0; i < n; i++) for (let q = start[i]; q < start[i + 1]; q++) expected[i] += x[index[q]] * weight[q];
+    const { start, index, weight, x, expected } = randomProduct(n, 100, 5, Float32Array);
     const run = (threads: number) => {
       setThreadCount(threads);
       const y = new Float64Array(n);
@@ -59,21 +71,17 @@ describe("sparseProduct", () => {
     // The same matrix in shared and plain arrays: the same product, bit for bit, on two threads.
     setThreadCount(2);
     const n = 2000;
-    const perRow = 150;
-    const r = new Rngs(9);
-    const start = Int32Array.from({ length: n + 1 }, (_, i) => i * perRow);
-    const index = Int32Array.from(r.uniform(n * perRow, 0, n), Math.floor);
-    const weight = Float64Array.from(r.normal(n * perRow));
+    const { start, index, weight, x, expected } = randomProduct(n, 150, 9, Float64Array);
     const sharedIndex = productArray(Int32Array, index.length, index.length);
     const sharedWeight = productArray(Float64Array, weight.length, index.length);
     sharedIndex.set(index);
     sharedWeight.set(weight);
     expect(sharedIndex.buffer).toBeInstanceOf(SharedArrayBuffer);
-    const x = Float64Array.from(r.normal(n));
     const plain = new Float64Array(n);
     const shared = new Float64Array(n);
     sparseProduct(n, start, index, weight)(x, plain);
     sparseProduct(n, start, sharedIndex, sharedWeight)(x, shared);
     expect(Array.from(shared)).toEqual(Array.from(plain));
+    for (let i = 0; i < n; i++) expect(Math.abs(shared[i] - expected[i])).toBeLessThan(1e-12 * 150);
   });
 });

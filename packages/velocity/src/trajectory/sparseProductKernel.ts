@@ -61,16 +61,19 @@ const MIN_PARALLEL_ENTRIES = 200_000;
 
 type ProductArray = Int32Array | Float32Array | Float64Array;
 
+/** A typed-array constructor (plain length or a shared buffer). */
+export type ArrayKind<T extends ProductArray> = {
+  new (length: number): T;
+  new (buffer: SharedArrayBuffer): T;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
 /**
  * A zeroed array of a matrix with `entries` stored entries that {@link sparseProduct} will read: in shared
  * memory when that product runs on the pool, so it is not copied there (the chains' and the diffusion
  * kernel's arrays at 100k cells: ~1.4 GB of copies, 3 s).
  */
-export function productArray<T extends ProductArray>(
-  kind: { new (length: number): T; new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number },
-  length: number,
-  entries: number,
-): T {
+export function productArray<T extends ProductArray>(kind: ArrayKind<T>, length: number, entries: number): T {
   return useThreads(CHUNKS, entries, MIN_PARALLEL_ENTRIES)
     ? new kind(new SharedArrayBuffer(length * kind.BYTES_PER_ELEMENT))
     : new kind(length);

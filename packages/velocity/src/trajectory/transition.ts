@@ -1,13 +1,10 @@
 import { stats } from "@diffcell/core";
 import type { VelocityGraph } from "./graph.js";
 import { RowOrder, type SparseRows } from "./sparse.js";
-import { productArray } from "./sparseProductKernel.js";
+import { type ArrayKind, productArray } from "./sparseProductKernel.js";
 
 /** Makes a zeroed typed array of a kind and length (plain, or shared: `productArray`). */
-type Allocate = <T extends Int32Array | Float32Array | Float64Array>(
-  kind: { new (length: number): T; new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number },
-  length: number,
-) => T;
+type Allocate = <T extends Int32Array | Float32Array | Float64Array>(kind: ArrayKind<T>, length: number) => T;
 
 export interface TransitionOptions {
   /** Kernel scale on the cosines (scVelo's default 10). */
