@@ -3,10 +3,10 @@
  * figure, and a screenshot is taken. Skipped with a message when no Chromium is installed.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { bufferIo, main } from "./index.js";
 
 const candidates = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
@@ -17,6 +17,7 @@ if (!chromium)
 describe.skipIf(!chromium)("report in headless Chromium", () => {
   it("renders every figure and the tables", async () => {
     const dir = mkdtempSync(join(tmpdir(), "diffcell-chromium-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const sim = join(dir, "sim.h5ad");
     const report = join(dir, "report.html");
     expect(await main(["simulate", "-o", sim, "--n-cells", "300", "--n-genes", "50", "--seed", "1"], bufferIo())).toBe(

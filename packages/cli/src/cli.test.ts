@@ -1,14 +1,15 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stats } from "@diffcell/core";
 import { AnnData, DataFrame, dense, readH5ad, toDenseFloat32, writeH5ad } from "@diffcell/io";
 import { edgeDepth } from "@diffcell/pipeline";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferIo, main, parseEdges } from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "diffcell-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const run = async (...argv: string[]) => {
   const io = bufferIo();
   const code = await main(argv, io);

@@ -3,11 +3,11 @@
  * byte-identical afterwards, no temporary file left (on disk or in io's registry).
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { liveTemps } from "@diffcell/io";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allCases } from "./testing/corpus.js";
 import { type Fixtures, makeFixtures } from "./testing/fixtures.js";
 
@@ -19,10 +19,12 @@ const tempsUnder = (dir: string): string[] =>
     return statSync(full).isDirectory() ? tempsUnder(full) : [];
   });
 
+const dir = mkdtempSync(join(tmpdir(), "diffcell-corpus-"));
 let fx: Fixtures;
 beforeAll(async () => {
-  fx = await makeFixtures(mkdtempSync(join(tmpdir(), "diffcell-corpus-")));
+  fx = await makeFixtures(dir);
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cases = allCases();
 

@@ -1,11 +1,12 @@
-import { mkdtempSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readH5ad, readLoom, toDenseFloat32 } from "@diffcell/io";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { bufferIo, main } from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "diffcell-output-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sim = join(dir, "sim.h5ad");
 
 async function velocity(...args: string[]) {

@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AnnData, booleanColumn, categoricalColumn, DataFrame, dense, numericColumn } from "@diffcell/io";
 import type { VelocityPipelineResult } from "@diffcell/pipeline";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { bufferIo, main } from "./index.js";
 import { buildReport, restartSeries } from "./report.js";
 
@@ -150,10 +150,10 @@ describe("velocity report", () => {
 });
 
 describe("diffcell velocity --genes", () => {
-  const dir = mkdtempSync(join(tmpdir(), "diffcell-report-genes-"));
-  const sim = join(dir, "sim.h5ad");
-
   it("checks the genes before any work, draws the chosen ones, prints each stage's time once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "diffcell-report-genes-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const sim = join(dir, "sim.h5ad");
     expect(await main(["simulate", "-o", sim, "--n-cells", "200", "--n-genes", "40", "--seed", "2"], bufferIo())).toBe(
       0,
     );

@@ -11,12 +11,12 @@
  * Skipped with a message when /usr/bin/python3 has no anndata (apt-get install -y python3-anndata).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readH5ad, writeLoom } from "@diffcell/io";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bufferIo, main } from "./index.js";
 
 const PYTHON = process.env.PYTHON ?? "/usr/bin/python3";
@@ -99,14 +99,15 @@ const PENDING: Record<string, string> = {
   "obsp/distances": "written as float32; scanpy/scVelo float64",
 };
 
-const dir = mkdtempSync(join(tmpdir(), "diffcell-scvelo-keys-"));
-
 describe.skipIf(!ANNDATA)("scVelo's keys in our .h5ad, read by anndata", () => {
   let ours: Keys = {};
   let reference: Keys = {};
   let nClusters = 0;
+  // Made in beforeAll, which (unlike this body) does not run when the suite is skipped.
+  let dir = "";
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "diffcell-scvelo-keys-"));
     const sim = join(dir, "sim.h5ad");
     expect(await main(["simulate", "-o", sim, "--n-cells", "300", "--n-genes", "60", "--seed", "4"], bufferIo())).toBe(
       0,
@@ -117,6 +118,9 @@ describe.skipIf(!ANNDATA)("scVelo's keys in our .h5ad, read by anndata", () => {
     ours = keysOf(join(dir, "out.h5ad"));
     reference = keysOf(REFERENCE);
     nClusters = 5; // simulate's five stages of true time
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const expectedShape = (shape: Shape): number[] | null => {

@@ -37,7 +37,8 @@ if (!chromium)
   );
 
 describe.skipIf(!chromium)("the page in headless Chromium", () => {
-  const dir = mkdtempSync(join(tmpdir(), "diffcell-web-"));
+  // Made in beforeAll, which (unlike this body) does not run when the suite is skipped or filtered out.
+  let dir = "";
   const fixture = scveloFixturePath("pancreas50");
   let server: Server | undefined;
   let browser: Browser | undefined;
@@ -45,6 +46,7 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
   let cli: { summary: Record<string, unknown>; latentTime: Float64Array; umap: Float32Array };
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "diffcell-web-"));
     const built = buildWeb({ outdir: join(dir, "dist"), quiet: true });
     // The reference: the CLI on the same file with the same (default) seed, while esbuild bundles.
     const io = bufferIo();
@@ -73,7 +75,7 @@ describe.skipIf(!chromium)("the page in headless Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     server?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function upload(file: string): Promise<Page> {

@@ -3,18 +3,25 @@
  * The child is a real Node process (tsx) that registers a temp file and waits to be killed.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { liveTemps, registerTemp, removeTemp, tempPathFor } from "./temp.js";
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const tsx = join(root, "node_modules", ".bin", "tsx");
 
-function killedWith(signal: "SIGINT" | "SIGTERM"): Promise<{ code: number | null; tmp: string; exists: boolean }> {
+/** A fresh temporary folder, removed when the current test finishes. */
+function testDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "diffcell-temp-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function killedWith(signal: "SIGINT" | "SIGTERM"): Promise<{ code: number | null; tmp: string; exists: boolean }> {
+  const dir = testDir();
   const script = join(dir, "child.ts");
   const tempModule = fileURLToPath(new URL("./temp.ts", import.meta.url));
   writeFileSync(
@@ -55,7 +62,7 @@ describe("temporary files", () => {
   });
 
   it("removeTemp forgets and deletes; the registry is empty afterwards", () => {
-    const dir = mkdtempSync(join(tmpdir(), "diffcell-temp-"));
+    const dir = testDir();
     const tmp = tempPathFor(join(dir, "x.tsv"));
     writeFileSync(tmp, "x");
     registerTemp(tmp);

@@ -1,11 +1,12 @@
-import { mkdtempSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { h5Ready, h5wasm } from "../h5/h5file.js";
 import { AnnData, csrFromTriplets, dense, readH5ad, toDense, writeH5ad } from "../index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "diffcell-h5ad-compression-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function sample(): AnnData {
   // Compressible: a repeating pattern, as count matrices are mostly small integers.

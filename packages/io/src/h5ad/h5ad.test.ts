@@ -1,5 +1,14 @@
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,8 +39,12 @@ const DG100 = testData("dentategyrus_100obs.h5ad"); // scVelo fixture, anndata 0
 const DYNAMICAL = testData("adata_100.h5ad"); // cellrank ground truth: 0.7 categoricals by reference
 const dir = mkdtempSync(join(tmpdir(), "diffcell-io-"));
 afterAll(() => {
-  // Leave nothing behind but our own outputs inside the temp dir.
-  expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  try {
+    // No temporary file of an atomic write is left among the outputs.
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const sha = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");

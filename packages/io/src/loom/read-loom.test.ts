@@ -1,11 +1,12 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { h5Ready, h5wasm } from "../h5/h5file.js";
 import { readLoom, toDense } from "../index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "diffcell-loom-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A velocyto-style loom: 3 genes × 4 cells on disk. */
 async function writeLoom(path: string, options: { badLayer?: boolean } = {}): Promise<void> {

@@ -1,7 +1,7 @@
-import { mkdtempSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { h5Ready, h5wasm } from "../h5/h5file.js";
 import {
   AnnData,
@@ -18,6 +18,7 @@ import {
 } from "../index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "diffcell-loom-write-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** 5 cells × 3 genes with every kind of annotation loom can hold. */
 function sample(): AnnData {

@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { read10x, readMtx, toDense } from "../index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "diffcell-mtx-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("readMtx", () => {
   it("reads coordinate files (plain and gzip), summing duplicates, in file orientation", () => {

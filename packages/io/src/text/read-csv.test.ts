@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parseDelimited, readCsv } from "../index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "diffcell-csv-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("readCsv", () => {
   it("parses quotes, infers numeric columns and uses the index column", () => {
