@@ -23,6 +23,7 @@ import {
   defaultWarmupEpochs,
   EVALUATION_ROWS,
   GeneFitAccumulator,
+  type GeneFitStatistics,
   initializeFromTime,
   type KineticsModel,
   type LossWeights,
@@ -58,32 +59,50 @@ export interface FittedRates {
 }
 
 /**
- * The trained model's velocity (N × G, NaN outside the modelled `genes`) and latent time for every cell,
- * evaluated a block of rows at a time (velocity's `EVALUATION_ROWS`).
+ * A trained model evaluated on every cell, a block of rows at a time (velocity's `EVALUATION_ROWS`): velocity
+ * (N × G, NaN outside the modelled `genes`), latent time, the per-gene rates and the fit statistics at each cell's
+ * latent time, and the trajectories. One trajectory solve per cell and gene gives the velocity and the predicted
+ * (û, ŝ) the statistics compare with the data (`DifferentiableVelocity.evaluate`); the values are those of
+ * `forward` and of {@link fittedKinetics} at the same latent times.
  */
-export function evaluateVelocity(
+export function evaluateModel(
   model: DifferentiableVelocity,
   data: VelocityInput,
   genes: readonly number[],
   g: number,
   blockRows = EVALUATION_ROWS,
-): { velocity: Float32Array; latentTime: Float32Array } {
+): { velocity: Float32Array; latentTime: Float32Array; fit: FittedRates; curves: FittedCurves } {
   const [n, m] = data.spliced.shape;
   const velocity = new Float32Array(n * g).fill(Number.NaN);
   const latentTime = new Float32Array(n);
+  const accumulator = withObserved(data, (o) => new GeneFitAccumulator(o, n, m));
   for (const [lo, hi] of rowRanges(n, blockRows)) {
     tidyHost(() => {
-      const result = model.forward(rowSlice(data, lo, hi), { projection: false });
+      const result = model.evaluate(rowSlice(data, lo, hi));
       latentTime.set(result.latentTime.dataSync(), lo);
+      // No tensor operation inside: the in-place views stay valid.
       withValues(result.velocity, (v) => {
         for (let i = lo; i < hi; i++) {
           const row = (i - lo) * m;
           for (let c = 0; c < m; c++) velocity[i * g + genes[c]] = v[row + c];
         }
       });
+      withPredicted(result, (predicted) => withObserved(data, (o) => accumulator.add(o, predicted, lo, hi)));
     });
   }
-  return { velocity, latentTime };
+  return { velocity, latentTime, ...fittedRates(model, genes, g, accumulator.result()) };
+}
+
+/** The observed (u, s) read in place on the backend (valid inside `fn` while no tensor operation runs). */
+function withObserved<T>(data: VelocityInput, fn: (o: { unspliced: Float32Array; spliced: Float32Array }) => T): T {
+  return withValues(data.unspliced, (unspliced) => withValues(data.spliced, (spliced) => fn({ unspliced, spliced })));
+}
+
+function withPredicted<T>(
+  predicted: { unspliced: tf.Tensor; spliced: tf.Tensor },
+  fn: (p: { unspliced: Float32Array; spliced: Float32Array }) => T,
+): T {
+  return withObserved(predicted as VelocityInput, fn);
 }
 
 /** Columns `genes` of a dense [n, g] row-major array, as [n, genes.length]. */
@@ -321,7 +340,7 @@ export function withoutSelf(knn: Int32Array, n: number): Int32Array {
 /**
  * A trained model's per-gene rates and fit statistics (NaN outside `genes`, the columns it models; the
  * statistics compare `data`, the model's inputs, with the model at `latentTime`, predicted `blockRows` cells
- * at a time) and its trajectories.
+ * at a time) and its trajectories. ({@link evaluateModel} gives the same with the velocity, solving once.)
  */
 export function fittedKinetics(
   model: DifferentiableVelocity,
@@ -330,6 +349,27 @@ export function fittedKinetics(
   data: VelocityInput,
   latentTime: ArrayLike<number>,
   blockRows = EVALUATION_ROWS,
+): { fit: FittedRates; curves: FittedCurves } {
+  const [n, m] = data.spliced.shape;
+  // Observed read in place on the backend, predictions a block of rows at a time (no N × m prediction: two
+  // 400 MB tensors and their host copies at 100k cells × 1000 genes); one block up to EVALUATION_ROWS cells.
+  const time = Float32Array.from(latentTime);
+  const accumulator = withObserved(data, (o) => new GeneFitAccumulator(o, n, m));
+  for (const [lo, hi] of rowRanges(n, blockRows)) {
+    tidyHost(() => {
+      const predicted = model.predict(tf.tensor1d(time.subarray(lo, hi)));
+      withPredicted(predicted, (p) => withObserved(data, (o) => accumulator.add(o, p, lo, hi)));
+    });
+  }
+  return fittedRates(model, genes, g, accumulator.result());
+}
+
+/** Per-gene rates (scattered to columns `genes` of g, NaN elsewhere), the given fit statistics and the curves. */
+function fittedRates(
+  model: DifferentiableVelocity,
+  genes: readonly number[],
+  g: number,
+  statistics: GeneFitStatistics,
 ): { fit: FittedRates; curves: FittedCurves } {
   const nan = () => new Float64Array(g).fill(Number.NaN);
   const fit: FittedRates = {
@@ -341,23 +381,6 @@ export function fittedKinetics(
     likelihood: nan(),
     r2: nan(),
   };
-  const [n, m] = data.spliced.shape;
-  // Observed read in place on the backend, predictions a block of rows at a time (no N × m prediction: two
-  // 400 MB tensors and their host copies at 100k cells × 1000 genes); one block up to EVALUATION_ROWS cells.
-  const observed = <T>(fn: (o: { unspliced: Float32Array; spliced: Float32Array }) => T): T =>
-    withValues(data.unspliced, (unspliced) => withValues(data.spliced, (spliced) => fn({ unspliced, spliced })));
-  const accumulator = observed((o) => new GeneFitAccumulator(o, n, m));
-  const time = Float32Array.from(latentTime);
-  for (const [lo, hi] of rowRanges(n, blockRows)) {
-    tidyHost(() => {
-      const predicted = model.predict(tf.tensor1d(time.subarray(lo, hi)));
-      // No tensor operation inside: the in-place views stay valid.
-      withValues(predicted.unspliced, (unspliced) =>
-        withValues(predicted.spliced, (spliced) => observed((o) => accumulator.add(o, { unspliced, spliced }, lo, hi))),
-      );
-    });
-  }
-  const statistics = accumulator.result();
   genes.forEach((j, c) => {
     fit.likelihood[j] = statistics.likelihood[c];
     fit.r2[j] = statistics.r2[c];
@@ -378,7 +401,7 @@ export function fittedKinetics(
     const time = tf.linspace(0, 1, 200) as tf.Tensor1D;
     const predicted = model.predict(time);
     return {
-      genes,
+      genes: [...genes],
       time: time.dataSync() as Float32Array,
       unspliced: tf.transpose(predicted.unspliced).dataSync() as Float32Array,
       spliced: tf.transpose(predicted.spliced).dataSync() as Float32Array,

@@ -12,10 +12,9 @@ import {
   type VelocityUnits,
 } from "./defaults.js";
 import {
-  evaluateVelocity,
+  evaluateModel,
   type FittedCurves,
   type FittedRates,
-  fittedKinetics,
   preprocessForVelocity,
   spillUnusedLayers,
   stepTimer,
@@ -169,10 +168,7 @@ export async function runVelocityPipeline(
       });
       loss = best.loss;
       restartLosses = best.restarts;
-      const evaluated = evaluateVelocity(best.model, data, genes, g);
-      velocity = evaluated.velocity;
-      latentTime = evaluated.latentTime;
-      ({ fit, curves } = fittedKinetics(best.model, genes, g, data, latentTime));
+      ({ velocity, latentTime, fit, curves } = evaluateModel(best.model, data, genes, g));
       tf.dispose([data.spliced, data.unspliced]);
       best.model.dispose();
     });

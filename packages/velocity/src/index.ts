@@ -17,6 +17,7 @@ export { type InitialTime, type InitialTimeOptions, initialLatentTime } from "./
 export { type EulerAttrs, eulerCoefficients, eulerProject, eulerProjection } from "./kinetics/euler.js";
 export {
   kineticReconstruction,
+  kineticState,
   kineticTrajectory,
   kineticVelocity,
   type ReconstructionAttrs,

@@ -172,6 +172,30 @@ describe("DifferentiableVelocity", () => {
     disposeVelocityData(data);
   });
 
+  it.each(["dynamical", "standard"])(
+    "evaluate (%s): forward's velocity and latent time, predict's (û, ŝ), value for value, without leaks",
+    (kineticsModel) => {
+      const data = small();
+      const input = { spliced: data.spliced, unspliced: data.unspliced };
+      const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: 12, kineticsModel }), { rngs: new Rngs(3) });
+      const before = tf.memory().numTensors;
+      const e = op.evaluate(input);
+      const f = op.forward(input, { projection: false });
+      const p = op.predict(f.latentTime);
+      expect(Array.from(e.latentTime.dataSync())).toEqual(Array.from(f.latentTime.dataSync()));
+      expect(Array.from(e.velocity.dataSync())).toEqual(Array.from(f.velocity.dataSync()));
+      expect(Array.from(e.unspliced.dataSync())).toEqual(Array.from(p.unspliced.dataSync()));
+      expect(Array.from(e.spliced.dataSync())).toEqual(Array.from(p.spliced.dataSync()));
+      tf.dispose([...Object.values(e), ...Object.values(f), ...Object.values(p)]);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(() => op.evaluate({ spliced: data.spliced, unspliced: tf.zeros([40, 11]) as tf.Tensor2D })).toThrow(
+        "unspliced: expected shape [40, 12]",
+      );
+      op.dispose();
+      disposeVelocityData(data);
+    },
+  );
+
   it("names bad input", () => {
     const op = new DifferentiableVelocity(new VelocityConfig({ nGenes: 3 }));
     const s = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);

@@ -12,7 +12,7 @@ import {
 import { columnMoments } from "./batches.js";
 import type { VelocityConfig } from "./config.js";
 import { eulerProject } from "./kinetics/euler.js";
-import { kineticReconstruction, kineticTrajectory, kineticVelocity } from "./kinetics/trajectory.js";
+import { kineticReconstruction, kineticState, kineticTrajectory, kineticVelocity } from "./kinetics/trajectory.js";
 import { type Kinetics, KineticsEncoder } from "./kineticsEncoder.js";
 import { type KineticsModelSpec, kineticsModel } from "./models/index.js";
 import { TimeEncoder } from "./timeEncoder.js";
@@ -155,6 +155,36 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
         switching: this.spec.switching,
       });
       return { unspliced: u as tf.Tensor2D, spliced: s as tf.Tensor2D };
+    });
+  }
+
+  /**
+   * A trained model's velocity, latent time and the kinetic model's (û, ŝ) at that time (per-gene rates, as
+   * {@link predict} without a cell state): what evaluating a fit needs (velocities and goodness of fit). With
+   * model velocity and no cell state, one analytic solve per element gives velocity and (û, ŝ) together
+   * (`kineticState`); the values equal {@link forward}'s velocity and {@link predict}'s (û, ŝ) exactly.
+   */
+  evaluate(data: VelocityInput): {
+    latentTime: tf.Tensor1D;
+    velocity: tf.Tensor2D;
+    unspliced: tf.Tensor2D;
+    spliced: tf.Tensor2D;
+  } {
+    if (this.config.velocitySource !== "model" || this.config.stateDim > 0) {
+      return tf.tidy(() => {
+        const { velocity, latentTime } = this.forward(data, { projection: false });
+        return { latentTime, velocity, ...this.predict(latentTime) };
+      });
+    }
+    this.checkInput(data);
+    return tf.tidy(() => {
+      const { time: latentTime } = this.timeEncoder.encode(data.spliced, data.unspliced);
+      const k = this.kineticsEncoder.apply();
+      const [velocity, unspliced, spliced] = kineticState(
+        [latentTime, k.onset, k.duration, k.alpha, k.beta, k.gamma, k.scale],
+        { switching: this.spec.switching },
+      ) as tf.Tensor2D[];
+      return { latentTime, velocity, unspliced, spliced };
     });
   }
 

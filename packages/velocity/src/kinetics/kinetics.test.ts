@@ -10,7 +10,7 @@ import {
 } from "@diffcell/core";
 import { describe, expect, it } from "vitest";
 import { eulerCoefficients, eulerProject, eulerProjection } from "./euler.js";
-import { kineticReconstruction, kineticTrajectory, kineticVelocity } from "./trajectory.js";
+import { kineticReconstruction, kineticState, kineticTrajectory, kineticVelocity } from "./trajectory.js";
 
 const rngs = new Rngs(11);
 const host = (values: ArrayLike<number>, shape: number[]): HostTensor => ({ data: Float64Array.from(values), shape });
@@ -262,6 +262,24 @@ describe("kineticTrajectory / kineticReconstruction", () => {
       );
     }
   });
+
+  it.each([true, false])(
+    "kineticState: velocity and (û, ŝ) in one pass, the separate ops' values exactly; gradient check (switching = %s)",
+    (switching) => {
+      for (const perCell of [false, true]) {
+        const inputs = trajectoryInputs();
+        if (perCell) inputs[3] = host(rngs.uniform(n * g, 0.5, 4), [n, g]);
+        const [v, u, s] = kineticState.forward(inputs, { switching }).outputs;
+        const [u0, s0] = kineticTrajectory.forward(inputs, { switching }).outputs;
+        const [v0] = kineticVelocity.forward(inputs, { switching }).outputs;
+        expect(Array.from(v.data)).toEqual(Array.from(v0.data));
+        expect(Array.from(u.data)).toEqual(Array.from(u0.data));
+        expect(Array.from(s.data)).toEqual(Array.from(s0.data));
+        const report = checkGrad(kineticState, inputs, { switching });
+        expect(report.ok, report.message).toBe(true);
+      }
+    },
+  );
 
   it("reconstruction loss: value by hand and float64 gradient check", () => {
     const uObs = positive(n * g, 0, 2);

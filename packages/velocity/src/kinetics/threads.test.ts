@@ -1,6 +1,6 @@
 import { Rngs, setThreadCount, tf, threadCount } from "@diffcell/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { kineticReconstruction, kineticTrajectory, kineticVelocity } from "./trajectory.js";
+import { kineticReconstruction, kineticState, kineticTrajectory, kineticVelocity } from "./trajectory.js";
 
 /** A problem large enough (N·G ≥ the parallel threshold) to run on the worker pool. */
 function problem(perCellAlpha: boolean) {
@@ -26,7 +26,7 @@ function problem(perCellAlpha: boolean) {
   return { inputs, observed, weights, cot };
 }
 
-/** Outputs and input gradients (taped: velocity keeps its partials) of the three kernels, as plain arrays. */
+/** Outputs and input gradients (taped: velocity keeps its partials) of the kernels, as plain arrays. */
 function run(perCellAlpha: boolean): number[][] {
   const { inputs, observed, weights, cot } = problem(perCellAlpha);
   const attrs = { switching: true };
@@ -37,6 +37,7 @@ function run(perCellAlpha: boolean): number[][] {
   };
   read(kineticTrajectory(inputs, attrs));
   read(kineticVelocity(inputs, attrs));
+  read(kineticState(inputs, attrs));
   read(tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(kineticVelocity(xs, attrs)[0], cot)))(inputs));
   read(tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(kineticTrajectory(xs, attrs)[0], cot)))(inputs));
   read(

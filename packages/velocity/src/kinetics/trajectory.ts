@@ -44,7 +44,7 @@ const MIN_PARALLEL_ELEMENTS = 40_000;
 const MAX_KEPT_VALUES = 32 * 1024 * 1024;
 
 /** Arguments a pass writes (copied back from shared buffers after a run on several threads). */
-const OUTPUTS = ["out0", "out1", "dt", "dAlphaCell", "acc", "totals"];
+const OUTPUTS = ["out0", "out1", "out2", "dt", "dAlphaCell", "acc", "totals"];
 
 type Extra = Partial<
   Pick<TrajectoryArgs, "in0" | "in1" | "store" | "grads" | "cached" | "weightUnspliced" | "weightSpliced">
@@ -95,6 +95,7 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
     in1: empty,
     out0: allocLike(like, 0),
     out1: allocLike(like, 0),
+    out2: allocLike(like, 0),
     jac: empty,
     active: new Uint8Array(0),
     store: 0,
@@ -170,6 +171,41 @@ export const kineticTrajectory = customVjp<TrajectoryAttrs>(
     return gradientList(p.args, p.chunks, p.like);
   },
   "kineticTrajectory",
+);
+
+/**
+ * The model's velocity and predicted (û, ŝ) [N, G] each, from one solve per element: {@link kineticVelocity}'s
+ * and {@link kineticTrajectory}'s outputs, value for value, for a caller that needs both (evaluating a trained
+ * model: velocity and goodness of fit at each cell's latent time). Differentiable (both passes' gradients).
+ */
+export const kineticState = customVjp<TrajectoryAttrs>(
+  (inputs, attrs) => {
+    const p = prepare(inputs, attrs, 6);
+    p.args.out0 = p.alloc(p.n * p.g);
+    p.args.out1 = p.alloc(p.n * p.g);
+    p.args.out2 = p.alloc(p.n * p.g);
+    p.run();
+    const shape = [p.n, p.g];
+    return {
+      outputs: [
+        { data: p.args.out0, shape },
+        { data: p.args.out1, shape },
+        { data: p.args.out2, shape },
+      ],
+    };
+  },
+  ({ inputs, cotangents, attrs }) => {
+    const v = prepare(inputs, attrs, 3, { in0: cotangents[0].data });
+    v.run();
+    const byVelocity = gradientList(v.args, v.chunks, v.like);
+    const p = prepare(inputs, attrs, 4, { in0: cotangents[1].data, in1: cotangents[2].data });
+    p.run();
+    return gradientList(p.args, p.chunks, p.like).map((gr, a) => {
+      for (let i = 0; i < gr.length; i++) gr[i] += byVelocity[a][i];
+      return gr;
+    });
+  },
+  "kineticState",
 );
 
 /** Every element's 12 partials (trajectoryJacobian's layout) from a taped velocity pass. */

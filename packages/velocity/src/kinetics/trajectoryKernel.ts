@@ -8,6 +8,7 @@
  *   2 velocity backward from a kept Jacobian  3 velocity backward, Jacobian recomputed
  *   4 (û, ŝ) backward, Jacobian recomputed    5 weighted reconstruction error (+ gradients when `grads`;
  *                                               from a kept Jacobian when `cached`)
+ *   6 velocity and (û, ŝ) in one pass (evaluation: modes 1 and 0 at once, the same values)
  * Per-row results (dt, per-cell dα, outputs) are written in place; per-gene sums go to the chunk's own
  * slot of `acc` ([chunk][onset, duration, α, β, γ, scale][gene]) and the loss to `totals[chunk]`, so the
  * caller's ordered reduction makes the result independent of the number of threads.
@@ -44,6 +45,8 @@ export interface TrajectoryArgs {
   in1: ArrayLike<number>;
   out0: Float32Array | Float64Array;
   out1: Float32Array | Float64Array;
+  /** Third output (mode 6: ŝ). */
+  out2: Float32Array | Float64Array;
   /** Kept Jacobians [N·G·12] ({@link trajectoryJacobian}'s layout) and 1 where the element is past its onset. */
   jac: Float64Array;
   active: Uint8Array;
@@ -193,6 +196,22 @@ function velocityRows(a: TrajectoryArgs, lo: number, hi: number): void {
   }
 }
 
+/** Mode 6: velocity (out0) and (û, ŝ) (out1, out2) of rows [lo, hi): mode 1's and mode 0's values, one solve. */
+function stateRows(a: TrajectoryArgs, lo: number, hi: number): void {
+  const { g, beta, gamma, scale, out0, out1, out2 } = a;
+  const p = new Float64Array(12);
+  const sw = new Float64Array(12);
+  for (let i = lo; i < hi; i++) {
+    for (let j = 0; j < g; j++) {
+      const k = i * g + j;
+      trajectoryValue(a, i, j, p, sw);
+      out0[k] = (beta[j] * p[0]) / scale[j] - gamma[j] * p[1];
+      out1[k] = p[0];
+      out2[k] = p[1];
+    }
+  }
+}
+
 /** Modes 2, 3: velocity backward of rows [lo, hi) for the cotangent in0, from the kept or a fresh Jacobian. */
 function velocityBackwardRows(a: TrajectoryArgs, lo: number, hi: number, base: number): void {
   const { g, beta, gamma, scale, in0, jac, active, acc, dt, dAlphaCell, alphaPerCell } = a;
@@ -312,6 +331,7 @@ function trajectoryChunk(a: TrajectoryArgs, chunk: number, nChunks: number): voi
   else if (a.mode === 1) velocityRows(a, lo, hi);
   else if (a.mode === 2 || a.mode === 3) velocityBackwardRows(a, lo, hi, base);
   else if (a.mode === 4) trajectoryBackwardRows(a, lo, hi, base);
+  else if (a.mode === 6) stateRows(a, lo, hi);
   else total = reconstructionRows(a, lo, hi, base);
   a.totals[chunk] = total;
 }
@@ -327,6 +347,7 @@ export const TRAJECTORY_KERNEL: ParallelKernel = defineKernel("velocity.trajecto
   velocityPartials,
   valueRows,
   velocityRows,
+  stateRows,
   velocityBackwardRows,
   addPartials,
   trajectoryBackwardRows,
