@@ -1,18 +1,21 @@
 import { inheritValidation, rowRanges, sliceRows, takeRows, tf, tidyHost, withValues } from "@diffcell/core";
-import type { TimeEncoder } from "./timeEncoder.js";
+import { knownLog1pOf, rememberLog1p, type TimeEncoder } from "./timeEncoder.js";
 import type { VelocityInput } from "./velocity.js";
 
 /**
  * Minibatches of constant training data (no gradient flows to them): the rows copied on the host instead of
  * a gather on the backend per batch (wasm: 5 ms per 512 × 329 gather against 0.2 ms for the copy). On the
  * wasm backend the rows are read in place from the tensors' memory (no host copy of the whole data: 800 MB
- * at 100k cells × 1000 genes); elsewhere from host copies read once. The caller disposes each batch. A batch
- * inherits the value checks its source passed (`inheritValidation`).
+ * at 100k cells × 1000 genes); elsewhere from host copies read once. A batch inherits the value checks its
+ * source passed (`inheritValidation`), and comes with its rows of the data's log1p (the time encoder's input),
+ * computed for all the data once, on the first batch, by the same `tf.log1p` (the same values): a log1p of every
+ * batch at every step took 7 s of a 100k-cell fit (3 epochs). Free a batch with {@link disposeBatch}.
  */
 export function rowBatches(data: VelocityInput): (rows: ArrayLike<number>) => VelocityInput {
-  const [, g] = data.spliced.shape;
+  const [n, g] = data.spliced.shape;
   const inPlace = tf.getBackend() === "wasm";
   let host: { spliced: Float32Array; unspliced: Float32Array } | null = null;
+  let logs: { spliced: Float32Array; unspliced: Float32Array } | null = null;
   // Rows copied out first: the tensors are made after the in-place view is gone (a new tensor can grow the heap).
   const take = (which: "spliced" | "unspliced", rows: ArrayLike<number>) => {
     if (inPlace) return withValues(data[which], (values) => takeRows(values, g, rows));
@@ -22,16 +25,35 @@ export function rowBatches(data: VelocityInput): (rows: ArrayLike<number>) => Ve
     };
     return takeRows(host[which], g, rows);
   };
+  const log1pOf = (x: tf.Tensor2D) => {
+    const out = new Float32Array(n * g);
+    for (const [lo, hi] of rowRanges(n, EVALUATION_ROWS)) {
+      tidyHost(() => out.set(tf.log1p(lo === 0 && hi === n ? x : sliceRows(x, lo, hi)).dataSync(), lo * g));
+    }
+    return out;
+  };
   return (rows) => {
+    logs ??= { spliced: log1pOf(data.spliced), unspliced: log1pOf(data.unspliced) };
     const batch = {
       spliced: tf.tensor2d(take("spliced", rows), [rows.length, g]),
       unspliced: tf.tensor2d(take("unspliced", rows), [rows.length, g]),
     };
+    rememberLog1p(batch.spliced, tf.tensor2d(takeRows(logs.spliced, g, rows), [rows.length, g]));
+    rememberLog1p(batch.unspliced, tf.tensor2d(takeRows(logs.unspliced, g, rows), [rows.length, g]));
     // Rows of checked data pass the same value checks: the model does not read every minibatch again.
     inheritValidation(batch.spliced, data.spliced);
     inheritValidation(batch.unspliced, data.unspliced);
     return batch;
   };
+}
+
+/** Frees a batch of {@link rowBatches} (its tensors and their log1p). */
+export function disposeBatch(batch: VelocityInput): void {
+  for (const x of [batch.spliced, batch.unspliced]) {
+    const log = knownLog1pOf(x);
+    if (log) tf.dispose(log);
+    tf.dispose(x);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { adam, checkValues, Optimizer, Rngs, ShapeError, stats, tf, valueAndGrad, withValues } from "@diffcell/core";
-import { columnMoments, rowBatches } from "./batches.js";
+import { columnMoments, disposeBatch, rowBatches } from "./batches.js";
 import { softplusInverse } from "./kineticsEncoder.js";
 import { fitSteadyState } from "./steadyState.js";
 import { forEachColumn } from "./trajectory/columns.js";
@@ -137,7 +137,8 @@ export function fitTimeEncoder(
       const y = tf.tensor1d(Float32Array.from(rows, (r) => goal[r]));
       const [, grads] = step(op, batch, y);
       opt.update(grads);
-      tf.dispose([batch.spliced, batch.unspliced, y]);
+      disposeBatch(batch);
+      y.dispose();
     }
   } finally {
     opt.dispose();

@@ -1,6 +1,23 @@
 import { gelu, Linear, Module, matMul, Param, type Rngs, tf } from "@diffcell/core";
 
 /**
+ * log1p of constant data tensors known before the encoder sees them (minibatches of training data: `rowBatches`
+ * takes the rows of the whole data's log1p, computed once, instead of a log1p of every batch at every step).
+ * The encoder reads these instead of computing them; whoever registers one disposes it with its tensor.
+ */
+const knownLog1p = new WeakMap<tf.Tensor, tf.Tensor2D>();
+
+/** Registers `log` as log1p(`x`), computed elsewhere by `tf.log1p` (so the values are the encoder's own). */
+export function rememberLog1p(x: tf.Tensor, log: tf.Tensor2D): void {
+  knownLog1p.set(x, log);
+}
+
+/** The log1p registered for `x` (see {@link rememberLog1p}), if any. */
+export function knownLog1pOf(x: tf.Tensor): tf.Tensor2D | undefined {
+  return knownLog1p.get(x);
+}
+
+/**
  * Latent time from expression: log1p of spliced and unspliced, concatenated and standardised per
  * feature (`inputMean`/`inputScale`, fixed buffers set from the data by `initializeFromData`), then
  * linear1 → GELU → linear2 → GELU → timeProj → sigmoid, so t ∈ (0, 1). (The walk-through's encoder, with
@@ -68,9 +85,8 @@ export class TimeEncoder extends Module {
   /** Hidden representation h [N, H] shared by the time and state heads. */
   hidden(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const [logS, logU] = this.logInputs(spliced, unspliced);
-      // Data reused across steps: W's gradient from the kept transpose (made on the first backward pass).
-      const reused = this.constantInputs && this.cache?.reused === true;
+      const [logS, logU, reused] = this.logInputs(spliced, unspliced);
+      // Data reused across steps (`reused`): W's gradient from the kept transpose (made on the first backward pass).
       const g = this.nGenes;
       const kernel = this.linear1.kernel.value as tf.Tensor2D;
       const hiddenDim = kernel.shape[1];
@@ -98,22 +114,25 @@ export class TimeEncoder extends Module {
    * tensors (a full-batch training loop passes the same data every step); the cache is freed when other
    * inputs arrive, when `constantInputs` is switched off, or on `dispose`.
    */
-  private logInputs(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
+  private logInputs(spliced: tf.Tensor2D, unspliced: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D, boolean] {
+    const knownS = knownLog1p.get(spliced);
+    const knownU = knownLog1p.get(unspliced);
+    if (knownS && knownU && !knownS.isDisposed && !knownU.isDisposed) return [knownS, knownU, false];
     if (!this.constantInputs) {
       this.clearCache();
-      return [tf.log1p(spliced), tf.log1p(unspliced)];
+      return [tf.log1p(spliced), tf.log1p(unspliced), false];
     }
     const c = this.cache;
     if (c && c.spliced === spliced && c.unspliced === unspliced && !spliced.isDisposed && !unspliced.isDisposed) {
       c.reused = true;
-      return [c.logS, c.logU];
+      return [c.logS, c.logU, true];
     }
     this.clearCache();
     // Kept: the enclosing tidy must not free the cache.
     const logS = tf.keep(tf.log1p(spliced));
     const logU = tf.keep(tf.log1p(unspliced));
     this.cache = { spliced, unspliced, logS, logU, transposed: [null, null], reused: false };
-    return [logS, logU];
+    return [logS, logU, false];
   }
 
   /** xᵀ of cached input 0 (spliced) or 1 (unspliced), made once and kept with the cache. */

@@ -15,7 +15,7 @@ import {
   valueAndGrad,
 } from "@diffcell/core";
 import { VelocityConsistencyLoss, type VelocityConsistencyOptions } from "@diffcell/losses";
-import { latentTimeOf, rowBatches } from "./batches.js";
+import { disposeBatch, latentTimeOf, rowBatches } from "./batches.js";
 import { fitTimeEncoder, type InitializeOptions, initializeFromData, initializeFromTime } from "./initialize.js";
 import { type LossWeights, velocityLoss } from "./objective.js";
 import { orientationScore } from "./orientation.js";
@@ -247,7 +247,7 @@ function* trainOn(
         const batch = batchOf(idx);
         const [loss, grads] = step(op, batch, restrictNeighbors(neighbors, k, idx));
         opt.update(grads);
-        tf.dispose([batch.spliced, batch.unspliced]);
+        disposeBatch(batch);
         epochLoss += loss * (idx.length / n);
       }
       history.loss.push(epochLoss);
