@@ -4,7 +4,7 @@
  */
 import { knn as exactKnn, InputError, type ProgressCallback, stats } from "@diffcell/core";
 import { type AnnData, booleanColumn, type CsrMatrix, csr, dense, numericColumn, toDenseFloat32 } from "@diffcell/io";
-import { umap } from "@diffcell/pp";
+import { type UmapJob, umap } from "@diffcell/pp";
 import {
   crossBoundaryCorrectness,
   geneTimeUnits,
@@ -52,6 +52,8 @@ export interface VelocityResultsInput {
   fit?: FittedRates;
   clusterKey?: string;
   umap?: boolean;
+  /** The layout already started on a worker (`startUmap` on this AnnData); default: laid out here. */
+  umapJob?: UmapJob;
   edges?: Array<[string, string]>;
   onProgress?: ProgressCallback;
   /**
@@ -140,7 +142,8 @@ export async function writeVelocityResults(adata: AnnData, input: VelocityResult
   const clusterKey = input.clusterKey ?? (adata.obs.has("clusters") ? "clusters" : undefined);
   const clusters = clusterKey ? adata.obs.strings(clusterKey) : undefined;
   if (input.umap ?? EMBEDDING_DEFAULTS.umap) {
-    await timed("umap", () => umap(adata, { seed, onProgress: progress }));
+    const job = input.umapJob;
+    await timed("umap", () => (job ? job.result() : umap(adata, { seed, onProgress: progress })));
     const embedding = toDenseFloat32(adata.obsm.X_umap);
     // Only the projection reads the transition matrix (N × ~300 float64 weights: 0.4 GB at 100k cells).
     const transitions = transitionMatrix(graph, { useNegativeCosines: true });

@@ -1,6 +1,6 @@
 import { maskToIndex, type ProgressCallback, runCooperatively, tf } from "@diffcell/core";
 import { type AnnData, dense, toCsr, toDenseFloat32 } from "@diffcell/io";
-import { moments, neighbors } from "@diffcell/pp";
+import { moments, neighbors, startUmap, type UmapJob } from "@diffcell/pp";
 import { fitSteadyState, fitStochastic, initialLatentTime } from "@diffcell/velocity";
 import {
   EMBEDDING_DEFAULTS,
@@ -108,95 +108,110 @@ export async function runVelocityPipeline(
 
   await preprocessForVelocity(adata, options, seed, timed);
   await timed("neighbors", () => neighbors(adata, { nNeighbors, seed, onProgress: progress }));
-  await timed("moments", () => moments(adata, { nNeighbors, secondOrder: mode === "stochastic" }));
-  spillUnusedLayers(adata, ["Ms", "Mu", "Mss", "Mus"], options);
-  const [n, g] = adata.shape;
-  const ms = toDenseFloat32(adata.layers.Ms);
-  const mu = toDenseFloat32(adata.layers.Mu);
-  const knn = knnIndices(toCsr(adata.obsp.distances), nNeighbors);
+  // The UMAP layout needs only the neighbour graph: it runs on a worker thread beside training (which leaves the
+  // second core mostly idle; started earlier, it slowed the moments and the initial time, which use both cores),
+  // and is collected where the results are written (the same layout as inline).
+  let umapJob: UmapJob | undefined;
+  const startLayout = () => {
+    if (options.umap ?? EMBEDDING_DEFAULTS.umap) umapJob = startUmap(adata, { seed });
+  };
+  try {
+    await timed("moments", () => moments(adata, { nNeighbors, secondOrder: mode === "stochastic" }));
+    spillUnusedLayers(adata, ["Ms", "Mu", "Mss", "Mus"], options);
+    const [n, g] = adata.shape;
+    const ms = toDenseFloat32(adata.layers.Ms);
+    const mu = toDenseFloat32(adata.layers.Mu);
+    const knn = knnIndices(toCsr(adata.obsp.distances), nNeighbors);
 
-  // Velocity genes from scVelo's steady-state fit (R² > 0.01, γ′ > 0.01): the model is trained on them.
-  const steady = await timed("steady state", () =>
-    mode === "stochastic"
-      ? fitStochastic(ms, mu, toDenseFloat32(adata.layers.Mss), toDenseFloat32(adata.layers.Mus), n, g)
-      : fitSteadyState(ms, mu, n, g),
-  );
-  spillUnusedLayers(adata, ["Ms", "Mu"], options);
-  const genes = Array.from(maskToIndex(steady.velocityGenes));
-  const m = genes.length;
-  // N × G (NaN outside the velocity genes), made by the mode's branch: not held through training (0.8 GB at
-  // 100k cells).
-  let velocity: Float32Array = new Float32Array(0);
-  let latentTime: Float32Array | undefined;
-  let loss: number[] = [];
-  let restartLosses: number[][] = [];
-  let curves: FittedCurves | undefined;
-  let fit: FittedRates | undefined;
-  if (mode === "stochastic") {
-    velocity = new Float32Array(n * g).fill(Number.NaN);
-    // Row by row (row-major data): u − γ′s on the velocity genes.
-    for (let i = 0; i < n; i++)
-      for (const j of genes) velocity[i * g + j] = mu[i * g + j] - steady.gamma[j] * ms[i * g + j];
-  } else {
-    const start = options.initialTime ?? VELOCITY_DEFAULTS.initialTime;
-    const initial =
-      start === "pseudotime"
-        ? await timed("initial time", () => {
-            const pcs = adata.obsmKey("X_pca");
-            const embedding = { data: toDenseFloat32(pcs), cols: pcs.cols };
-            return initialLatentTime(ms, mu, n, g, steady, { neighbors: knn, seed, embedding });
-          })
-        : undefined;
-    await timed("train", async () => {
-      const data = {
-        spliced: tf.tensor2d(takeColumns(ms, n, g, genes), [n, m]),
-        unspliced: tf.tensor2d(takeColumns(mu, n, g, genes), [n, m]),
-      };
-      const steps = trainBestOfSteps(data, {
-        kineticsModel: mode,
-        restarts: options.restarts ?? VELOCITY_DEFAULTS.restarts,
-        seed,
-        epochs: options.epochs,
-        neighbors: withoutSelf(knn, n),
-        initialTime: initial?.time,
-        steadyStateRatio: genes.map((j) => steady.gamma[j]),
-        onProgress: progress,
-      });
-      const best = await runCooperatively(steps, options.signal).catch((error) => {
+    // Velocity genes from scVelo's steady-state fit (R² > 0.01, γ′ > 0.01): the model is trained on them.
+    const steady = await timed("steady state", () =>
+      mode === "stochastic"
+        ? fitStochastic(ms, mu, toDenseFloat32(adata.layers.Mss), toDenseFloat32(adata.layers.Mus), n, g)
+        : fitSteadyState(ms, mu, n, g),
+    );
+    spillUnusedLayers(adata, ["Ms", "Mu"], options);
+    const genes = Array.from(maskToIndex(steady.velocityGenes));
+    const m = genes.length;
+    // N × G (NaN outside the velocity genes), made by the mode's branch: not held through training (0.8 GB at
+    // 100k cells).
+    let velocity: Float32Array = new Float32Array(0);
+    let latentTime: Float32Array | undefined;
+    let loss: number[] = [];
+    let restartLosses: number[][] = [];
+    let curves: FittedCurves | undefined;
+    let fit: FittedRates | undefined;
+    if (mode === "stochastic") {
+      startLayout();
+      velocity = new Float32Array(n * g).fill(Number.NaN);
+      // Row by row (row-major data): u − γ′s on the velocity genes.
+      for (let i = 0; i < n; i++)
+        for (const j of genes) velocity[i * g + j] = mu[i * g + j] - steady.gamma[j] * ms[i * g + j];
+    } else {
+      const start = options.initialTime ?? VELOCITY_DEFAULTS.initialTime;
+      const initial =
+        start === "pseudotime"
+          ? await timed("initial time", () => {
+              const pcs = adata.obsmKey("X_pca");
+              const embedding = { data: toDenseFloat32(pcs), cols: pcs.cols };
+              return initialLatentTime(ms, mu, n, g, steady, { neighbors: knn, seed, embedding });
+            })
+          : undefined;
+      startLayout();
+      await timed("train", async () => {
+        const data = {
+          spliced: tf.tensor2d(takeColumns(ms, n, g, genes), [n, m]),
+          unspliced: tf.tensor2d(takeColumns(mu, n, g, genes), [n, m]),
+        };
+        const steps = trainBestOfSteps(data, {
+          kineticsModel: mode,
+          restarts: options.restarts ?? VELOCITY_DEFAULTS.restarts,
+          seed,
+          epochs: options.epochs,
+          neighbors: withoutSelf(knn, n),
+          initialTime: initial?.time,
+          steadyStateRatio: genes.map((j) => steady.gamma[j]),
+          onProgress: progress,
+        });
+        const best = await runCooperatively(steps, options.signal).catch((error) => {
+          tf.dispose([data.spliced, data.unspliced]);
+          throw error;
+        });
+        loss = best.loss;
+        restartLosses = best.restarts;
+        ({ velocity, latentTime, fit, curves } = evaluateModel(best.model, data, genes, g));
         tf.dispose([data.spliced, data.unspliced]);
-        throw error;
+        best.model.dispose();
       });
-      loss = best.loss;
-      restartLosses = best.restarts;
-      ({ velocity, latentTime, fit, curves } = evaluateModel(best.model, data, genes, g));
-      tf.dispose([data.spliced, data.unspliced]);
-      best.model.dispose();
-    });
-    if (latentTime) {
-      const fitT = new Float32Array(n * g).fill(Number.NaN);
-      for (let i = 0; i < n; i++) for (const j of genes) fitT[i * g + j] = latentTime[i];
-      adata.layers.fit_t = dense(fitT, n, g);
-      spillUnusedLayers(adata, ["Ms", "Mu"], options);
+      if (latentTime) {
+        const fitT = new Float32Array(n * g).fill(Number.NaN);
+        for (let i = 0; i < n; i++) for (const j of genes) fitT[i * g + j] = latentTime[i];
+        adata.layers.fit_t = dense(fitT, n, g);
+        spillUnusedLayers(adata, ["Ms", "Mu"], options);
+      }
     }
-  }
 
-  const metrics = await writeVelocityResults(adata, {
-    mode,
-    seed,
-    nNeighbors,
-    velocity,
-    ms,
-    knn,
-    steady,
-    latentTime,
-    fit,
-    clusterKey: options.clusterKey,
-    umap: options.umap ?? EMBEDDING_DEFAULTS.umap,
-    edges: options.edges,
-    velocityUnits: options.velocityUnits,
-    graphMetric: options.graphMetric,
-    onProgress: progress,
-    timed,
-  });
-  return { adata, loss, restartLosses, curves, metrics, timings, velocityGenes: genes.length };
+    const metrics = await writeVelocityResults(adata, {
+      mode,
+      seed,
+      nNeighbors,
+      velocity,
+      ms,
+      knn,
+      steady,
+      latentTime,
+      fit,
+      clusterKey: options.clusterKey,
+      umap: options.umap ?? EMBEDDING_DEFAULTS.umap,
+      umapJob,
+      edges: options.edges,
+      velocityUnits: options.velocityUnits,
+      graphMetric: options.graphMetric,
+      onProgress: progress,
+      timed,
+    });
+    return { adata, loss, restartLosses, curves, metrics, timings, velocityGenes: genes.length };
+  } finally {
+    // A run that stops early (an error, an abort) lets the layout go; a collected job is done anyway.
+    umapJob?.cancel();
+  }
 }

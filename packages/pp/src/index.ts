@@ -56,6 +56,7 @@ export {
   sizeFactors,
 } from "./normalize.js";
 export { type PcaOptions, pca, pcaMatrix } from "./pca.js";
+export { startUmap, type UmapJob } from "./umap/background.js";
 export {
   type AbParams,
   findAbParams,

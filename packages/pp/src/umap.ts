@@ -117,7 +117,8 @@ export async function umapEmbedding(x: Matrix, knn: KnnResult, options: UmapOpti
   return (await embed(x, knn, options)).embedding;
 }
 
-async function embed(
+/** The layout itself (shared by {@link umap}, {@link umapEmbedding} and the background job's worker). */
+export async function embed(
   x: Matrix,
   knn: KnnResult,
   options: UmapOptions,
@@ -171,11 +172,15 @@ async function embed(
   return { embedding: Float32Array.from(y), ab: o.ab };
 }
 
-/**
- * Computes `obsm.X_umap` (and `uns.umap.params = {a, b}`) from the stored neighbour graph, computing one
- * if needed. The "diffcell" engine embeds the stored connectivities, as scanpy does.
- */
-export async function umap(adata: AnnData, options: UmapOptions = {}): Promise<AnnData> {
+/** What the layout of `adata` reads: the representation, the kNN lists and (diffcell engine) the stored graph. */
+export interface UmapInputs {
+  x: Matrix;
+  knn: KnnResult;
+  graph: CsrMatrix | undefined;
+}
+
+/** {@link umap}'s inputs from `adata` (computing the neighbour graph if there is none). */
+export function umapInputs(adata: AnnData, options: UmapOptions = {}): UmapInputs {
   const graphKey = options.neighborsKey ?? "neighbors";
   if (!(graphKey in adata.uns)) neighbors(adata, { seed: options.seed, onProgress: options.onProgress });
   const info = adata.uns[graphKey] as {
@@ -192,11 +197,28 @@ export async function umap(adata: AnnData, options: UmapOptions = {}): Promise<A
   const connKey = info.connectivities_key ?? "connectivities";
   const stored = (options.engine ?? "diffcell") === "diffcell" && connKey in adata.obsp;
   const graph = options.graph ?? (stored ? (toCsr(adata.obspKey(connKey)) as CsrMatrix) : undefined);
-  const { embedding, ab } = await embed(x, knn, { ...options, graph });
+  return { x, knn, graph };
+}
+
+/** Stores a layout as {@link umap} does (`obsm` key and `uns` params). */
+export function storeUmap(
+  adata: AnnData,
+  layout: { embedding: Float32Array; ab: AbParams },
+  options: UmapOptions = {},
+): AnnData {
   const nComponents = options.nComponents ?? 2;
   const key = options.key ?? "X_umap";
-  adata.obsm[key] = { format: "dense", data: embedding, rows: adata.nObs, cols: nComponents };
+  adata.obsm[key] = { format: "dense", data: layout.embedding, rows: adata.nObs, cols: nComponents };
   // scanpy: obsm X_umap ↔ uns umap; a custom key_added names both.
-  adata.uns[key === "X_umap" ? "umap" : key] = { params: { a: ab.a, b: ab.b } };
+  adata.uns[key === "X_umap" ? "umap" : key] = { params: { a: layout.ab.a, b: layout.ab.b } };
   return adata;
+}
+
+/**
+ * Computes `obsm.X_umap` (and `uns.umap.params = {a, b}`) from the stored neighbour graph, computing one
+ * if needed. The "diffcell" engine embeds the stored connectivities, as scanpy does.
+ */
+export async function umap(adata: AnnData, options: UmapOptions = {}): Promise<AnnData> {
+  const { x, knn, graph } = umapInputs(adata, options);
+  return storeUmap(adata, await embed(x, knn, { ...options, graph }), options);
 }
