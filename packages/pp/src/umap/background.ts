@@ -1,7 +1,8 @@
 /**
- * UMAP on a worker thread while the caller goes on (Node): the velocity pipeline starts the layout as soon as
- * the neighbour graph exists and collects it after training, so the layout runs on the core that training
- * leaves mostly idle (pancreas: the ~2.4 s layout no longer adds to the run). The worker runs the same code
+ * UMAP on a worker thread while the caller goes on (Node): the velocity pipeline starts the layout before
+ * training and collects it where the results are written, so the layout runs on what training leaves of the
+ * second core (the thread runs at the lowest priority: docs/engine.md rule 13; pancreas: the ~2.4 s layout no
+ * longer adds to the run). The worker runs the same code
  * on the same inputs and seed as {@link umap}, so the embedding is the same, bit for bit. Where no worker can
  * start — a browser bundle, sources run without the build (the worker is the built `worker.js`) — or the
  * worker fails, the layout runs on the calling thread when the result is asked for (a failure then surfaces
@@ -17,7 +18,7 @@ export interface UmapJob {
   result(): Promise<AnnData>;
   /** Stops the worker (a job no longer wanted, e.g. the run failed); `result` then computes inline. */
   cancel(): void;
-  /** True while the layout runs on a worker thread. */
+  /** True when the layout runs (or ran) on a worker thread. */
   readonly background: boolean;
 }
 
@@ -34,6 +35,7 @@ type WorkerLike = {
   once(event: "error", fn: (error: Error) => void): void;
   once(event: "exit", fn: (code: number) => void): void;
   terminate(): Promise<number>;
+  ref(): void;
   unref(): void;
 };
 
@@ -50,6 +52,7 @@ export function startUmap(adata: AnnData, options: UmapOptions = {}, workerUrl?:
   let pending: Promise<{ embedding: Float32Array; ab: AbParams } | null> = Promise.resolve(null);
   let worker: WorkerLike | null = null;
   let cancelled = false;
+  let done = false;
   if (isNode && rngs === undefined) {
     pending = launch({ inputs, options: portable }, workerUrl).then((started) => {
       if (!started) return null;
@@ -58,10 +61,11 @@ export function startUmap(adata: AnnData, options: UmapOptions = {}, workerUrl?:
         return null;
       }
       worker = started.worker;
+      // Asked for before the worker was up: keep the process alive for it (see `result`).
+      if (done) worker.ref();
       return started.reply;
     });
   }
-  let done = false;
   return {
     get background() {
       return worker !== null;
@@ -69,6 +73,8 @@ export function startUmap(adata: AnnData, options: UmapOptions = {}, workerUrl?:
     async result() {
       if (done) throw new Error("startUmap: result() was already taken");
       done = true;
+      // Unreferenced until now (a caller that stops waiting just exits); awaited, it must keep the process up.
+      (worker as WorkerLike | null)?.ref();
       const layout = (await pending) ?? (await inline());
       return storeUmap(adata, layout, options);
     },
@@ -94,7 +100,7 @@ async function launch(
     if (url.protocol === "file:" && !existsSync(fileURLToPath(url))) return null;
     const { Worker } = await import("node:worker_threads");
     const worker = new Worker(url, { workerData: request }) as unknown as WorkerLike;
-    // The layout never keeps the process alive (a caller that stops waiting just exits).
+    // Until its result is asked for, the layout does not keep the process alive.
     worker.unref();
     const reply = new Promise<{ embedding: Float32Array; ab: AbParams } | null>((resolve) => {
       worker.once("message", (message) => resolve("error" in message ? null : message));
