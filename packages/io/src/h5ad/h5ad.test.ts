@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   copyFileSync,
@@ -230,6 +231,51 @@ describe("writing", () => {
     }
   });
 
+  it("writes a matrix stored under two keys once (a hard link): read back under both, the file one copy smaller", async () => {
+    const n = 2000;
+    const k = 40;
+    const indices = Int32Array.from({ length: n * k }, (_, e) => (Math.floor(e / k) * 7 + (e % k) * 13) % n);
+    for (let i = 0; i < n; i++) indices.subarray(i * k, (i + 1) * k).sort();
+    const data = Float32Array.from({ length: n * k }, (_, e) => Math.sin(e));
+    const graph = csr(
+      data,
+      indices,
+      Int32Array.from({ length: n + 1 }, (_, i) => i * k),
+      n,
+      n,
+    );
+    const copy = csr(data.slice(), indices.slice(), graph.indptr.slice(), n, n);
+    const obs = new DataFrame(
+      Array.from({ length: n }, (_, i) => `c${i}`),
+      {},
+    );
+    const make = (second: Layer) =>
+      new AnnData({ obs, obsp: { velocity_graph: graph }, uns: { velocity_graph: second as never } });
+    const linked = join(dir, "linked.h5ad");
+    const copied = join(dir, "copied.h5ad");
+    await writeH5ad(make(graph), linked);
+    await writeH5ad(make(copy), copied);
+    const bytes = n * k * (4 + 4);
+    expect(statSync(copied).size - statSync(linked).size).toBeGreaterThan(0.9 * bytes);
+    const b = await readH5ad(linked);
+    expectSameLayer(b.obspKey("velocity_graph"), graph);
+    expectSameLayer(b.uns.velocity_graph as Layer, graph);
+    // As anndata sees it (Debian python3-anndata, when installed): both keys, the same object in the file.
+    const python = process.env.PYTHON ?? "/usr/bin/python3";
+    if (spawnSync(python, ["-c", "import anndata, h5py"]).status !== 0) return;
+    const check = `
+import sys, anndata, h5py
+a = anndata.read_h5ad(sys.argv[1])
+u, o = a.uns["velocity_graph"], a.obsp["velocity_graph"]
+assert (u != o).nnz == 0 and u.shape == o.shape, "uns and obsp differ"
+with h5py.File(sys.argv[1]) as f:
+    assert h5py.h5o.get_info(f["uns/velocity_graph"].id).addr == h5py.h5o.get_info(f["obsp/velocity_graph"].id).addr
+print("ok", u.nnz)`;
+    const r = spawnSync(python, ["-c", check, linked], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe(`ok ${n * k}`);
+  });
+
   it("writes and reads large matrices in row blocks: exact values, libhdf5's heap grows by a block, not a layer", async () => {
     const module = (await h5wasm.ready) as unknown as { HEAPU8: Uint8Array };
     // Element-wise equality of big arrays without building JS arrays of them (float values exact).
@@ -366,8 +412,9 @@ describe("bad input raises InputError naming the file and key", () => {
   it("corrupt sparse structure", async () => {
     await h5Ready();
     const path = join(dir, "corrupt-sparse.h5ad");
-    const X = csr(Float32Array.of(1, 2), Int32Array.of(0, 1), Int32Array.of(0, 1, 2), 2, 2);
-    await writeH5ad(new AnnData({ X, layers: { spliced: X } }), path);
+    const matrix = () => csr(Float32Array.of(1, 2), Int32Array.of(0, 1), Int32Array.of(0, 1, 2), 2, 2);
+    // Two objects: one matrix under two keys would be written once (a hard link), corrupting both.
+    await writeH5ad(new AnnData({ X: matrix(), layers: { spliced: matrix() } }), path);
     const f = new h5wasm.File(path, "a");
     const g = f.get("layers/spliced") as InstanceType<typeof h5wasm.Group>;
     // indices past the column count
