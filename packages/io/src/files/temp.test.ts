@@ -2,13 +2,13 @@
  * A process killed with SIGINT/SIGTERM while a temporary output exists removes it and ends with 130/143.
  * The child is a real Node process (tsx) that registers a temp file and waits to be killed.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { liveTemps, registerTemp, removeTemp, tempPathFor } from "./temp.js";
+import { liveTemps, registerTemp, removeTemp, sweepStale, tempPathFor } from "./temp.js";
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const tsx = join(root, "node_modules", ".bin", "tsx");
@@ -53,7 +53,7 @@ setInterval(() => {}, 1000);
 describe("temporary files", () => {
   it("SIGTERM removes registered temp files and exits 143; SIGINT exits 130", async () => {
     const term = await killedWith("SIGTERM");
-    expect(term.tmp).toMatch(/\.out\.h5ad\.\d+\.\d+\.tmp$/);
+    expect(term.tmp).toMatch(/\.out\.h5ad\.[\w-]+\.\d+\.\d+\.tmp$/);
     expect(term.exists).toBe(false);
     expect(term.code).toBe(143);
     const int = await killedWith("SIGINT");
@@ -70,5 +70,31 @@ describe("temporary files", () => {
     removeTemp(tmp);
     expect(existsSync(tmp)).toBe(false);
     expect(liveTemps()).not.toContain(tmp);
+  });
+
+  it("a run killed outright leaves files the next run in that folder removes: only this host's, of dead processes", () => {
+    const dir = testDir();
+    // A process id that is certainly gone: a child that has exited (and been reaped).
+    const dead = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" }).stdout.trim();
+    const host = hostname().replace(/[^A-Za-z0-9_-]/g, "_");
+    const files = {
+      staleSpill: `.diffcell-spill.${host}.${dead}.0.bin`,
+      staleOutput: `.out.h5ad.${host}.${dead}.3.tmp`,
+      liveSpill: `.diffcell-spill.${host}.${process.pid}.0.bin`, // this process: running
+      otherHost: `.diffcell-spill.elsewhere.${dead}.0.bin`, // cannot be checked from here
+      notOurs: `.notes.${host}.${dead}.0.bin`, // a .bin without our prefix
+      userFile: "out.h5ad",
+    };
+    for (const name of Object.values(files)) writeFileSync(join(dir, name), "x");
+    expect(sweepStale(dir).sort()).toEqual([files.staleOutput, files.staleSpill].sort());
+    expect(readdirSync(dir).sort()).toEqual([files.liveSpill, files.otherHost, files.notOurs, files.userFile].sort());
+    // The first temporary file registered in a folder sweeps it.
+    writeFileSync(join(dir, files.staleSpill), "x");
+    const tmp = tempPathFor(join(dir, "next.h5ad"));
+    expect(tmp).toContain(`.${host}.${process.pid}.`);
+    registerTemp(tmp);
+    removeTemp(tmp);
+    expect(existsSync(join(dir, files.staleSpill))).toBe(false);
+    expect(existsSync(join(dir, files.userFile))).toBe(true);
   });
 });

@@ -13,7 +13,7 @@ import { closeSync, openSync, readSync, write } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isOsError } from "../files/errors.js";
-import { registerTemp, removeTemp } from "../files/temp.js";
+import { registerTemp, removeTemp, tempTag } from "../files/temp.js";
 import type { Layer, NumericArray } from "./types.js";
 
 type ArrayName = "data" | "indices" | "indptr";
@@ -39,7 +39,6 @@ interface SpillState {
 const STATE = Symbol("spill");
 /** Bytes written or read per system call. */
 const IO_BYTES = 64 * 2 ** 20;
-let counter = 0;
 
 function stateOf(m: Layer): SpillState | undefined {
   return (m as unknown as { [STATE]?: SpillState })[STATE];
@@ -87,7 +86,7 @@ export function spillLayer(m: Layer, dir: string = tmpdir()): Layer {
   if (stateOf(m)) return m;
   const names: ArrayName[] = m.format === "dense" ? ["data"] : ["data", "indices", "indptr"];
   const arrays = m as unknown as Record<ArrayName, NumericArray>;
-  const path = join(dir, `.diffcell-spill.${process.pid}.${counter++}.bin`);
+  const path = join(dir, `.diffcell-spill.${tempTag()}.bin`);
   const parts: Record<string, Part> = {};
   registerTemp(path);
   let fd: number;

@@ -18,6 +18,11 @@ export function tmpdir(): string {
   return "/tmp";
 }
 
+/** Temporary names carry the host (io's `files/temp.ts`); the page's in-memory file system is its own. */
+export function hostname(): string {
+  return "browser";
+}
+
 export const EOL = "\n";
 
-export default { availableParallelism, cpus, tmpdir, EOL };
+export default { availableParallelism, cpus, tmpdir, hostname, EOL };
