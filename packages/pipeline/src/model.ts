@@ -75,7 +75,7 @@ export function evaluateModel(
   const [n, m] = data.spliced.shape;
   const velocity = new Float32Array(n * g).fill(Number.NaN);
   const latentTime = new Float32Array(n);
-  const accumulator = withObserved(data, (o) => new GeneFitAccumulator(o, n, m));
+  const accumulator = valuesOf(data, (o) => new GeneFitAccumulator(o, n, m));
   for (const [lo, hi] of rowRanges(n, blockRows)) {
     tidyHost(() => {
       const result = model.evaluate(rowSlice(data, lo, hi));
@@ -87,22 +87,18 @@ export function evaluateModel(
           for (let c = 0; c < m; c++) velocity[i * g + genes[c]] = v[row + c];
         }
       });
-      withPredicted(result, (predicted) => withObserved(data, (o) => accumulator.add(o, predicted, lo, hi)));
+      valuesOf(result, (predicted) => valuesOf(data, (o) => accumulator.add(o, predicted, lo, hi)));
     });
   }
   return { velocity, latentTime, ...fittedRates(model, genes, g, accumulator.result()) };
 }
 
-/** The observed (u, s) read in place on the backend (valid inside `fn` while no tensor operation runs). */
-function withObserved<T>(data: VelocityInput, fn: (o: { unspliced: Float32Array; spliced: Float32Array }) => T): T {
-  return withValues(data.unspliced, (unspliced) => withValues(data.spliced, (spliced) => fn({ unspliced, spliced })));
-}
-
-function withPredicted<T>(
-  predicted: { unspliced: tf.Tensor; spliced: tf.Tensor },
-  fn: (p: { unspliced: Float32Array; spliced: Float32Array }) => T,
+/** A pair of (unspliced, spliced) tensors read in place on the backend (valid inside `fn` while no tensor op runs). */
+function valuesOf<T>(
+  pair: { unspliced: tf.Tensor; spliced: tf.Tensor },
+  fn: (values: { unspliced: Float32Array; spliced: Float32Array }) => T,
 ): T {
-  return withObserved(predicted as VelocityInput, fn);
+  return withValues(pair.unspliced, (unspliced) => withValues(pair.spliced, (spliced) => fn({ unspliced, spliced })));
 }
 
 /** Columns `genes` of a dense [n, g] row-major array, as [n, genes.length]. */
@@ -354,11 +350,11 @@ export function fittedKinetics(
   // Observed read in place on the backend, predictions a block of rows at a time (no N × m prediction: two
   // 400 MB tensors and their host copies at 100k cells × 1000 genes); one block up to EVALUATION_ROWS cells.
   const time = Float32Array.from(latentTime);
-  const accumulator = withObserved(data, (o) => new GeneFitAccumulator(o, n, m));
+  const accumulator = valuesOf(data, (o) => new GeneFitAccumulator(o, n, m));
   for (const [lo, hi] of rowRanges(n, blockRows)) {
     tidyHost(() => {
       const predicted = model.predict(tf.tensor1d(time.subarray(lo, hi)));
-      withPredicted(predicted, (p) => withObserved(data, (o) => accumulator.add(o, p, lo, hi)));
+      valuesOf(predicted, (p) => valuesOf(data, (o) => accumulator.add(o, p, lo, hi)));
     });
   }
   return fittedRates(model, genes, g, accumulator.result());
