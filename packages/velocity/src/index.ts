@@ -20,6 +20,7 @@ export {
   kineticState,
   kineticTrajectory,
   kineticVelocity,
+  kineticVelocityFit,
   type ReconstructionAttrs,
   type TrajectoryAttrs,
 } from "./kinetics/trajectory.js";
@@ -57,6 +58,7 @@ export { trainVelocity, trainVelocityAsync, validateTraining } from "./validate.
 export {
   DifferentiableVelocity,
   inverseVarianceWeights,
+  type KineticWeights,
   type VelocityInput,
   type VelocityOutput,
 } from "./velocity.js";

@@ -5,7 +5,12 @@
 import { InputError, tf } from "@diffcell/core";
 import { reconstructionLoss, type VelocityConsistencyLoss } from "@diffcell/losses";
 import { uniformTimePenalty } from "./timePrior.js";
-import type { DifferentiableVelocity, VelocityInput, VelocityOutput } from "./velocity.js";
+import {
+  type DifferentiableVelocity,
+  inverseVarianceWeights,
+  type VelocityInput,
+  type VelocityOutput,
+} from "./velocity.js";
 
 export interface LossWeights {
   /** Velocity consistency with the neighbourhood (+ time ordering). Default 1. */
@@ -53,7 +58,10 @@ export function velocityLoss(
       return (lean.length ? tf.addN(lean) : tf.sum(tf.mul(time, 0))) as tf.Scalar;
     });
   }
-  const result = op.forward(batch, { projection: w.projection > 0 });
+  // The kinetic term's weights go to the forward pass: velocity and that term then come from one solve.
+  const kineticWeights =
+    w.kinetic > 0 ? (context.kineticWeights ?? inverseVarianceWeights(batch.spliced, batch.unspliced)) : undefined;
+  const result = op.forward(batch, { projection: w.projection > 0, kineticWeights });
   return velocityObjective(op, { ...batch, ...result }, context);
 }
 
@@ -83,7 +91,10 @@ export function velocityObjective(
     terms.push(tf.mul(reconstructionLoss(result.projectedSpliced, result.spliced), w.projection));
   }
   if (w.kinetic > 0) {
-    terms.push(tf.mul(op.kineticLoss(result, result.latentTime, context.kineticWeights, result.cellState), w.kinetic));
+    // Made with the velocity when the forward pass was given the weights (velocityLoss does).
+    const kinetic =
+      result.kineticLoss ?? op.kineticLoss(result, result.latentTime, context.kineticWeights, result.cellState);
+    terms.push(tf.mul(kinetic, w.kinetic));
   }
   if (w.timePrior > 0) terms.push(tf.mul(uniformTimePenalty([result.latentTime], null)[0], w.timePrior));
   return (terms.length ? tf.addN(terms) : tf.sum(tf.mul(result.latentTime, 0))) as tf.Scalar;

@@ -12,7 +12,13 @@ import {
 import { columnMoments } from "./batches.js";
 import type { VelocityConfig } from "./config.js";
 import { eulerProject } from "./kinetics/euler.js";
-import { kineticReconstruction, kineticState, kineticTrajectory, kineticVelocity } from "./kinetics/trajectory.js";
+import {
+  kineticReconstruction,
+  kineticState,
+  kineticTrajectory,
+  kineticVelocity,
+  kineticVelocityFit,
+} from "./kinetics/trajectory.js";
 import { type Kinetics, KineticsEncoder } from "./kineticsEncoder.js";
 import { type KineticsModelSpec, kineticsModel } from "./models/index.js";
 import { TimeEncoder } from "./timeEncoder.js";
@@ -45,6 +51,18 @@ export interface VelocityOutput {
   /** Cell state z [N, d] and the cell-specific transcription rates [N, G] (models with `stateDim` > 0). */
   cellState?: tf.Tensor2D;
   cellAlpha?: tf.Tensor2D;
+  /**
+   * {@link DifferentiableVelocity.kineticLoss} at the output's latent time with the weights given to `forward`
+   * (`kineticWeights`), from the same solve as the velocity; present only when asked for and the model's velocity
+   * is the kinetic model's (`velocitySource: "model"`).
+   */
+  kineticLoss?: tf.Scalar;
+}
+
+/** Per-gene weights of the kinetic loss's squared errors (see {@link inverseVarianceWeights}). */
+export interface KineticWeights {
+  unspliced: Float32Array | Float64Array;
+  spliced: Float32Array | Float64Array;
 }
 
 /**
@@ -98,9 +116,13 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
   /**
    * The outputs of {@link apply} without the inputs. `projection: false` skips the Euler projection (an
    * N×G pass a training loss without the projection term does not need; default `config.projection`);
-   * `projectedSpliced` is then absent.
+   * `projectedSpliced` is then absent. `kineticWeights` adds `kineticLoss` (see {@link VelocityOutput}): a
+   * training step that needs both gets them from one analytic solve per element.
    */
-  forward(data: VelocityInput, options: { projection?: boolean } = {}): VelocityOutput {
+  forward(
+    data: VelocityInput,
+    options: { projection?: boolean; kineticWeights?: KineticWeights } = {},
+  ): VelocityOutput {
     this.checkInput(data);
     const withProjection = options.projection ?? this.config.projection;
     return tf.tidy((): tf.TensorContainer => {
@@ -116,11 +138,23 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
             nSteps: this.config.nSteps,
           })
         : null;
-      const velocity =
-        this.config.velocitySource === "model"
-          ? kineticVelocity([latentTime, k.onset, k.duration, rates, k.beta, k.gamma, k.scale], {
-              switching: this.spec.switching,
-            })[0]
+      const trajectory = [latentTime, k.onset, k.duration, rates, k.beta, k.gamma, k.scale];
+      const switching = this.spec.switching;
+      // With the kinetic loss's weights and model velocity on the rates that loss uses, both come from one solve.
+      const fit =
+        options.kineticWeights &&
+        this.config.velocitySource === "model" &&
+        (!cellState || this.kineticsEncoder.stateLoading)
+          ? kineticVelocityFit([...trajectory, unspliced, spliced], {
+              switching,
+              weightUnspliced: options.kineticWeights.unspliced,
+              weightSpliced: options.kineticWeights.spliced,
+            })
+          : null;
+      const velocity = fit
+        ? fit[0]
+        : this.config.velocitySource === "model"
+          ? kineticVelocity(trajectory, { switching })[0]
           : tf.sub(tf.mul(k.beta, modelUnspliced), tf.mul(k.gamma, spliced));
       return {
         velocity: velocity as tf.Tensor2D,
@@ -133,6 +167,7 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
         switchTime: tf.add(k.onset, k.duration) as tf.Tensor1D,
         unsplicedScale: k.scale,
         ...(cellState ? { cellState, cellAlpha: rates as tf.Tensor2D } : {}),
+        ...(fit ? { kineticLoss: fit[1] as tf.Scalar } : {}),
       };
     }) as unknown as VelocityOutput;
   }
@@ -197,7 +232,7 @@ export class DifferentiableVelocity extends Module implements Operator<VelocityI
   kineticLoss(
     data: VelocityInput,
     latentTime: tf.Tensor1D,
-    weights?: { unspliced: Float32Array | Float64Array; spliced: Float32Array | Float64Array },
+    weights?: KineticWeights,
     cellState?: tf.Tensor2D,
   ): tf.Scalar {
     return tf.tidy(() => {

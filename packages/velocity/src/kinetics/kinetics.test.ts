@@ -10,7 +10,13 @@ import {
 } from "@diffcell/core";
 import { describe, expect, it } from "vitest";
 import { eulerCoefficients, eulerProject, eulerProjection } from "./euler.js";
-import { kineticReconstruction, kineticState, kineticTrajectory, kineticVelocity } from "./trajectory.js";
+import {
+  kineticReconstruction,
+  kineticState,
+  kineticTrajectory,
+  kineticVelocity,
+  kineticVelocityFit,
+} from "./trajectory.js";
 
 const rngs = new Rngs(11);
 const host = (values: ArrayLike<number>, shape: number[]): HostTensor => ({ data: Float64Array.from(values), shape });
@@ -276,6 +282,29 @@ describe("kineticTrajectory / kineticReconstruction", () => {
         expect(Array.from(u.data)).toEqual(Array.from(u0.data));
         expect(Array.from(s.data)).toEqual(Array.from(s0.data));
         const report = checkGrad(kineticState, inputs, { switching });
+        expect(report.ok, report.message).toBe(true);
+      }
+    },
+  );
+
+  it.each([true, false])(
+    "kineticVelocityFit: the velocity and reconstruction ops' values exactly; gradient check (switching = %s)",
+    (switching) => {
+      for (const perCell of [false, true]) {
+        const trajectory = trajectoryInputs();
+        if (perCell) trajectory[3] = host(rngs.uniform(n * g, 0.5, 4), [n, g]);
+        const attrs = {
+          switching,
+          weightUnspliced: Float64Array.from([1, 2, 0.5, 1]),
+          weightSpliced: Float64Array.from([0.3, 1, 1, 2]),
+        };
+        const inputs = [...trajectory, host(positive(n * g, 0, 2), [n, g]), host(positive(n * g, 0, 2), [n, g])];
+        const [v, loss] = kineticVelocityFit.forward(inputs, attrs).outputs;
+        const [v0] = kineticVelocity.forward(trajectory, { switching }).outputs;
+        const [loss0] = kineticReconstruction.forward(inputs, attrs).outputs;
+        expect(Array.from(v.data)).toEqual(Array.from(v0.data));
+        expect(loss.data[0]).toBe(loss0.data[0]);
+        const report = checkGrad(kineticVelocityFit, inputs, attrs);
         expect(report.ok, report.message).toBe(true);
       }
     },

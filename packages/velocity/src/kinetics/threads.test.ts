@@ -1,6 +1,12 @@
 import { Rngs, setThreadCount, tf, threadCount } from "@diffcell/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { kineticReconstruction, kineticState, kineticTrajectory, kineticVelocity } from "./trajectory.js";
+import {
+  kineticReconstruction,
+  kineticState,
+  kineticTrajectory,
+  kineticVelocity,
+  kineticVelocityFit,
+} from "./trajectory.js";
 
 /** A problem large enough (N·G ≥ the parallel threshold) to run on the worker pool. */
 function problem(perCellAlpha: boolean) {
@@ -42,6 +48,12 @@ function run(perCellAlpha: boolean): number[][] {
   read(tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(kineticTrajectory(xs, attrs)[0], cot)))(inputs));
   read(
     tf.grads((...xs: tf.Tensor[]) => kineticReconstruction([...xs, ...observed], { ...attrs, ...weights })[0])(inputs),
+  );
+  read(
+    tf.grads((...xs: tf.Tensor[]) => {
+      const [v, loss] = kineticVelocityFit([...xs, ...observed], { ...attrs, ...weights });
+      return tf.add(tf.sum(tf.mul(v, cot)), tf.mul(loss, 0.7));
+    })(inputs),
   );
   tf.dispose([...inputs, ...observed, cot]);
   return out;
@@ -102,6 +114,51 @@ describe("trajectory kernels on worker threads", () => {
     expect(reused).toEqual(fresh);
     tf.dispose([...inputs, ...observed, cot]);
   });
+
+  it.each([false, true])(
+    "kineticVelocityFit's gradients equal the velocity and reconstruction ops' summed (per-cell α: %s)",
+    (perCell) => {
+      const { inputs, observed, weights, cot } = problem(perCell);
+      const attrs = { switching: true, ...weights };
+      const objective = (fused: boolean) =>
+        tf.grads((...xs: tf.Tensor[]) => {
+          const [v, loss] = fused
+            ? kineticVelocityFit(xs, attrs)
+            : [kineticVelocity(xs.slice(0, 7), attrs)[0], kineticReconstruction(xs, attrs)[0]];
+          return tf.add(tf.sum(tf.mul(v, cot)), tf.mul(loss, 2.5));
+        })([...inputs, ...observed]);
+      const read = (ts: tf.Tensor[]) => {
+        const out = ts.map((t) => Array.from(t.dataSync()));
+        tf.dispose(ts);
+        return out;
+      };
+      const separate = read(objective(false));
+      const fused = read(objective(true));
+      expect(fused.length).toBe(9);
+      for (let a = 0; a < separate.length; a++) {
+        let scale = 0;
+        for (const v of separate[a]) scale = Math.max(scale, Math.abs(v));
+        // The same partials and sums; only the order of adding the two terms' float32 gradients differs.
+        for (let k = 0; k < separate[a].length; k++)
+          expect(Math.abs(fused[a][k] - separate[a][k])).toBeLessThanOrEqual(1e-6 * scale);
+      }
+      // A second taped pass that overwrites the kept partials before the backward: recomputed, the same gradients.
+      const overwritten = read(
+        tf.grads((...xs: tf.Tensor[]) => {
+          const [v, loss] = kineticVelocityFit(xs, attrs);
+          const other = kineticVelocityFit([...inputs.map((x) => tf.mul(x, 1.1)), ...observed], attrs)[0];
+          return tf.add(tf.add(tf.sum(tf.mul(v, cot)), tf.mul(loss, 2.5)), tf.mul(0, tf.sum(other)));
+        })([...inputs, ...observed]),
+      );
+      for (let a = 0; a < fused.length; a++) {
+        let scale = 0;
+        for (const v of fused[a]) scale = Math.max(scale, Math.abs(v));
+        for (let k = 0; k < fused[a].length; k++)
+          expect(Math.abs(overwritten[a][k] - fused[a][k])).toBeLessThan(2e-5 * scale + 1e-6);
+      }
+      tf.dispose([...inputs, ...observed, cot]);
+    },
+  );
 
   it("a kept Jacobian overwritten by a later taped pass is recomputed, not read stale (2 threads)", () => {
     setThreadCount(2);

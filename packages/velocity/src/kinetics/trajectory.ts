@@ -75,7 +75,9 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
       solveInterval(0, 0, alpha.data[j], beta.data[j], gamma.data[j], duration.data[j], switches, j * SOLUTION_SIZE);
     }
   }
-  const backward = mode >= 2 || (mode === 5 && extra.grads === 1);
+  // Passes that accumulate gradients: the backward passes, and the error passes that compute theirs forward.
+  const backward =
+    mode === 2 || mode === 3 || mode === 4 || mode === 8 || ((mode === 5 || mode === 7) && extra.grads === 1);
   const empty = new Float64Array(0);
   const args: TrajectoryArgs = {
     mode,
@@ -110,7 +112,7 @@ function prepare(inputs: readonly HostTensor[], attrs: TrajectoryAttrs, mode: nu
     ...extra,
   };
   // On several threads runChunks copies arrays in and out of pooled shared buffers; these are written.
-  const written = mode === 1 && extra.store ? [...OUTPUTS, "jac", "active"] : OUTPUTS;
+  const written = (mode === 1 || mode === 7) && extra.store ? [...OUTPUTS, "jac", "active"] : OUTPUTS;
   const run = () => {
     runChunks(TRAJECTORY_KERNEL, args as unknown as KernelArgs, chunks, parallel, written);
     if (oneOff) releaseWorkerMemory();
@@ -352,6 +354,78 @@ export const kineticReconstruction = customVjp<ReconstructionAttrs, Reconstructi
     });
   },
   "kineticReconstruction",
+);
+
+interface VelocityFitResiduals {
+  /** The reconstruction loss's gradients for a unit cotangent (in input order). */
+  grads: HostArray[];
+  /** Each element's velocity partials (5 per element), while no later pass has overwritten them. */
+  kept?: KeptJacobian;
+}
+
+/**
+ * {@link kineticVelocity}'s velocity [N, G] and {@link kineticReconstruction}'s loss [] from one analytic solve per
+ * element: a training step needs both at the same latent times and rates. Inputs as {@link kineticReconstruction}.
+ * When a tape records, the forward pass also accumulates the loss's gradients (the loss is a scalar) and keeps
+ * each element's five velocity partials (float64), so the backward pass is multiply-adds over 40 bytes per
+ * element — where the two ops apart keep the 12 trajectory partials (96 bytes, written once and read by two
+ * passes). Values equal the two ops'; gradients equal their sum up to the rounding of that sum.
+ */
+export const kineticVelocityFit = customVjp<ReconstructionAttrs, VelocityFitResiduals>(
+  (inputs, attrs) => {
+    const [t, onset] = inputs;
+    const taping = isTaping();
+    const store = taping && 5 * t.shape[0] * onset.shape[0] <= MAX_KEPT_VALUES;
+    const p = prepare(inputs, attrs, 7, {
+      in0: inputs[7].data,
+      in1: inputs[8].data,
+      grads: taping ? 1 : 0,
+      store: store ? 1 : 0,
+      weightUnspliced: attrs.weightUnspliced,
+      weightSpliced: attrs.weightSpliced,
+    });
+    p.args.out0 = p.alloc(p.n * p.g);
+    if (taping) {
+      p.args.out1 = p.alloc(p.n * p.g);
+      p.args.out2 = p.alloc(p.n * p.g);
+    }
+    const kept = store ? p.newJacobian() : undefined;
+    if (kept) p.keep(kept);
+    p.run();
+    let total = 0;
+    for (let c = 0; c < p.chunks; c++) total += p.args.totals[c];
+    const loss = allocLike(p.like, 1);
+    loss[0] = total / p.n;
+    const residuals = taping
+      ? { grads: [...gradientList(p.args, p.chunks, p.like), p.args.out1, p.args.out2], kept }
+      : undefined;
+    return {
+      outputs: [
+        { data: p.args.out0, shape: [p.n, p.g] },
+        { data: loss, shape: [] },
+      ],
+      residuals,
+    };
+  },
+  ({ inputs, cotangents, residuals, attrs }) => {
+    const fit = residuals?.grads ?? (reconstructionPass(inputs, attrs, true).grads as HostArray[]);
+    const dy = cotangents[1].data[0];
+    const kept = residuals?.kept && isCurrent(residuals.kept) ? residuals.kept : undefined;
+    const v = prepare(inputs.slice(0, 7), attrs, kept ? 8 : 3, { in0: cotangents[0].data });
+    if (kept) v.keep(kept);
+    v.run();
+    const byVelocity = gradientList(v.args, v.chunks, v.like);
+    // The velocity's gradients plus the loss's scaled by its cotangent (usually exactly 1: the observed data's
+    // N × G gradients are then returned as they are, not copied).
+    return fit.map((gr, a) => {
+      if (a >= 7 && dy === 1) return gr;
+      const out = a < 7 ? byVelocity[a] : allocLike(v.like, gr.length);
+      if (dy === 1) for (let i = 0; i < gr.length; i++) out[i] += gr[i];
+      else for (let i = 0; i < gr.length; i++) out[i] += gr[i] * dy;
+      return out;
+    });
+  },
+  "kineticVelocityFit",
 );
 
 /** The loss value and, if asked, its gradients for a unit cotangent (in input order). */

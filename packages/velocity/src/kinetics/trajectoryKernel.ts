@@ -9,6 +9,9 @@
  *   4 (û, ŝ) backward, Jacobian recomputed    5 weighted reconstruction error (+ gradients when `grads`;
  *                                               from a kept Jacobian when `cached`)
  *   6 velocity and (û, ŝ) in one pass (evaluation: modes 1 and 0 at once, the same values)
+ *   7 velocity and the weighted reconstruction error in one pass (training: modes 1 and 5 at once; with
+ *     `grads`, the error's gradients, and with `store` the five velocity partials of each element)
+ *   8 velocity backward from the five partials mode 7 kept
  * Per-row results (dt, per-cell dα, outputs) are written in place; per-gene sums go to the chunk's own
  * slot of `acc` ([chunk][onset, duration, α, β, γ, scale][gene]) and the loss to `totals[chunk]`, so the
  * caller's ordered reduction makes the result independent of the number of threads.
@@ -47,7 +50,10 @@ export interface TrajectoryArgs {
   out1: Float32Array | Float64Array;
   /** Third output (mode 6: ŝ). */
   out2: Float32Array | Float64Array;
-  /** Kept Jacobians [N·G·12] ({@link trajectoryJacobian}'s layout) and 1 where the element is past its onset. */
+  /**
+   * Kept Jacobians [N·G·12] ({@link trajectoryJacobian}'s layout; modes 7 and 8: [N·G·5], {@link velocityPartials}'
+   * layout) and 1 where the element is past its onset.
+   */
   jac: Float64Array;
   active: Uint8Array;
   store: number;
@@ -319,6 +325,82 @@ function reconstructionRows(a: TrajectoryArgs, lo: number, hi: number, base: num
 }
 
 /**
+ * Mode 7: velocity (out0) and the weighted squared error against (in0, in1) of rows [lo, hi) from one solve per
+ * element — mode 1's velocity and mode 5's error, value for value. With `grads`, the error's gradients as mode 5
+ * (out1, out2: for the observed unspliced and spliced; dt, acc) and, with `store`, each element's velocity
+ * partials ∂v/∂(t, d, α, β, γ) (5 values, not the 12 trajectory partials: a training step's velocity backward
+ * then reads 40 bytes per element instead of 96, and the reconstruction needs no pass of its own).
+ */
+function velocityFitRows(a: TrajectoryArgs, lo: number, hi: number, base: number): number {
+  const { n, g, beta, gamma, scale, in0, in1, out0, out1, out2, jac, active, dt, grads, store } = a;
+  const wu = a.weightUnspliced;
+  const ws = a.weightSpliced;
+  const scratch = new Float64Array(12);
+  const sw = new Float64Array(12);
+  const p = new Float64Array(12);
+  const q = new Float64Array(5);
+  let total = 0;
+  for (let i = lo; i < hi; i++) {
+    let dti = 0;
+    for (let j = 0; j < g; j++) {
+      const k = i * g + j;
+      let on = false;
+      if (!grads) trajectoryValue(a, i, j, p, sw);
+      else {
+        on = trajectoryJacobian(a, i, j, scratch, sw, p);
+        if (!on) p[0] = p[1] = 0;
+      }
+      out0[k] = on || !grads ? (beta[j] * p[0]) / scale[j] - gamma[j] * p[1] : 0;
+      const eu = p[0] - in0[k];
+      const es = p[1] - in1[k];
+      total += wu[j] * eu * eu + ws[j] * es * es;
+      if (!grads) continue;
+      const cu = (2 * wu[j] * eu) / n;
+      const cs = (2 * ws[j] * es) / n;
+      out1[k] = -cu;
+      out2[k] = -cs;
+      if (store) active[k] = on ? 1 : 0;
+      if (!on) continue;
+      dti += addPartials(a, base, k, j, cu, cs, p);
+      if (store) {
+        velocityPartials(p, beta[j], gamma[j], scale[j], q);
+        const o = 5 * k;
+        jac[o] = q[0];
+        jac[o + 1] = q[1];
+        jac[o + 2] = q[2];
+        jac[o + 3] = q[3];
+        jac[o + 4] = q[4];
+      }
+    }
+    if (grads) dt[i] = dti;
+  }
+  return total;
+}
+
+/** Mode 8: velocity backward of rows [lo, hi) for the cotangent in0, from the partials mode 7 kept. */
+function keptVelocityBackwardRows(a: TrajectoryArgs, lo: number, hi: number, base: number): void {
+  const { g, in0, jac, active, acc, dt, dAlphaCell, alphaPerCell } = a;
+  for (let i = lo; i < hi; i++) {
+    let dti = 0;
+    for (let j = 0; j < g; j++) {
+      const k = i * g + j;
+      const cv = in0[k];
+      if (cv === 0 || !active[k]) continue;
+      const o = 5 * k;
+      const byTime = cv * jac[o];
+      dti += byTime;
+      acc[base + j] -= byTime;
+      acc[base + g + j] += cv * jac[o + 1];
+      if (alphaPerCell) dAlphaCell[k] += cv * jac[o + 2];
+      else acc[base + 2 * g + j] += cv * jac[o + 2];
+      acc[base + 3 * g + j] += cv * jac[o + 3];
+      acc[base + 4 * g + j] += cv * jac[o + 4];
+    }
+    dt[i] = dti;
+  }
+}
+
+/**
  * One chunk of rows for one pass (see the file comment). Each pass is its own function, so V8 optimises
  * each on its own feedback (one function for all modes deoptimised on every switch).
  */
@@ -332,6 +414,8 @@ function trajectoryChunk(a: TrajectoryArgs, chunk: number, nChunks: number): voi
   else if (a.mode === 2 || a.mode === 3) velocityBackwardRows(a, lo, hi, base);
   else if (a.mode === 4) trajectoryBackwardRows(a, lo, hi, base);
   else if (a.mode === 6) stateRows(a, lo, hi);
+  else if (a.mode === 7) total = velocityFitRows(a, lo, hi, base);
+  else if (a.mode === 8) keptVelocityBackwardRows(a, lo, hi, base);
   else total = reconstructionRows(a, lo, hi, base);
   a.totals[chunk] = total;
 }
@@ -352,4 +436,6 @@ export const TRAJECTORY_KERNEL: ParallelKernel = defineKernel("velocity.trajecto
   addPartials,
   trajectoryBackwardRows,
   reconstructionRows,
+  velocityFitRows,
+  keptVelocityBackwardRows,
 ]);
