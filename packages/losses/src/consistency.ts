@@ -20,6 +20,11 @@ export interface ConsistencyExtras {
   latentTime?: tf.Tensor;
   /** G × d projection (e.g. PCA loadings): compare velocity and displacements in d dimensions (fast). */
   basis?: tf.Tensor2D;
+  /**
+   * `spliced` is constant data (a training minibatch): no gradient is computed for it (zeros are returned),
+   * which saves a pass over every neighbour pair in the backward pass. Default false.
+   */
+  constantPositions?: boolean;
 }
 
 /**
@@ -96,6 +101,7 @@ export class VelocityConsistencyLoss {
         temperature: this.temperature,
         timeWeight: extra.latentTime ? this.timeWeight : 0,
         timeScale: this.timeScale,
+        constantPositions: extra.constantPositions ?? false,
       };
       return neighborCosineLoss([v, x, t], attrs)[0] as tf.Scalar;
     });

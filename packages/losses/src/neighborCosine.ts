@@ -10,6 +10,11 @@ export interface NeighborCosineAttrs {
   timeWeight: number;
   /** Time difference at which the ordering penalty saturates (latent-time units). */
   timeScale: number;
+  /**
+   * The positions x are constant data (e.g. a training minibatch): their gradient is returned as zeros without
+   * being computed (the backward pass's gather over every pair then only collects dt). Default false.
+   */
+  constantPositions?: boolean;
 }
 
 type Residuals = Pick<CosineArgs, "cos" | "prob" | "dnorm" | "vnorm">;
@@ -50,8 +55,11 @@ export const neighborCosineLoss = customVjp<NeighborCosineAttrs, Residuals>(
     Object.assign(args, { cos: r.cos, prob: r.prob, dnorm: r.dnorm, vnorm: r.vnorm });
     args.scale = cotangents[0].data[0] / n;
     run();
-    Object.assign(args, incomingPairs(attrs.neighbors, n, attrs.k), { mode: 2 });
-    run();
+    // The gather over incoming pairs makes dx and dt: not needed when neither is (constant x, no time term).
+    if (!attrs.constantPositions || attrs.timeWeight !== 0) {
+      Object.assign(args, incomingPairs(attrs.neighbors, n, attrs.k), { mode: 2 });
+      run();
+    }
     return [args.dv, args.dx, args.dt] as HostArray[];
   },
   "neighborCosineLoss",
@@ -81,6 +89,7 @@ function prepare(
     timeWeight: attrs.timeWeight,
     timeScale: attrs.timeScale,
     scale: 0,
+    positionGradients: attrs.constantPositions ? 0 : 1,
     v,
     x,
     t,

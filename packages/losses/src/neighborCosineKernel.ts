@@ -4,7 +4,8 @@
  *
  *   mode 0 (forward, per row i):  cosines, softmax probabilities, norms and the row's loss term
  *   mode 1 (backward, per row i): the cotangent of every cosine (`coef`), the time slopes and dv_i
- *   mode 2 (backward, per row m): dx_m and dt_m gathered from every pair that touches m
+ *   mode 2 (backward, per row m): dx_m (unless `positionGradients` is 0) and dt_m gathered from every pair
+ *                                 that touches m
  *
  * Mode 2 makes the scatter of the single-threaded loop (dx_j += g, dx_i −= g over pairs (i, j)) a gather
  * without write conflicts: each row visits its pairs in the order that loop did (incoming pairs from rows
@@ -22,6 +23,8 @@ export interface CosineArgs {
   timeScale: number;
   /** Cotangent of the loss / n. */
   scale: number;
+  /** 1: mode 2 computes dx (0: the positions are constant data, only dt is gathered). */
+  positionGradients: number;
   v: ArrayLike<number>;
   x: ArrayLike<number>;
   t: ArrayLike<number>;
@@ -134,7 +137,7 @@ function cosineScatterPair(a: CosineArgs, m: number, q: number, sign: number): v
   const j = neighbors[q];
   if (a.timeWeight !== 0) a.dt[m] -= sign * a.slope[q];
   const dc = a.coef[q];
-  if (dc === 0) return;
+  if (dc === 0 || a.positionGradients === 0) return;
   const c = a.cos[q];
   const nv = a.vnorm[i];
   const nd = a.dnorm[q];

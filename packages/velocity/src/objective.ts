@@ -82,6 +82,8 @@ export function velocityObjective(
       latentTime: result.latentTime,
       neighbors: context.neighbors,
       basis: context.basis,
+      // Training data (the model's constant inputs) need no gradient.
+      constantPositions: op.constantInputs,
     });
     terms.push(tf.mul(c, w.consistency));
   }
