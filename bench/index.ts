@@ -13,7 +13,8 @@ const args = process.argv.slice(2);
 const large = args.includes("--large");
 const jsonAt = args.indexOf("--json");
 const jsonPath = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
-const filter = args.find((a, i) => !a.startsWith("--") && i !== jsonAt + 1) ?? "";
+// The first argument that is neither a flag nor the value of --json (none: every case).
+const filter = args.find((a, i) => !a.startsWith("--") && (jsonAt < 0 || i !== jsonAt + 1)) ?? "";
 const dir = fileURLToPath(new URL("./cases/", import.meta.url));
 const runner = fileURLToPath(new URL("./runFile.ts", import.meta.url));
 const tsconfig = fileURLToPath(new URL("./tsconfig.json", import.meta.url));

@@ -1,14 +1,14 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tf } from "@diffcell/core";
+import { pooledBytes, setThreadCount, tf, threadCount } from "@diffcell/core";
 import { AnnData, DataFrame, type DenseMatrix, dense, isSpilled } from "@diffcell/io";
 import { simulateKinetics } from "@diffcell/sim";
 import { describe, expect, it } from "vitest";
 import { defaultEpochs, runVelocityPipeline } from "./index.js";
 
-function simulated(): AnnData {
-  const sim = simulateKinetics({ nCells: 200, nGenes: 40, seed: 0 });
+function simulated(nCells = 200, nGenes = 40): AnnData {
+  const sim = simulateKinetics({ nCells, nGenes, seed: 0 });
   const [n, g] = sim.spliced.shape;
   const spliced = sim.spliced.dataSync() as Float32Array;
   const unspliced = sim.unspliced.dataSync() as Float32Array;
@@ -133,6 +133,36 @@ describe("runVelocityPipeline: layers no step reads wait on disk", () => {
     // Read back above: the files are gone.
     expect(readdirSync(spillDir).length).toBe(0);
     rmSync(spillDir, { recursive: true });
+  });
+});
+
+describe("runVelocityPipeline: the thread count changes nothing", () => {
+  it("gives bit-identical results on one thread and on the worker pool", async () => {
+    // Large enough that the fused kernels go to the pool (a 512-cell minibatch × ~100 genes, the velocity
+    // graph's and the cosine kernels' chunks): every per-chunk sum is reduced in chunk order (docs/engine.md rule 6).
+    const options = { seed: 0, epochs: 3, restarts: 2, umap: false } as const;
+    const threads = threadCount();
+    let one: Awaited<ReturnType<typeof runVelocityPipeline>>;
+    try {
+      setThreadCount(1);
+      one = await runVelocityPipeline(simulated(700, 150), options);
+    } finally {
+      setThreadCount(Math.max(threads, 2));
+    }
+    const pooled = pooledBytes();
+    const many = await runVelocityPipeline(simulated(700, 150), options);
+    setThreadCount(threads);
+    // The second run used the pool's shared buffers (the first ran every chunk on this thread).
+    expect(pooledBytes()).toBeGreaterThan(pooled);
+    expect(many.loss).toEqual(one.loss);
+    for (const key of ["velocity", "fit_t", "Ms", "Mu"]) {
+      expect((many.adata.layer(key) as DenseMatrix).data, key).toEqual((one.adata.layer(key) as DenseMatrix).data);
+    }
+    for (const key of ["latent_time", "velocity_pseudotime", "velocity_confidence"]) {
+      expect(many.adata.obs.numbers(key), key).toEqual(one.adata.obs.numbers(key));
+    }
+    const graph = (r: typeof one) => r.adata.obsp.velocity_graph;
+    expect(graph(many)).toEqual(graph(one));
   });
 });
 
