@@ -126,6 +126,8 @@ export async function velocityCommand(argv: readonly string[], io: CliIo): Promi
     jointSteps: flags["joint-steps"] as number | undefined,
     onProgress: bar.onProgress,
     onWarning: warn,
+    // The data were read from the input just now and nobody else holds them: normalised in place.
+    inPlace: true,
     // Layers parked during the run (large data) go beside the output: usually a disk, where the OS's temporary
     // folder may be RAM-backed.
     spillDir: output && existsSync(dirname(resolve(output))) ? dirname(resolve(output)) : undefined,

@@ -39,6 +39,7 @@ export type HarmonyVelocityRunOptions = Omit<HarmonyVelocityOptions, "nNeighbors
     | "graphMetric"
     | "signal"
     | "spillBytes"
+    | "inPlace"
     | "spillDir"
     | "onWarning"
   > & {

@@ -166,7 +166,14 @@ export function spillUnusedLayers(
 /** scVelo's recipe: filter_and_normalize(min_shared_counts, n_top_genes) with log1p, then PCA. */
 export async function preprocessForVelocity(
   adata: AnnData,
-  options: { minSharedCounts?: number; nTopGenes?: number; nPcs?: number; spillBytes?: number; spillDir?: string },
+  options: {
+    minSharedCounts?: number;
+    nTopGenes?: number;
+    nPcs?: number;
+    spillBytes?: number;
+    spillDir?: string;
+    inPlace?: boolean;
+  },
   seed: number,
   timed: ReturnType<typeof stepTimer>["timed"],
 ): Promise<void> {
@@ -177,7 +184,11 @@ export async function preprocessForVelocity(
     const minSharedCounts = options.minSharedCounts ?? d.minSharedCounts;
     const genes = adata.nVars;
     // No gene left is refused by the filter itself (naming min_shared_counts); one is too few for PCA.
-    filterAndNormalize(adata, { minSharedCounts, nTopGenes: options.nTopGenes ?? d.nTopGenes });
+    filterAndNormalize(adata, {
+      minSharedCounts,
+      nTopGenes: options.nTopGenes ?? d.nTopGenes,
+      inPlace: options.inPlace ?? false,
+    });
     if (adata.nVars < 2)
       throw new InputError(
         adata.source ?? "adata",

@@ -7,6 +7,7 @@ import {
   filterAndNormalize,
   filterGenes,
   highlyVariableGenes,
+  log1p,
   moments,
   neighbors,
   normalizePerCell,
@@ -119,6 +120,70 @@ describe("normalizePerCell", () => {
   it("leaves empty cells unscaled", () => {
     expect(Array.from(sizeFactors([0, 2, 4]))).toEqual([1, 1, 2]);
   });
+});
+
+describe("filterAndNormalize: in place only on arrays nobody else sees", () => {
+  // 40 cells × 10 genes of counts; genes 0–2 have no unspliced reads (no shared counts: filtered out).
+  const counts = (salt: number, zeroGenes: number) =>
+    Float32Array.from({ length: 400 }, (_, k) => (k % 10 < zeroGenes ? 0 : ((k * 7 + salt * 13 + (k >> 3)) % 9) + 1));
+  function data(filtered: boolean, aliasX: boolean, sparse: boolean): AnnData {
+    const layer = (v: Float32Array) => (sparse ? toCsr(dense(v, 40, 10)) : dense(v, 40, 10));
+    const spliced = layer(counts(1, 0));
+    const unspliced = layer(counts(2, filtered ? 3 : 0));
+    return new AnnData({ X: aliasX ? spliced : layer(counts(1, 0)), layers: { spliced, unspliced } });
+  }
+  // The recipe step by step: every step copies (the functions' defaults).
+  function reference(adata: AnnData): AnnData {
+    filterGenes(adata, { minSharedCounts: 20 });
+    normalizePerCell(adata);
+    highlyVariableGenes(adata, { nTopGenes: 5 });
+    return log1p(adata);
+  }
+  for (const [filtered, aliasX, sparse] of [
+    [true, false, false],
+    [true, true, false],
+    [false, true, false],
+    [false, false, true],
+    [true, true, true],
+  ] as const) {
+    it(`${filtered ? "genes filtered" : "no gene filtered"}, X ${aliasX ? "is" : "is not"} spliced's array, ${sparse ? "sparse" : "dense"}: values as the copying steps`, () => {
+      const adata = data(filtered, aliasX, sparse);
+      const inputs = ["X", "spliced", "unspliced"].map((k) => adata.layer(k).data);
+      const before = inputs.map((a) => a.slice());
+      filterAndNormalize(adata, { minSharedCounts: 20, nTopGenes: 5 });
+      // The copies the call made were changed in place; the arrays it was given were not.
+      inputs.forEach((a, i) => {
+        expect(a).toEqual(before[i]);
+      });
+      const expected = reference(data(filtered, aliasX, sparse));
+      expect(adata.varNames).toEqual(expected.varNames);
+      // Genes 0–2 went (no shared counts) when filtered, and the HVG step kept a part of the rest.
+      if (filtered) expect(adata.varNames.some((g) => ["0", "1", "2"].includes(g))).toBe(false);
+      expect(adata.nVars).toBeLessThan(filtered ? 8 : 10);
+      for (const k of ["X", "spliced", "unspliced"]) {
+        expect(toDense(adata.layer(k)).data, k).toEqual(toDense(expected.layer(k)).data);
+      }
+    });
+
+    it(`with inPlace, ${filtered ? "genes filtered" : "no gene filtered"}, X ${aliasX ? "is" : "is not"} spliced's array, ${sparse ? "sparse" : "dense"}: the same values; only an array two layers share is copied`, () => {
+      const adata = data(filtered, aliasX, sparse);
+      const inputs = ["X", "spliced", "unspliced"].map((k) => adata.layer(k).data);
+      const before = inputs.map((a) => a.slice());
+      filterAndNormalize(adata, { minSharedCounts: 20, nTopGenes: 5, inPlace: true });
+      const expected = reference(data(filtered, aliasX, sparse));
+      expect(adata.varNames).toEqual(expected.varNames);
+      for (const k of ["X", "spliced", "unspliced"]) {
+        expect(toDense(adata.layer(k)).data, k).toEqual(toDense(expected.layer(k)).data);
+      }
+      // Without a gene filtered, the unshared input arrays were normalised in place (the HVG subset then copies
+      // them); the array X and spliced share was left as it was.
+      if (!filtered) {
+        expect(inputs[2]).not.toEqual(before[2]);
+        if (aliasX) expect(inputs[0]).toEqual(before[0]);
+        else expect(inputs[0]).not.toEqual(before[0]);
+      }
+    });
+  }
 });
 
 describe("highly variable genes", () => {

@@ -20,6 +20,11 @@ export interface NormalizePerCellOptions {
   enforce?: boolean;
   /** obs column receiving the totals of X afterwards (default `n_counts`). */
   keyNCounts?: string;
+  /**
+   * Layers whose value arrays the caller owns and no other layer shares (e.g. the copies a gene filter just
+   * made): scaled in place. Every other layer gets a scaled copy and its old array is left as it was.
+   */
+  inPlace?: readonly string[];
 }
 
 /** scVelo's check: all values of the first five cells are integers (±1e-3). */
@@ -57,14 +62,23 @@ export function sizeFactors(counts: ArrayLike<number>, countsPerCellAfter?: numb
   return out;
 }
 
-/** Divides each row of `m` by its size factor (array-level core of {@link normalizePerCell}). */
-export function normalizeRows<T extends Layer>(m: T, counts: ArrayLike<number>, countsPerCellAfter?: number): T {
+/**
+ * Divides each row of `m` by its size factor (array-level core of {@link normalizePerCell}); a copy, or `m`'s own
+ * values with `inPlace`.
+ */
+export function normalizeRows<T extends Layer>(
+  m: T,
+  counts: ArrayLike<number>,
+  countsPerCellAfter?: number,
+  inPlace = false,
+): T {
   if (counts.length !== m.rows)
     throw new InputError("counts", `has ${counts.length} entries; the matrix has ${m.rows} rows`);
   const factors = sizeFactors(counts, countsPerCellAfter);
   return scaleRows(
     m,
     Float64Array.from(factors, (f) => 1 / f),
+    inPlace,
   );
 }
 
@@ -77,7 +91,10 @@ export function normalizePerCell(adata: AnnData, options: NormalizePerCellOption
     if (!(options.enforce || notYetNormalized(m))) continue;
     const key = layer === "X" ? "initial_size" : `initial_size_${layer}`;
     const counts = useInitial && adata.obs.has(key) ? adata.obs.numbers(key) : rowSums(m);
-    adata.setLayer(layer, normalizeRows(m, counts, options.countsPerCellAfter));
+    adata.setLayer(
+      layer,
+      normalizeRows(m, counts, options.countsPerCellAfter, options.inPlace?.includes(layer) ?? false),
+    );
   }
   if (adata.X) adata.obs.set(options.keyNCounts ?? "n_counts", numericColumn(Float32Array.from(rowSums(adata.X))));
   return adata;
