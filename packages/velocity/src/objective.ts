@@ -62,7 +62,8 @@ export function velocityLoss(
   const kineticWeights =
     w.kinetic > 0 ? (context.kineticWeights ?? inverseVarianceWeights(batch.spliced, batch.unspliced)) : undefined;
   const result = op.forward(batch, { projection: w.projection > 0, kineticWeights });
-  return velocityObjective(op, { ...batch, ...result }, context);
+  // The same weights for a model whose forward pass did not fuse the kinetic term (computed once, not twice).
+  return velocityObjective(op, { ...batch, ...result }, { ...context, kineticWeights });
 }
 
 /**

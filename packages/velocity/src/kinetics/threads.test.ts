@@ -32,14 +32,31 @@ function problem(perCellAlpha: boolean) {
   return { inputs, observed, weights, cot };
 }
 
+/** Tensors as plain arrays (the tensors are disposed). */
+function readAll(ts: tf.Tensor[]): number[][] {
+  const out = ts.map((t) => Array.from(t.dataSync()));
+  tf.dispose(ts);
+  return out;
+}
+
+/** Every value of `actual` within `relative` × (the largest |value| of its array in `expected`) + `absolute`. */
+function expectWithinScale(actual: number[][], expected: number[][], relative: number, absolute = 0): void {
+  expect(actual.length).toBe(expected.length);
+  for (let a = 0; a < expected.length; a++) {
+    let scale = 0;
+    for (const v of expected[a]) scale = Math.max(scale, Math.abs(v));
+    for (let k = 0; k < expected[a].length; k++)
+      expect(Math.abs(actual[a][k] - expected[a][k])).toBeLessThanOrEqual(relative * scale + absolute);
+  }
+}
+
 /** Outputs and input gradients (taped: velocity keeps its partials) of the kernels, as plain arrays. */
 function run(perCellAlpha: boolean): number[][] {
   const { inputs, observed, weights, cot } = problem(perCellAlpha);
   const attrs = { switching: true };
   const out: number[][] = [];
   const read = (ts: tf.Tensor[]) => {
-    for (const t of ts) out.push(Array.from(t.dataSync()));
-    tf.dispose(ts);
+    out.push(...readAll(ts));
   };
   read(kineticTrajectory(inputs, attrs));
   read(kineticVelocity(inputs, attrs));
@@ -83,15 +100,14 @@ describe("trajectory kernels on worker threads", () => {
       residuals: undefined,
       attrs,
     });
-    const taped = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(kineticVelocity(xs, attrs)[0], cot)))(inputs);
-    taped.forEach((gr, i) => {
-      const a = gr.dataSync();
-      const b = recomputed[i];
-      let scale = 0;
-      for (const v of b) scale = Math.max(scale, Math.abs(v));
-      for (let k = 0; k < a.length; k++) expect(Math.abs(a[k] - b[k])).toBeLessThan(2e-5 * scale + 1e-6);
-    });
-    tf.dispose([...taped, ...inputs, cot]);
+    const taped = readAll(tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(kineticVelocity(xs, attrs)[0], cot)))(inputs));
+    expectWithinScale(
+      taped,
+      recomputed.map((r) => Array.from(r)),
+      2e-5,
+      1e-6,
+    );
+    tf.dispose([...inputs, cot]);
   });
 
   it("reconstruction gradients that reuse the velocity pass's Jacobian equal freshly computed ones, bit for bit", () => {
@@ -101,16 +117,11 @@ describe("trajectory kernels on worker threads", () => {
       tf.grads((...xs: tf.Tensor[]) => kineticReconstruction([...xs, ...observed], { ...attrs, ...weights })[0])(
         inputs,
       );
-    const read = (ts: tf.Tensor[]) => {
-      const out = ts.map((t) => Array.from(t.dataSync()));
-      tf.dispose(ts);
-      return out;
-    };
     tf.dispose(kineticVelocity(inputs, attrs)); // untaped: keeps nothing
-    const fresh = read(reconstruction());
+    const fresh = readAll(reconstruction());
     // A taped velocity pass at the same inputs (as a training step makes it) keeps its Jacobian.
-    read(tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(kineticVelocity(xs, attrs)[0], cot)))(inputs));
-    const reused = read(reconstruction());
+    readAll(tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(kineticVelocity(xs, attrs)[0], cot)))(inputs));
+    const reused = readAll(reconstruction());
     expect(reused).toEqual(fresh);
     tf.dispose([...inputs, ...observed, cot]);
   });
@@ -127,35 +138,20 @@ describe("trajectory kernels on worker threads", () => {
             : [kineticVelocity(xs.slice(0, 7), attrs)[0], kineticReconstruction(xs, attrs)[0]];
           return tf.add(tf.sum(tf.mul(v, cot)), tf.mul(loss, 2.5));
         })([...inputs, ...observed]);
-      const read = (ts: tf.Tensor[]) => {
-        const out = ts.map((t) => Array.from(t.dataSync()));
-        tf.dispose(ts);
-        return out;
-      };
-      const separate = read(objective(false));
-      const fused = read(objective(true));
+      const separate = readAll(objective(false));
+      const fused = readAll(objective(true));
       expect(fused.length).toBe(9);
-      for (let a = 0; a < separate.length; a++) {
-        let scale = 0;
-        for (const v of separate[a]) scale = Math.max(scale, Math.abs(v));
-        // The same partials and sums; only the order of adding the two terms' float32 gradients differs.
-        for (let k = 0; k < separate[a].length; k++)
-          expect(Math.abs(fused[a][k] - separate[a][k])).toBeLessThanOrEqual(1e-6 * scale);
-      }
+      // The same partials and sums; only the order of adding the two terms' float32 gradients differs.
+      expectWithinScale(fused, separate, 1e-6);
       // A second taped pass that overwrites the kept partials before the backward: recomputed, the same gradients.
-      const overwritten = read(
+      const overwritten = readAll(
         tf.grads((...xs: tf.Tensor[]) => {
           const [v, loss] = kineticVelocityFit(xs, attrs);
           const other = kineticVelocityFit([...inputs.map((x) => tf.mul(x, 1.1)), ...observed], attrs)[0];
           return tf.add(tf.add(tf.sum(tf.mul(v, cot)), tf.mul(loss, 2.5)), tf.mul(0, tf.sum(other)));
         })([...inputs, ...observed]),
       );
-      for (let a = 0; a < fused.length; a++) {
-        let scale = 0;
-        for (const v of fused[a]) scale = Math.max(scale, Math.abs(v));
-        for (let k = 0; k < fused[a].length; k++)
-          expect(Math.abs(overwritten[a][k] - fused[a][k])).toBeLessThan(2e-5 * scale + 1e-6);
-      }
+      expectWithinScale(overwritten, fused, 2e-5, 1e-6);
       tf.dispose([...inputs, ...observed, cot]);
     },
   );
@@ -171,19 +167,9 @@ describe("trajectory kernels on worker threads", () => {
         // A second taped pass in the same step writes the shared Jacobian buffer after the first.
         return extra ? tf.add(own, tf.mul(0, tf.sum(kineticVelocity(second.inputs, attrs)[0]))) : own;
       })(first.inputs);
-    const read = (ts: tf.Tensor[]) => {
-      const out = ts.map((t) => Array.from(t.dataSync()));
-      tf.dispose(ts);
-      return out;
-    };
-    const alone = read(velocityGrads(false));
-    const overwritten = read(velocityGrads(true));
-    for (let a = 0; a < alone.length; a++) {
-      let scale = 0;
-      for (const v of alone[a]) scale = Math.max(scale, Math.abs(v));
-      for (let k = 0; k < alone[a].length; k++)
-        expect(Math.abs(overwritten[a][k] - alone[a][k])).toBeLessThan(2e-5 * scale + 1e-6);
-    }
+    const alone = readAll(velocityGrads(false));
+    const overwritten = readAll(velocityGrads(true));
+    expectWithinScale(overwritten, alone, 2e-5, 1e-6);
     tf.dispose([...first.inputs, ...first.observed, first.cot, ...second.inputs, ...second.observed, second.cot]);
   });
 });

@@ -377,12 +377,9 @@ export const kineticVelocityFit = customVjp<ReconstructionAttrs, VelocityFitResi
     const taping = isTaping();
     const store = taping && 5 * t.shape[0] * onset.shape[0] <= MAX_KEPT_VALUES;
     const p = prepare(inputs, attrs, 7, {
-      in0: inputs[7].data,
-      in1: inputs[8].data,
+      ...fitArgs(inputs, attrs),
       grads: taping ? 1 : 0,
       store: store ? 1 : 0,
-      weightUnspliced: attrs.weightUnspliced,
-      weightSpliced: attrs.weightSpliced,
     });
     p.args.out0 = p.alloc(p.n * p.g);
     if (taping) {
@@ -392,10 +389,8 @@ export const kineticVelocityFit = customVjp<ReconstructionAttrs, VelocityFitResi
     const kept = store ? p.newJacobian() : undefined;
     if (kept) p.keep(kept);
     p.run();
-    let total = 0;
-    for (let c = 0; c < p.chunks; c++) total += p.args.totals[c];
     const loss = allocLike(p.like, 1);
-    loss[0] = total / p.n;
+    loss[0] = meanError(p);
     const residuals = taping
       ? { grads: [...gradientList(p.args, p.chunks, p.like), p.args.out1, p.args.out2], kept }
       : undefined;
@@ -437,12 +432,9 @@ function reconstructionPass(
   const cached =
     withGradients && sameInputs(inputs, attrs.switching) && lastJacobian !== null && isCurrent(lastJacobian.kept);
   const p = prepare(inputs, attrs, 5, {
-    in0: inputs[7].data,
-    in1: inputs[8].data,
+    ...fitArgs(inputs, attrs),
     grads: withGradients ? 1 : 0,
     cached: cached ? 1 : 0,
-    weightUnspliced: attrs.weightUnspliced,
-    weightSpliced: attrs.weightSpliced,
   });
   if (cached && lastJacobian) p.keep(lastJacobian.kept);
   if (withGradients) {
@@ -450,8 +442,24 @@ function reconstructionPass(
     p.args.out1 = p.alloc(p.n * p.g);
   }
   p.run();
+  const total = meanError(p);
+  if (!withGradients) return { total };
+  return { total, grads: [...gradientList(p.args, p.chunks, p.like), p.args.out0, p.args.out1] };
+}
+
+/** The observed data (inputs 7 and 8) and per-gene weights of the error passes (modes 5 and 7). */
+function fitArgs(inputs: readonly HostTensor[], attrs: ReconstructionAttrs) {
+  return {
+    in0: inputs[7].data,
+    in1: inputs[8].data,
+    weightUnspliced: attrs.weightUnspliced,
+    weightSpliced: attrs.weightSpliced,
+  };
+}
+
+/** An error pass's loss: the chunks' weighted squared errors summed in chunk order, over the cells. */
+function meanError(p: ReturnType<typeof prepare>): number {
   let total = 0;
   for (let c = 0; c < p.chunks; c++) total += p.args.totals[c];
-  if (!withGradients) return { total: total / p.n };
-  return { total: total / p.n, grads: [...gradientList(p.args, p.chunks, p.like), p.args.out0, p.args.out1] };
+  return total / p.n;
 }
